@@ -1,0 +1,95 @@
+"""Settings, built once and passed down: defaults ← config file ← ASSISTANT_* env ← CLI flags.
+
+The config file is TOML: `assistant.toml` in the working folder, or the path in ASSISTANT_CONFIG.
+Keys are the field names below, e.g.
+
+    content_dir = "site/content"
+    index_dir = ".assistant/index"
+    base_url = "https://help.example.org/kb"
+    model = "all-MiniLM-L6-v2"
+    min_score = 0.35
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+SAMPLE_KB = Path(__file__).parent / "sample_kb"
+SAMPLE_CONTENT = SAMPLE_KB / "content"
+SAMPLE_QUESTIONS = SAMPLE_KB / "questions"
+
+
+class SettingsError(ValueError):
+    """A setting has a value that cannot be used; the message names it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    content_dir: Path = SAMPLE_CONTENT
+    index_dir: Path = Path(".assistant/index")
+    base_url: str | None = None
+    model: str = "all-MiniLM-L6-v2"
+    device: str | None = None  # "cpu", "cuda"; None picks CUDA when present
+    batch_size: int = 32
+    chunk_tokens: int = 200
+    overlap_tokens: int = 32
+    top_k: int = 5
+    max_per_doc: int = 2
+    min_score: float = 0.35  # dense cosine under which there is "no confident match"
+    max_question_chars: int = 2000
+    keep_versions: int = 2
+    admin_password: str | None = None
+    concurrency_limit: int = 4
+    max_queue: int = 64
+
+    def with_overrides(self, **values) -> Settings:
+        """A copy with every value that is not None applied (the CLI flags)."""
+        return _coerced(self, {k: v for k, v in values.items() if v is not None})
+
+
+def load_settings(config_file: Path | None = None, env: dict | None = None, **flags) -> Settings:
+    env = os.environ if env is None else env
+    settings = Settings()
+    path = Path(config_file or env.get("ASSISTANT_CONFIG") or "assistant.toml")
+    if path.is_file():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise SettingsError(f"config file {path} is not valid TOML: {exc}") from exc
+        unknown = set(data) - {f.name for f in fields(Settings)}
+        if unknown:
+            raise SettingsError(f"config file {path} has unknown keys: {', '.join(sorted(unknown))}")
+        settings = _coerced(settings, data)
+    elif config_file:
+        raise SettingsError(f"config file {path} does not exist")
+    from_env = {f.name: env[f"ASSISTANT_{f.name.upper()}"] for f in fields(Settings)
+                if f"ASSISTANT_{f.name.upper()}" in env}
+    return _coerced(settings, from_env).with_overrides(**flags)
+
+
+def _coerced(settings: Settings, values: dict) -> Settings:
+    out = {}
+    types = {f.name: f.type for f in fields(Settings)}
+    for name, value in values.items():
+        kind = types[name]
+        try:
+            if value in ("", None) and "None" in kind:
+                out[name] = None
+            elif "Path" in kind:
+                out[name] = Path(value).expanduser()
+            elif kind == "int":
+                out[name] = int(value)
+            elif kind == "float":
+                out[name] = float(value)
+            else:
+                out[name] = str(value)
+        except (TypeError, ValueError) as exc:
+            raise SettingsError(f"setting {name}={value!r} is not a valid {kind}") from exc
+    result = replace(settings, **out)
+    for name in ("top_k", "max_per_doc", "chunk_tokens", "max_question_chars", "keep_versions", "batch_size"):
+        if getattr(result, name) < 1:
+            raise SettingsError(f"setting {name} must be at least 1, got {getattr(result, name)}")
+    return result

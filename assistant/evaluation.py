@@ -1,0 +1,83 @@
+"""`assistant eval`: how well the retrieval finds the labelled documents of a BEIR-layout set.
+
+A document scores by its best chunk. Off-topic questions (queries marked `"type": "off_topic"` in
+their metadata, with no labels) measure the "no confident match" threshold.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from assistant.config import SAMPLE_CONTENT, SAMPLE_QUESTIONS, Settings
+from assistant.metrics import mean, mrr_at, ndcg_at, recall_at
+from assistant.ranking import Fusion, rank_documents
+from assistant.search import Assistant
+from corpus import ChunkSettings, LoadError
+from corpus.beir import load_corpus, load_queries
+from index import Embedder, build_index
+
+CUTOFFS = (1, 3, 5, 10)
+
+
+@dataclass(frozen=True)
+class EvalResult:
+    dataset: str
+    mode: str
+    queries: int
+    metrics: dict[str, float]
+    wrongly_refused: int  # labelled questions that got "no confident match"
+    wrongly_answered: int  # off-topic questions that got an answer
+    off_topic: int
+    seconds: float
+
+    def as_dict(self) -> dict:
+        return {"dataset": self.dataset, "mode": self.mode, "queries": self.queries, **self.metrics,
+                "wrongly_refused": self.wrongly_refused, "wrongly_answered": self.wrongly_answered,
+                "off_topic": self.off_topic, "seconds": self.seconds}
+
+
+def evaluate(settings: Settings, dataset: Path | None = None, split: str = "test", mode: str = "hybrid",
+             embedder: Embedder | None = None, cache_dir: Path | None = None, progress: bool = False,
+             fusion: Fusion | None = None) -> EvalResult:
+    started = time.perf_counter()
+    embedder = embedder or Embedder(settings.model, settings.device, settings.batch_size)
+    questions_dir = Path(dataset) if dataset else SAMPLE_QUESTIONS
+    corpus_file = questions_dir / "corpus.jsonl"
+    if dataset and not corpus_file.is_file():
+        raise LoadError(f"{dataset} has no corpus.jsonl; a BEIR folder needs corpus.jsonl, queries.jsonl and qrels/")
+    queries, qrels = load_queries(questions_dir, split)
+    key = hashlib.sha256(f"{questions_dir.resolve()}|{settings.model}".encode()).hexdigest()[:12]
+    index_dir = Path(cache_dir or settings.index_dir.parent / "eval") / key
+    chunker = ChunkSettings(embedder.max_seq_length, settings.chunk_tokens, settings.overlap_tokens)
+    loaded = load_corpus(corpus_file) if dataset else None
+    build_index(SAMPLE_CONTENT if not dataset else questions_dir, index_dir, embedder, chunker,
+                base_url=settings.base_url, loaded=loaded)
+    fusion = replace(fusion or Fusion(), mode=mode)
+    assistant = Assistant(replace(settings, index_dir=index_dir), embedder, fusion)
+    index = assistant.index
+    doc_of = [c.doc_id for c in index.chunks]
+    vectors = embedder.embed([q.text for q in queries], progress=progress)
+    scores: dict[str, list[float]] = {}
+    refused = answered_off = 0
+    for query, vector in zip(queries, vectors):
+        answer = assistant.ask(query.text, query_vector=vector)
+        if query.kind == "off_topic":
+            answered_off += answer.answered
+            continue
+        refused += not answer.answered
+        ranked = rank_documents(assistant.rank_chunks(index, query.text, vector), doc_of)
+        relevant = qrels[query.query_id]
+        for k in CUTOFFS:
+            scores.setdefault(f"recall@{k}", []).append(recall_at(ranked, relevant, k))
+        scores.setdefault("mrr@10", []).append(mrr_at(ranked, relevant, 10))
+        scores.setdefault("ndcg@10", []).append(ndcg_at(ranked, relevant, 10))
+    off_topic = sum(q.kind == "off_topic" for q in queries)
+    return EvalResult(
+        dataset=str(dataset or "sample knowledge base"), mode=mode, queries=len(queries) - off_topic,
+        metrics={name: round(mean(values), 4) for name, values in scores.items()},
+        wrongly_refused=refused, wrongly_answered=answered_off, off_topic=off_topic,
+        seconds=round(time.perf_counter() - started, 2),
+    )

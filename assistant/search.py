@@ -1,0 +1,103 @@
+"""Questions in, cited passages out. The model and index are loaded once and shared by all callers.
+
+A newly published index is picked up between questions (`refresh`); each question reads the one
+index it started with, so no answer mixes two versions.
+"""
+
+from __future__ import annotations
+
+import threading
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+
+from assistant.answers import NO_MATCH, Answer, Passage
+from assistant.config import Settings
+from assistant.highlight import best_sentence
+from assistant.links import deep_link
+from assistant.ranking import Fusion, cap_per_document, fuse
+from index import Embedder, LoadedIndex, current_version, load_index
+
+
+class Assistant:
+    def __init__(self, settings: Settings, embedder: Embedder | None = None, fusion: Fusion | None = None):
+        self.settings = settings
+        self.fusion = fusion or Fusion()
+        self.embedder = embedder or Embedder(settings.model, settings.device, settings.batch_size)
+        self._index = load_index(settings.index_dir, expected_model=settings.model)
+        self._swap = threading.Lock()
+
+    @property
+    def index(self) -> LoadedIndex:
+        return self._index
+
+    def refresh(self) -> bool:
+        """Load a newly published index if there is one; True when swapped. A bad new index is refused
+        (the exception propagates) and the current one stays in use."""
+        if current_version(self.settings.index_dir) in (None, self._index.version):
+            return False
+        with self._swap:
+            version = current_version(self.settings.index_dir)
+            if version in (None, self._index.version):
+                return False
+            self._index = load_index(self.settings.index_dir, expected_model=self.settings.model, version=version)
+            return True
+
+    def ask(self, question: str, top_k: int | None = None, query_vector: np.ndarray | None = None) -> Answer:
+        question = question if isinstance(question, str) else ""
+        problem = self.check_question(question)
+        if problem:
+            return Answer(question=question[:200], answered=False, passages=(), message=problem)
+        index = self._index  # one index for the whole question
+        k = max(1, min(top_k or self.settings.top_k, 50))
+        query = self.embedder.embed_query(question.strip()) if query_vector is None else query_vector
+        ranked = self.rank_chunks(index, question, query)
+        doc_of = [c.doc_id for c in index.chunks]
+        top = cap_per_document(ranked, doc_of, self.settings.max_per_doc)[:k]
+        passages = tuple(self._passage(index, row, question, query) for row, _ in top)
+        answered = bool(passages) and max(p.score for p in passages) >= self.settings.min_score
+        if not answered:
+            nearest = cap_per_document(ranked, doc_of, 1)[:k]
+            passages = tuple(self._passage(index, row, question, query) for row, _ in nearest)
+        return Answer(question=question, answered=answered, passages=passages, message=None if answered else NO_MATCH)
+
+    def rank_chunks(self, index: LoadedIndex, question: str, query: np.ndarray) -> list[tuple[int, float]]:
+        depth = self.fusion.depth
+        dense_rows, _ = index.search_dense(query, depth) if self.fusion.mode != "bm25" else (np.zeros(0, int), None)
+        lexical_rows, _ = index.lexical.search(question, depth) if self.fusion.mode != "dense" else (np.zeros(0, int), None)
+        return fuse(dense_rows, lexical_rows, self.fusion)
+
+    def check_question(self, question: str) -> str | None:
+        """A message for a question that cannot be searched; None when it can."""
+        visible = "".join(ch for ch in question if unicodedata.category(ch)[0] not in "CZ")
+        if not visible:
+            return "Please type a question, for example “How do I set up a PMO?”."
+        if len(question) > self.settings.max_question_chars:
+            return (f"Your question is {len(question):,} characters long; the limit is "
+                    f"{self.settings.max_question_chars:,}. Please shorten it.")
+        return None
+
+    def info(self) -> dict:
+        manifest = self._index.manifest
+        return {
+            "index_dir": str(Path(self.settings.index_dir)),
+            "version": self._index.version,
+            "documents": len(manifest.documents),
+            "by_type": manifest.counts_by_type(),
+            "chunks": manifest.chunks,
+            "model": manifest.model["name"],
+            "dimension": manifest.model["dimension"],
+            "built_at": manifest.built_at,
+            "content_dir": manifest.content_dir,
+        }
+
+    def _passage(self, index: LoadedIndex, row: int, question: str, query: np.ndarray) -> Passage:
+        chunk = index.chunks[row]
+        similarity = float(np.dot(index.vectors.reconstruct(int(row)), query))
+        return Passage(
+            title=chunk.title, url=deep_link(chunk), section=" › ".join(chunk.section), text=chunk.text,
+            highlight=best_sentence(question, chunk.text), score=round(max(0.0, similarity), 4),
+            source_type=chunk.source_type, start_seconds=chunk.start, end_seconds=chunk.end, page=chunk.page,
+            doc_id=chunk.doc_id,
+        )

@@ -1,0 +1,114 @@
+"""Documents → chunks that never exceed the embedding model's token limit.
+
+Articles are split by their sections first (the loaders keep them), then by size with
+langchain-text-splitters, measuring length in the model's own tokens. Transcript cues are
+grouped in order up to the same limit, each chunk spanning its first cue's start to its last
+cue's end. A chunk's id hashes its document, section and text, so unchanged content keeps its id.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from corpus.model import Chunk, Document, Segment
+
+CountTokens = Callable[[str], int]  # tokens the model sees for a text, special tokens included
+SEPARATORS = ["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""]
+
+
+@dataclass(frozen=True)
+class ChunkSettings:
+    max_tokens: int = 256  # the model's max_seq_length: nothing past it is ever seen
+    chunk_tokens: int = 200  # target size of the body, in tokens
+    overlap_tokens: int = 32
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def embed_text(title: str, section: tuple[str, ...], body: str) -> str:
+    """Title and section path before the body, so a chunk's context is searchable; kept short."""
+    head = " › ".join(part[:120] for part in (title, *section[-3:]))
+    return f"{head}\n\n{body}"
+
+
+def chunk_document(doc: Document, count_tokens: CountTokens, settings: ChunkSettings) -> list[Chunk]:
+    if doc.source_type == "transcript":
+        pieces = _group_cues(doc, count_tokens, settings)
+    else:
+        pieces = [piece for segment in doc.segments for piece in _split_segment(doc, segment, count_tokens, settings)]
+    chunks, seen = [], set()
+    for segment in pieces:
+        embedded = embed_text(doc.title, segment.section, segment.text)
+        key = hashlib.sha256(f"{segment.section}|{segment.start}|{segment.page}|{segment.text}".encode()).hexdigest()[:16]
+        while key in seen:  # the same paragraph twice in one document
+            key = hashlib.sha256(key.encode()).hexdigest()[:16]
+        seen.add(key)
+        chunks.append(Chunk(
+            chunk_id=f"{doc.doc_id}#{key}", doc_id=doc.doc_id, title=doc.title, url=doc.url,
+            source_type=doc.source_type, section=segment.section, text=segment.text, embed_text=embedded,
+            anchor=segment.anchor, start=segment.start, end=segment.end, page=segment.page,
+        ))
+    return chunks
+
+
+def _budget(doc: Document, section: tuple[str, ...], count_tokens: CountTokens, settings: ChunkSettings) -> int:
+    """Tokens left for the body once the title and section path are in front of it."""
+    overhead = count_tokens(embed_text(doc.title, section, ""))
+    return max(16, min(settings.chunk_tokens, settings.max_tokens - overhead - 2))
+
+
+def _split_segment(doc: Document, segment: Segment, count_tokens: CountTokens, settings: ChunkSettings) -> list[Segment]:
+    budget = _budget(doc, segment.section, count_tokens, settings)
+    return [Segment(**{**segment.__dict__, "text": text}) for text in _split_text(segment.text, budget, count_tokens, settings)]
+
+
+def _split_text(text: str, budget: int, count_tokens: CountTokens, settings: ChunkSettings) -> list[str]:
+    body_tokens = lambda part: count_tokens(part) - 2  # noqa: E731 - [CLS] and [SEP] are counted in the head
+    if body_tokens(text) <= budget:
+        return [text]
+    splitter = RecursiveCharacterTextSplitter(
+        chunk_size=budget, chunk_overlap=min(settings.overlap_tokens, budget // 4),
+        length_function=body_tokens, separators=SEPARATORS, keep_separator="end",
+    )
+    return [piece for part in splitter.split_text(text) for piece in _enforce(part, budget, body_tokens)]
+
+
+def _enforce(text: str, budget: int, body_tokens: Callable[[str], int]) -> list[str]:
+    """The splitter's merge can overshoot by a token or two; halve anything still too long."""
+    if body_tokens(text) <= budget or len(text) < 2:
+        return [text]
+    cut = text.rfind(" ", 0, len(text) // 2)
+    cut = cut if cut > 0 else len(text) // 2
+    return _enforce(text[:cut].strip(), budget, body_tokens) + _enforce(text[cut:].strip(), budget, body_tokens)
+
+
+def _group_cues(doc: Document, count_tokens: CountTokens, settings: ChunkSettings) -> list[Segment]:
+    groups: list[list[Segment]] = []
+    lines: list[str] = []
+    budget = _budget(doc, ("00:00:00–00:00:00",), count_tokens, settings)
+    for cue in doc.segments:
+        line = f"{cue.speaker}: {cue.text}" if cue.speaker else cue.text
+        if groups and lines and count_tokens("\n".join([*lines, line])) - 2 <= budget:
+            groups[-1].append(cue)
+            lines.append(line)
+            continue
+        for part in _split_text(line, budget, count_tokens, settings):
+            groups.append([Segment(**{**cue.__dict__, "text": part, "speaker": None})])
+            lines = [part]
+    return [_merge(group) for group in groups]
+
+
+def _merge(cues: list[Segment]) -> Segment:
+    start, end = cues[0].start, cues[-1].end
+    text = "\n".join(f"{c.speaker}: {c.text}" if c.speaker else c.text for c in cues)
+    return Segment(text=text, section=(f"{_clock(start)}–{_clock(end)}",), start=start, end=end)
+
+
+def _clock(seconds: float | None) -> str:
+    total = int(seconds or 0)
+    return f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}"

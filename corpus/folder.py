@@ -1,0 +1,151 @@
+"""Walk a content folder and turn every supported file into a Document, skipping bad files with a reason."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from corpus.errors import LoadError
+from corpus.loaders import html, markdown, pdf, plain, transcript
+from corpus.loaders.base import Parsed
+from corpus.model import Document
+from corpus.text import decode, document_url, read_sidecar, sidecar_bytes, title_from_filename
+
+LOADER_VERSION = "1"
+MAX_FILE_BYTES = 20 * 1024 * 1024
+TEXT_LOADERS = {
+    ".md": markdown.load,
+    ".markdown": markdown.load,
+    ".html": html.load,
+    ".htm": html.load,
+    ".txt": plain.load,
+    ".vtt": transcript.load_vtt,
+    ".srt": transcript.load_srt,
+}
+SUPPORTED_SUFFIXES = (*TEXT_LOADERS, ".pdf")
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    documents: tuple[Document, ...]
+    skipped: tuple[Skipped, ...]
+    warnings: tuple[str, ...]  # "path: message" for files that loaded with a caveat
+
+
+def load_folder(root: Path, base_url: str | None = None, max_bytes: int = MAX_FILE_BYTES) -> LoadResult:
+    """Every supported file below `root`, in path order. Never raises for one bad file."""
+    root = Path(root)
+    if not root.is_dir():
+        raise LoadError(f"content folder {root} does not exist or is not a folder")
+    documents, skipped, warnings = [], [], []
+    seen_urls: dict[str, str] = {}
+    for path, problem in _walk(root.resolve()):
+        rel = path.relative_to(root.resolve()).as_posix()
+        if problem:
+            skipped.append(Skipped(rel, problem))
+            continue
+        try:
+            doc = load_file(path, root, base_url, max_bytes)
+        except LoadError as exc:
+            skipped.append(Skipped(rel, str(exc)))
+            continue
+        except (RecursionError, MemoryError):
+            skipped.append(Skipped(rel, "too deeply nested or too large to parse; simplify the file"))
+            continue
+        if doc.url in seen_urls and not doc.url.startswith("/source/"):
+            skipped.append(Skipped(rel, f"same url as {seen_urls[doc.url]} (the first file in path order wins)"))
+            continue
+        seen_urls[doc.url] = rel
+        documents.append(doc)
+        warnings.extend(f"{rel}: {w}" for w in doc.warnings)
+    return LoadResult(tuple(documents), tuple(skipped), tuple(warnings))
+
+
+def load_file(path: Path, root: Path, base_url: str | None = None, max_bytes: int = MAX_FILE_BYTES) -> Document:
+    """One file as a Document; raises LoadError with a one-line reason."""
+    path, root = Path(path), Path(root)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise LoadError(f"unsupported file type {suffix or '(none)'}")
+    doc_id = _relative_id(path, root)
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise LoadError(f"{size / 1e6:.0f} MB is over the {max_bytes / 1e6:.0f} MB limit; split the file")
+        raw = path.read_bytes()
+        sidecar = read_sidecar(path)
+        extra = sidecar_bytes(path)
+    except OSError as exc:
+        raise LoadError(f"cannot read: {exc.strerror or exc}") from exc
+    if not raw.strip():
+        raise LoadError("empty file")
+    parsed = _parse(raw, suffix)
+    if not parsed.segments:
+        raise LoadError("no text found (only markup, scripts or whitespace)")
+    url, url_warnings = document_url(sidecar.get("url") or parsed.url, base_url, doc_id)
+    title = str(sidecar.get("title") or parsed.title or title_from_filename(path)).strip()[:300]
+    updated = sidecar.get("date") or sidecar.get("updated") or parsed.updated
+    digest = hashlib.sha256(LOADER_VERSION.encode() + raw + b"\0" + extra + str(base_url).encode()).hexdigest()
+    segments = parsed.segments if parsed.anchors else tuple(s.__class__(**{**s.__dict__, "anchor": None}) for s in parsed.segments)
+    return Document(
+        doc_id=doc_id,
+        title=title,
+        url=url,
+        source_type=str(sidecar.get("type") or parsed.source_type),
+        segments=segments,
+        content_hash=digest[:32],
+        updated=str(updated) if updated else None,
+        warnings=tuple(url_warnings) + parsed.warnings,
+    )
+
+
+def _relative_id(path: Path, root: Path) -> str:
+    try:
+        return Path(os.path.abspath(path)).relative_to(os.path.abspath(root)).as_posix()
+    except ValueError:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+
+
+def _parse(raw: bytes, suffix: str) -> Parsed:
+    if suffix == ".pdf":
+        return pdf.load(raw)
+    text, warnings = decode(raw)
+    if not text.strip():
+        raise LoadError("only whitespace")
+    parsed = TEXT_LOADERS[suffix](text)
+    return Parsed(**{**parsed.__dict__, "warnings": tuple(warnings) + parsed.warnings})
+
+
+def _walk(root: Path) -> Iterator[tuple[Path, str | None]]:
+    """Supported files below root, sorted; links are followed only when they stay inside root."""
+    visited: set[Path] = set()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=None):
+        here = Path(dirpath)
+        real = here.resolve()
+        if real in visited or not real.is_relative_to(root):
+            dirnames.clear()
+            if not real.is_relative_to(root):
+                yield here, "link points outside the content folder; not followed"
+            continue
+        visited.add(real)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            path = here / name
+            if name.startswith(".") or path.suffix.lower() not in SUPPORTED_SUFFIXES:
+                continue
+            target = path.resolve()
+            if not target.is_relative_to(root):
+                yield path, "link points outside the content folder; not followed"
+            elif not target.is_file():
+                yield path, "broken link or not a regular file"
+            else:
+                yield path, None

@@ -1,0 +1,74 @@
+"""HTML pages: the main content without navigation and boilerplate, split at headings.
+
+A section's link anchor is the heading's own `id`, so a deep link exists only where the page has one.
+"""
+
+from __future__ import annotations
+
+from bs4 import BeautifulSoup, NavigableString, Tag
+
+from corpus.loaders.base import Parsed
+from corpus.model import Segment
+from corpus.text import clean
+
+HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+BOILERPLATE = ("script", "style", "noscript", "template", "nav", "aside", "footer", "form",
+               "iframe", "svg", "button", "select", "dialog")
+BLOCKS = {"p", "div", "li", "tr", "br", "pre", "blockquote", "section", "article", "table", "ul", "ol",
+          "dd", "dt", "figure", "figcaption", "main", "header", "hr"}
+
+
+def load(text: str) -> Parsed:
+    soup = BeautifulSoup(text, "html.parser")
+    page_title = soup.title.get_text(" ", strip=True) if soup.title else None
+    url = _canonical(soup)
+    root = soup.find("main") or soup.find("article") or soup.body or soup
+    for tag in root.find_all(BOILERPLATE):
+        tag.decompose()
+    if root.name != "main" and root.name != "article":
+        for tag in root.find_all("header"):
+            if not tag.find("h1"):
+                tag.decompose()
+    h1 = root.find("h1")
+    title = h1.get_text(" ", strip=True) if h1 else page_title
+    return Parsed(segments=tuple(_sections(root)), source_type="article", title=title or None, url=url)
+
+
+def _canonical(soup: BeautifulSoup) -> str | None:
+    link = soup.find("link", rel="canonical")
+    if link and link.get("href"):
+        return str(link["href"])
+    meta = soup.find("meta", property="og:url")
+    return str(meta["content"]) if meta and meta.get("content") else None
+
+
+def _sections(root: Tag) -> list[Segment]:
+    segments: list[Segment] = []
+    stack: list[tuple[int, str, str | None]] = []  # (level, heading text, id)
+    buffer: list[str] = []
+
+    def flush() -> None:
+        body = clean("".join(buffer))
+        buffer.clear()
+        if body:
+            headings = tuple(text for level, text, _ in stack if level > 1)
+            anchor = stack[-1][2] if stack and stack[-1][0] > 1 else None
+            segments.append(Segment(text=body, section=headings, anchor=anchor))
+
+    for node in root.descendants:
+        if isinstance(node, Tag):
+            if node.name in HEADINGS:
+                flush()
+                level = int(node.name[1])
+                while stack and stack[-1][0] >= level:
+                    stack.pop()
+                ident = node.get("id")
+                stack.append((level, node.get_text(" ", strip=True), str(ident) if ident else None))
+            elif node.name in BLOCKS:
+                buffer.append("\n\n" if node.name in ("p", "pre", "blockquote", "table") else "\n")
+            elif node.name in ("td", "th"):
+                buffer.append(" ")
+        elif type(node) is NavigableString and not node.find_parent(HEADINGS):
+            buffer.append(str(node))
+    flush()
+    return segments

@@ -1,0 +1,55 @@
+"""The frozen records that cross the corpus boundary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A piece of a document that a link can point at: a section, a cue, a page."""
+
+    text: str
+    section: tuple[str, ...] = ()
+    anchor: str | None = None
+    start: float | None = None
+    end: float | None = None
+    page: int | None = None
+    speaker: str | None = None
+
+
+@dataclass(frozen=True)
+class Document:
+    doc_id: str  # path relative to the content folder, with '/' separators
+    title: str
+    url: str
+    source_type: str  # "article", "text", "transcript" or "deck"
+    segments: tuple[Segment, ...]
+    content_hash: str
+    updated: str | None = None
+    warnings: tuple[str, ...] = field(default=(), compare=False)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    chunk_id: str  # "<doc_id>#<hash of the text and position>": stable for unchanged content
+    doc_id: str
+    title: str
+    url: str
+    source_type: str
+    section: tuple[str, ...]
+    text: str  # what a visitor reads
+    embed_text: str  # what the model reads: title, section path, then the text
+    anchor: str | None = None
+    start: float | None = None
+    end: float | None = None
+    page: int | None = None
+
+    def to_dict(self) -> dict:
+        data = dict(self.__dict__)
+        data["section"] = list(self.section)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Chunk:
+        return cls(**{**data, "section": tuple(data.get("section", ()))})

@@ -1,0 +1,199 @@
+"""Build or refresh an index: only new and changed documents are chunked and embedded.
+
+    plan_build(...)  -> BuildPlan    what would change (the --dry-run view), writes nothing
+    build_index(...) -> BuildReport  does it, under a lock, and publishes atomically
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+from filelock import FileLock, Timeout
+
+from corpus import Chunk, ChunkSettings, Document, LoadResult, Skipped, chunk_document, load_folder
+from index.embedder import Embedder
+from index.errors import IndexStoreError, NothingIndexed
+from index.manifest import DocumentEntry, Manifest, library_versions
+from index.store import VERSIONS, LoadedIndex, load_index, publish, remove_old_versions, write_version
+from index.errors import BuildLocked
+
+Progress = Callable[[float, str], None]  # (fraction done, what is happening)
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    added: tuple[str, ...]
+    changed: tuple[str, ...]
+    removed: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    full: bool
+    full_reason: str | None
+    loaded: LoadResult = field(repr=False)
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.added or self.changed or self.removed) or self.full
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    index_dir: str
+    version: str | None
+    documents: int
+    chunks: int
+    added: int
+    changed: int
+    removed: int
+    unchanged: int
+    chunks_embedded: int
+    skipped: tuple[Skipped, ...]
+    warnings: tuple[str, ...]
+    seconds: float
+    full: bool
+    full_reason: str | None
+    published: bool
+
+    def as_dict(self) -> dict:
+        data = dict(self.__dict__)
+        data["skipped"] = [{"path": s.path, "reason": s.reason} for s in self.skipped]
+        data["warnings"] = list(self.warnings)
+        return data
+
+
+def plan_build(content_dir: Path, index_dir: Path, model_name: str, chunker: ChunkSettings,
+               base_url: str | None = None, full: bool = False, loaded: LoadResult | None = None) -> BuildPlan:
+    """What a build would do. `loaded` stands in for reading content_dir (documents made elsewhere)."""
+    loaded = loaded or load_folder(Path(content_dir), base_url=base_url)
+    previous, reason = _previous(index_dir, model_name, chunker, base_url)
+    if full:
+        reason = "--full was asked for"
+    old = previous.manifest.documents if previous and not reason else {}
+    new = {doc.doc_id: doc for doc in loaded.documents}
+    added = tuple(d for d in new if d not in old)
+    changed = tuple(d for d in new if d in old and old[d].content_hash != new[d].content_hash)
+    unchanged = tuple(d for d in new if d in old and old[d].content_hash == new[d].content_hash)
+    removed = tuple(d for d in old if d not in new)
+    return BuildPlan(added, changed, removed, unchanged, bool(reason), reason, loaded)
+
+
+def build_index(content_dir: Path, index_dir: Path, embedder: Embedder, chunker: ChunkSettings,
+                base_url: str | None = None, full: bool = False, keep_versions: int = 2,
+                progress: Progress | None = None, lock_timeout: float = 0,
+                loaded: LoadResult | None = None) -> BuildReport:
+    """Load, chunk and embed what changed, write a new version, verify it, publish it."""
+    started = time.perf_counter()
+    index_dir = Path(index_dir)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(index_dir / "build.lock"))
+    try:
+        lock.acquire(timeout=lock_timeout)
+    except Timeout as exc:
+        raise BuildLocked(f"Another build is running on {index_dir} (lock {index_dir / 'build.lock'}) — "
+                          "wait for it to finish, then run this again.") from exc
+    try:
+        remove_old_versions(index_dir, keep_versions)
+        progress = progress or (lambda fraction, message: None)
+        progress(0.0, "reading content")
+        plan = plan_build(content_dir, index_dir, embedder.name, chunker, base_url, full, loaded)
+        return _build_locked(plan, content_dir, index_dir, embedder, chunker, base_url, keep_versions, progress, started)
+    finally:
+        lock.release()
+
+
+def _build_locked(plan, content_dir, index_dir, embedder, chunker, base_url, keep_versions, progress, started):
+    documents = plan.loaded.documents
+    if not documents:
+        raise NothingIndexed(f"No document in {content_dir} could be indexed ({len(plan.loaded.skipped)} skipped); "
+                             "the previous index is unchanged. Fix the files listed, or point at another folder.")
+    previous = None if plan.full else _previous(index_dir, embedder.name, chunker, base_url)[0]
+    if previous is not None and not plan.has_changes:
+        progress(1.0, "nothing changed")
+        return _report(plan, index_dir, previous.version, len(documents), previous.manifest.chunks, 0, started, False)
+    reuse = _reusable(previous, set(plan.unchanged))
+    progress(0.05, "chunking")
+    chunks: list[Chunk] = []
+    fresh: list[int] = []
+    for doc in documents:
+        for chunk in (_stored(reuse, doc) or chunk_document(doc, embedder.count_tokens, chunker)):
+            if chunk.chunk_id not in reuse:
+                fresh.append(len(chunks))
+            chunks.append(chunk)
+    vectors = np.zeros((len(chunks), embedder.dimension), dtype=np.float32)
+    for row, chunk in enumerate(chunks):
+        if chunk.chunk_id in reuse:
+            vectors[row] = reuse[chunk.chunk_id][1]
+    progress(0.1, f"embedding {len(fresh)} chunks")
+    for start in range(0, len(fresh), 256):
+        rows = fresh[start:start + 256]
+        vectors[rows] = embedder.embed([chunks[r].embed_text for r in rows], progress=False)
+        progress(0.1 + 0.8 * (start + len(rows)) / max(1, len(fresh)), f"embedded {start + len(rows)}/{len(fresh)}")
+    progress(0.9, "writing")
+    manifest = Manifest(
+        model={"name": embedder.name, "dimension": embedder.dimension, "max_seq_length": embedder.max_seq_length},
+        chunker=chunker.as_dict(),
+        documents={d.doc_id: DocumentEntry(d.content_hash, d.title, d.url, d.source_type,
+                                           sum(1 for c in chunks if c.doc_id == d.doc_id)) for d in documents},
+        chunks=len(chunks),
+        built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        content_dir=str(Path(content_dir).resolve()),
+        base_url=base_url,
+        libraries=library_versions(),
+    )
+    name = datetime.now(timezone.utc).strftime("v%Y%m%dT%H%M%S%fZ")
+    write_version(index_dir / VERSIONS / name, vectors, chunks, manifest)
+    _smoke_test(index_dir, name, embedder, chunks)
+    publish(index_dir, name)
+    remove_old_versions(index_dir, keep_versions)
+    progress(1.0, "published")
+    return _report(plan, index_dir, name, len(documents), len(chunks), len(fresh), started, True)
+
+
+def _report(plan: BuildPlan, index_dir: Path, version: str, documents: int, chunks: int, embedded: int,
+            started: float, published: bool) -> BuildReport:
+    return BuildReport(
+        index_dir=str(index_dir), version=version, documents=documents, chunks=chunks,
+        added=len(plan.added), changed=len(plan.changed), removed=len(plan.removed), unchanged=len(plan.unchanged),
+        chunks_embedded=embedded, skipped=plan.loaded.skipped, warnings=plan.loaded.warnings,
+        seconds=round(time.perf_counter() - started, 2), full=plan.full, full_reason=plan.full_reason,
+        published=published,
+    )
+
+
+def _previous(index_dir: Path, model_name: str, chunker: ChunkSettings, base_url: str | None):
+    """(the published index, None) when it can be reused; (None, why a full build is needed) otherwise."""
+    try:
+        previous = load_index(index_dir)
+    except IndexStoreError as exc:
+        return None, None if "No index" in str(exc) else f"the published index cannot be reused ({exc})"
+    if previous.manifest.model["name"] != model_name:
+        return None, f"the model changed ({previous.manifest.model['name']} → {model_name})"
+    if previous.manifest.chunker != chunker.as_dict():
+        return None, "the chunker settings changed"
+    if previous.manifest.base_url != base_url:
+        return None, "base_url changed"
+    return previous, None
+
+
+def _reusable(previous: LoadedIndex | None, unchanged: set[str]) -> dict[str, tuple[Chunk, np.ndarray]]:
+    if previous is None or not unchanged:
+        return {}
+    stored = previous.stored_vectors()
+    return {c.chunk_id: (c, stored[row]) for row, c in enumerate(previous.chunks) if c.doc_id in unchanged}
+
+
+def _stored(reuse: dict[str, tuple[Chunk, np.ndarray]], doc: Document) -> list[Chunk]:
+    return [chunk for chunk, _ in reuse.values() if chunk.doc_id == doc.doc_id]
+
+
+def _smoke_test(index_dir: Path, name: str, embedder: Embedder, chunks: list[Chunk]) -> None:
+    """Load the written version as a server would and check a chunk finds itself."""
+    loaded = load_index(index_dir, embedder.name, version=name)
+    probe = chunks[len(chunks) // 2]
+    rows, _ = loaded.search_dense(embedder.embed_query(probe.embed_text), 5)
+    if not any(loaded.chunks[r].chunk_id == probe.chunk_id for r in rows):
+        raise IndexStoreError(f"the new index version {name} failed its smoke query; the previous one stays published")

@@ -1,0 +1,38 @@
+"""Exceptions of the index package. Each message ends with the next step to take.
+
+IndexStoreError
+ ├── ModelError       the embedding model cannot be loaded
+ ├── MissingIndex     no published index in the folder
+ ├── IndexMismatch    the index was built with another model or format
+ ├── CorruptIndex     a file is missing, truncated or altered
+ ├── BuildLocked      another build holds the lock
+ └── NothingIndexed   a build found no document it could index
+"""
+
+
+class IndexStoreError(Exception):
+    """Base class for index errors."""
+
+
+class ModelError(IndexStoreError):
+    pass
+
+
+class MissingIndex(IndexStoreError):
+    pass
+
+
+class IndexMismatch(IndexStoreError):
+    pass
+
+
+class CorruptIndex(IndexStoreError):
+    pass
+
+
+class BuildLocked(IndexStoreError):
+    pass
+
+
+class NothingIndexed(IndexStoreError):
+    pass

@@ -1,0 +1,85 @@
+"""manifest.json: what an index version holds and how it was made; the source of truth on load."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+FORMAT_VERSION = 1
+LIBRARIES = ("sentence-transformers", "faiss-cpu", "bm25s", "langchain-text-splitters", "torch")
+
+
+@dataclass(frozen=True)
+class DocumentEntry:
+    content_hash: str
+    title: str
+    url: str
+    source_type: str
+    chunks: int
+
+
+@dataclass(frozen=True)
+class Manifest:
+    model: dict  # {"name", "dimension", "max_seq_length"}
+    chunker: dict  # ChunkSettings.as_dict()
+    documents: dict[str, DocumentEntry]
+    chunks: int
+    built_at: str
+    content_dir: str
+    base_url: str | None = None
+    files: dict[str, str] = field(default_factory=dict)  # file name -> sha256
+    format_version: int = FORMAT_VERSION
+    libraries: dict[str, str] = field(default_factory=dict)
+
+    def counts_by_type(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for entry in self.documents.values():
+            counts[entry.source_type] = counts.get(entry.source_type, 0) + 1
+        return dict(sorted(counts.items()))
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data["counts"] = {"documents": len(self.documents), "chunks": self.chunks, "by_type": self.counts_by_type()}
+        return json.dumps(data, indent=2, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> Manifest:
+        data = json.loads(text)
+        data.pop("counts", None)
+        data["documents"] = {k: DocumentEntry(**v) for k, v in data["documents"].items()}
+        return cls(**data)
+
+
+def library_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in LIBRARIES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    return versions
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def checksums(folder: Path) -> dict[str, str]:
+    """sha256 of every file below folder except the manifest, keyed by relative path."""
+    out = {}
+    for root, _, names in os.walk(folder):
+        for name in sorted(names):
+            path = Path(root) / name
+            rel = path.relative_to(folder).as_posix()
+            if rel != "manifest.json":
+                out[rel] = sha256_file(path)
+    return dict(sorted(out.items()))
