@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from corpus import Chunk
+from corpus.text import safe_url
 
 
 def deep_link(chunk: Chunk) -> str:
@@ -38,3 +39,8 @@ def clock(seconds: float | None) -> str:
 
 def _with_fragment(url: str, fragment: str) -> str:
     return urlunsplit(urlsplit(url)._replace(fragment=fragment))
+
+
+def safe_href(url: str) -> str | None:
+    """The url when it may become a link (http(s) or relative); None for javascript:, data: and the like."""
+    return safe_url(url)[0]

@@ -39,6 +39,13 @@ class BuildPlan:
     def has_changes(self) -> bool:
         return bool(self.added or self.changed or self.removed) or self.full
 
+    def as_dict(self) -> dict:
+        return {
+            "dry_run": True, "added": list(self.added), "changed": list(self.changed), "removed": list(self.removed),
+            "unchanged": len(self.unchanged), "full": self.full, "full_reason": self.full_reason,
+            "skipped": [{"path": s.path, "reason": s.reason} for s in self.loaded.skipped],
+        }
+
 
 @dataclass(frozen=True)
 class BuildReport:

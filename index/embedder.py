@@ -33,8 +33,11 @@ class Embedder:
     """Normalised float32 embeddings, batched; thread-safe (one lock around the model)."""
 
     def __init__(self, model: str = DEFAULT_MODEL, device: str | None = None, batch_size: int = 32):
-        from sentence_transformers import SentenceTransformer
         import torch
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # no "Loading weights" bar on every start
 
         self.name = model
         self.batch_size = batch_size

@@ -1,0 +1,39 @@
+# The two commands a new machine needs:  `make serve`  and  `make test`.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+BIN    := $(VENV)/bin
+INDEX  ?= .assistant/index
+PORT   ?= 7860
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+export HF_HUB_OFFLINE := 1
+
+.PHONY: install serve index test chromium bench clean
+
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0   # the CPU build; an unpinned torch pulls a multi-GB CUDA one
+	$(PY) -m pip install -q -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+index: install
+	@[ -f $(INDEX)/CURRENT ] || $(BIN)/assistant build --index $(INDEX)
+
+serve: index
+	$(BIN)/assistant serve --index $(INDEX) --port $(PORT)
+
+chromium:
+	@command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium)
+
+test: install chromium
+	$(PY) -m pytest
+
+bench: install
+	$(PY) bench/quality.py
+	$(PY) bench/build_speed.py
+	$(PY) bench/load.py
+
+clean:
+	rm -rf $(VENV) .assistant .pytest_cache

@@ -1,0 +1,68 @@
+"""Building from settings: one build with a progress bar, a dry run, or a watch loop."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from assistant.config import Settings
+from corpus import ChunkSettings
+from index import BuildReport, Embedder, build_index, plan_build
+from index.build import BuildPlan
+
+
+def chunk_settings(settings: Settings, embedder: Embedder) -> ChunkSettings:
+    return ChunkSettings(embedder.max_seq_length, settings.chunk_tokens, settings.overlap_tokens)
+
+
+def run_build(settings: Settings, full: bool = False, dry_run: bool = False, show_progress: bool = True,
+              embedder: Embedder | None = None) -> BuildReport | BuildPlan:
+    embedder = embedder or Embedder(settings.model, settings.device, settings.batch_size)
+    chunker = chunk_settings(settings, embedder)
+    if dry_run:
+        return plan_build(settings.content_dir, settings.index_dir, embedder.name, chunker, settings.base_url, full)
+    with _progress_bar(show_progress) as progress:
+        return build_index(settings.content_dir, settings.index_dir, embedder, chunker, settings.base_url,
+                           full=full, keep_versions=settings.keep_versions, progress=progress)
+
+
+def watch_and_build(settings: Settings, echo: Callable[[str], None], stop_event=None) -> None:
+    """Build now, then again each time the content folder has settled after a change."""
+    from watchfiles import watch
+
+    from assistant import KNOWN_ERRORS
+    from assistant.reports import build_text
+
+    embedder = Embedder(settings.model, settings.device, settings.batch_size)
+    echo(build_text(run_build(settings, embedder=embedder, show_progress=False)))
+    echo(f"Watching {settings.content_dir} for changes (Ctrl+C to stop)…")
+    for changes in watch(settings.content_dir, debounce=1500, step=200, stop_event=stop_event):
+        echo(f"{len(changes)} file change(s); rebuilding…")
+        try:
+            echo(build_text(run_build(settings, embedder=embedder, show_progress=False)))
+        except KNOWN_ERRORS as exc:
+            echo(f"Error: {exc} (the published index is unchanged; still watching)")
+
+
+class _progress_bar:
+    """A tqdm bar on stderr fed by build_index's (fraction, message) callback."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.bar = None
+
+    def __enter__(self):
+        if not self.enabled:
+            return None
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=100, unit="%", bar_format="{desc:<28} {bar} {n:.0f}% [{elapsed}]", leave=False)
+        return self.update
+
+    def update(self, fraction: float, message: str) -> None:
+        self.bar.set_description_str(message[:28])
+        self.bar.n = round(fraction * 100)
+        self.bar.refresh()
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.close()

@@ -1,0 +1,168 @@
+"""The `assistant` command: thin wrappers that parse, load settings, call one function, print."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from assistant.config import Settings, load_settings
+from assistant import KNOWN_ERRORS
+from assistant import reports
+
+
+def _settings(ctx: click.Context, **flags) -> Settings:
+    try:
+        return load_settings(ctx.obj.get("config"), **ctx.obj.get("flags", {}), **flags)
+    except KNOWN_ERRORS as exc:
+        _fail(exc)
+
+
+def _fail(exc: Exception | str, code: int = 1):
+    click.echo(f"Error: {exc}", err=True)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", type=click.Path(dir_okay=False, path_type=Path), help="TOML settings file (default ./assistant.toml).")
+@click.option("--model", help="sentence-transformers model name or folder (default: bundled all-MiniLM-L6-v2).")
+@click.version_option(package_name="pmo-help-assistant")
+@click.pass_context
+def main(ctx: click.Context, config: Path | None, model: str | None) -> None:
+    """Semantic search over a knowledge base, answering with cited passages.
+
+    \b
+    Example:
+      assistant build                 # index the bundled sample knowledge base
+      assistant ask "how do I set up a PMO?"
+    """
+    ctx.obj = {"config": config, "flags": {"model": model}}
+
+
+@main.command()
+@click.argument("content_dir", required=False, type=click.Path(path_type=Path))
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder (default .assistant/index).")
+@click.option("--base-url", help="Site address that document paths are joined to when a file names no url.")
+@click.option("--full", is_flag=True, help="Re-embed everything, not only what changed.")
+@click.option("--dry-run", is_flag=True, help="Print what would change and write nothing.")
+@click.option("--watch", is_flag=True, help="Keep running and rebuild when the content folder changes.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def build(ctx, content_dir, index_dir, base_url, full, dry_run, watch, as_json):
+    """Index a content folder (default: the bundled sample knowledge base).
+
+    Reads Markdown, HTML, text, WebVTT/SRT transcripts and PDF decks recursively; only new and
+    changed documents are embedded. Bad files are skipped with a reason.
+
+    \b
+    Example:
+      assistant build ./site-content --index .assistant/index --base-url https://help.example.org/kb
+    """
+    from assistant.building import run_build, watch_and_build
+
+    settings = _settings(ctx, content_dir=content_dir, index_dir=index_dir, base_url=base_url)
+    try:
+        if watch:
+            watch_and_build(settings, echo=lambda text: click.echo(text, err=True))
+            return
+        outcome = run_build(settings, full=full, dry_run=dry_run, show_progress=not as_json)
+    except KNOWN_ERRORS as exc:
+        _fail(exc)
+    click.echo(json.dumps(outcome.as_dict(), indent=2) if as_json else reports.build_text(outcome))
+
+
+@main.command()
+@click.argument("question")
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder (default .assistant/index).")
+@click.option("--top-k", type=int, help="How many passages (default 5).")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+@click.pass_context
+def ask(ctx, question, index_dir, top_k, as_json):
+    """Ask a question; print the best passages with links to their sources.
+
+    \b
+    Example:
+      assistant ask "how do I move from PMO analyst to PMO manager?" --top-k 3
+    """
+    from assistant.search import Assistant
+
+    settings = _settings(ctx, index_dir=index_dir, top_k=top_k)
+    try:
+        answer = Assistant(settings).ask(question)
+    except KNOWN_ERRORS as exc:
+        _fail(exc)
+    if not answer.passages and answer.message:
+        _fail(answer.message, code=2)
+    click.echo(json.dumps(answer.as_dict(), indent=2, ensure_ascii=False) if as_json else reports.answer_text(answer))
+
+
+@main.command()
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder (default .assistant/index).")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.pass_context
+def info(ctx, index_dir, as_json):
+    """Describe the published index: documents by type, chunks, model, build time.
+
+    \b
+    Example:
+      assistant info --json
+    """
+    from index import load_index
+
+    settings = _settings(ctx, index_dir=index_dir)
+    try:
+        data = reports.index_info(load_index(settings.index_dir, expected_model=settings.model), settings)
+    except KNOWN_ERRORS as exc:
+        _fail(exc)
+    click.echo(json.dumps(data, indent=2) if as_json else reports.info_text(data))
+
+
+@main.command(name="eval")
+@click.option("--dataset", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="BEIR folder (corpus.jsonl, queries.jsonl, qrels/). Default: the sample knowledge base's questions.")
+@click.option("--split", default="test", show_default=True, help="Which qrels/<split>.tsv to read.")
+@click.option("--mode", type=click.Choice(["dense", "bm25", "hybrid"]), default="hybrid", show_default=True)
+@click.option("--top-k", type=int, default=10, show_default=True, help="Depth of the ranking that metrics read.")
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
+@click.pass_context
+def evaluate(ctx, dataset, split, mode, top_k, as_json):
+    """Measure retrieval quality: Recall@1/5/10, MRR@10, nDCG@10, and the no-answer threshold.
+
+    The corpus is indexed with the same chunking and model as `assistant build` (cached and
+    reused while it is unchanged).
+
+    \b
+    Example:
+      assistant eval --dataset ../shared/eval/scifact --mode hybrid --json
+    """
+    from assistant.evaluation import evaluate as run_eval
+
+    settings = _settings(ctx)
+    try:
+        result = run_eval(settings, dataset, split, mode, progress=not as_json)
+    except KNOWN_ERRORS as exc:
+        _fail(exc)
+    click.echo(json.dumps(result.as_dict(), indent=2) if as_json else reports.eval_text(result))
+
+
+@main.command()
+@click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder (default .assistant/index).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=7860, show_default=True, type=int)
+@click.pass_context
+def serve(ctx, index_dir, host, port):
+    """Start the web chat and its API (Gradio) over the published index.
+
+    \b
+    Example:
+      assistant serve --port 7860      # then open http://127.0.0.1:7860
+    """
+    from ui.app import serve as serve_app
+
+    settings = _settings(ctx, index_dir=index_dir)
+    try:
+        serve_app(settings, host=host, port=port)
+    except KNOWN_ERRORS as exc:
+        _fail(exc)

@@ -1,0 +1,77 @@
+"""Plain, aligned text for people: build reports, answers, index info, evaluation results."""
+
+from __future__ import annotations
+
+import textwrap
+
+from assistant.answers import Answer
+from assistant.config import Settings
+from assistant.links import clock
+from index import BuildReport, LoadedIndex
+from index.build import BuildPlan
+
+
+def build_text(outcome: BuildReport | BuildPlan) -> str:
+    if isinstance(outcome, BuildPlan):
+        lines = ["Dry run: nothing written."]
+        if outcome.full:
+            lines.append(f"A full rebuild is needed: {outcome.full_reason}.")
+        for label, names in (("add", outcome.added), ("change", outcome.changed), ("remove", outcome.removed)):
+            lines += [f"  would {label:<7} {name}" for name in names]
+        lines.append(f"  unchanged      {len(outcome.unchanged)} document(s)")
+        return "\n".join(lines + _skipped(outcome.loaded.skipped))
+    r = outcome
+    head = (f"Indexed {r.documents} documents into {r.chunks} chunks in {r.seconds:.1f} s."
+            if r.published else f"Nothing changed; the published index ({r.documents} documents) is current.")
+    lines = [head]
+    if r.full_reason:
+        lines.append(f"Full rebuild: {r.full_reason}.")
+    lines.append(f"  added {r.added} · changed {r.changed} · removed {r.removed} · unchanged {r.unchanged} · "
+                 f"chunks embedded {r.chunks_embedded}")
+    lines += _skipped(r.skipped)
+    lines += [f"Warning: {w}" for w in r.warnings]
+    lines.append(f"Index: {r.index_dir} (version {r.version})")
+    return "\n".join(lines)
+
+
+def _skipped(skipped) -> list[str]:
+    if not skipped:
+        return []
+    return [f"Skipped {len(skipped)} file(s):"] + [f"  {s.path}: {s.reason}" for s in skipped]
+
+
+def answer_text(answer: Answer) -> str:
+    lines = [] if answer.answered else [answer.message or "", ""]
+    for number, p in enumerate(answer.passages, start=1):
+        where = f" ▶ {clock(p.start_seconds)}" if p.start_seconds is not None else ""
+        lines.append(f"{number}. {p.title}{where}  (score {p.score:.2f})")
+        if p.section:
+            lines.append(f"   {p.section}")
+        lines += textwrap.wrap(p.text, width=88, initial_indent="   ", subsequent_indent="   ", max_lines=6,
+                               placeholder=" …")
+        lines += [f"   {p.url}", ""]
+    return "\n".join(lines).rstrip()
+
+
+def index_info(index: LoadedIndex, settings: Settings) -> dict:
+    m = index.manifest
+    return {"index_dir": str(settings.index_dir), "version": index.version, "documents": len(m.documents),
+            "by_type": m.counts_by_type(), "chunks": m.chunks, "model": m.model["name"],
+            "dimension": m.model["dimension"], "built_at": m.built_at, "content_dir": m.content_dir}
+
+
+def info_text(data: dict) -> str:
+    types = ", ".join(f"{n} {t}" for t, n in data["by_type"].items())
+    rows = [("Index", data["index_dir"]), ("Documents", f"{data['documents']} ({types})"), ("Chunks", data["chunks"]),
+            ("Model", f"{data['model']} ({data['dimension']} dimensions)"), ("Built at", data["built_at"]),
+            ("Content", data["content_dir"]), ("Version", data["version"])]
+    return "\n".join(f"{label:<10} {value}" for label, value in rows)
+
+
+def eval_text(result) -> str:
+    rows = [("Dataset", result.dataset), ("Mode", result.mode), ("Queries", result.queries)]
+    rows += [(name, f"{value:.4f}") for name, value in result.metrics.items()]
+    if result.off_topic:
+        rows.append(("Off-topic answered", f"{result.wrongly_answered} of {result.off_topic}"))
+    rows += [("Wrongly refused", f"{result.wrongly_refused} of {result.queries}"), ("Seconds", result.seconds)]
+    return "\n".join(f"{label:<19} {value}" for label, value in rows)

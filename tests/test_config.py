@@ -1,0 +1,26 @@
+"""Settings precedence: defaults ← assistant.toml ← ASSISTANT_* ← flags."""
+
+from pathlib import Path
+
+import pytest
+
+from assistant.config import SAMPLE_CONTENT, SettingsError, load_settings
+
+
+def test_defaults_point_at_the_sample_knowledge_base():
+    settings = load_settings(env={})
+    assert settings.content_dir == SAMPLE_CONTENT and settings.index_dir == Path(".assistant/index")
+
+
+def test_file_then_env_then_flags(tmp_path):
+    (tmp_path / "assistant.toml").write_text('top_k = 7\nmin_score = 0.5\nbase_url = "https://kb.example.org"\n')
+    settings = load_settings(env={"ASSISTANT_MIN_SCORE": "0.6"}, top_k=3)
+    assert (settings.top_k, settings.min_score, settings.base_url) == (3, 0.6, "https://kb.example.org")
+
+
+def test_bad_values_name_the_setting(tmp_path):
+    with pytest.raises(SettingsError, match="top_k"):
+        load_settings(env={"ASSISTANT_TOP_K": "lots"})
+    (tmp_path / "assistant.toml").write_text("colour = 'blue'\n")
+    with pytest.raises(SettingsError, match="unknown keys: colour"):
+        load_settings(env={})

@@ -1,0 +1,87 @@
+"""Search on the bundled sample knowledge base, with the real model and real FAISS."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant import NO_MATCH, Assistant
+from assistant.evaluation import evaluate
+
+ANALYST = "how do I move from PMO analyst to PMO manager?"
+
+
+@pytest.fixture(scope="module")
+def assistant(sample_index, embedder):
+    from assistant import Settings
+
+    return Assistant(Settings(index_dir=sample_index), embedder)
+
+
+def test_career_question_finds_the_career_article_first(assistant):
+    answer = assistant.ask(ANALYST)
+    assert answer.answered
+    top = answer.passages[0]
+    assert top.doc_id == "articles/pmo-analyst-to-pmo-manager.md"
+    assert top.url.startswith("https://help.example.org/kb/pmo-analyst-to-pmo-manager/")
+    assert top.highlight and top.highlight in top.text
+
+
+def test_section_passages_link_to_their_heading_anchor(assistant):
+    for passage in assistant.ask(ANALYST, top_k=5).passages:
+        if passage.section and passage.source_type == "article":
+            assert "#" in passage.url
+            break
+    else:
+        pytest.fail("no passage with a section among the top 5")
+
+
+def test_transcript_answer_links_to_the_moment_it_starts(assistant):
+    answer = assistant.ask("how did the hospital PMO get consultants to turn up to project board meetings?")
+    passage = next(p for p in answer.passages if p.source_type == "transcript")
+    assert passage.doc_id == "sessions/hospital-pmo-turnaround.vtt"
+    assert passage.start_seconds is not None and passage.end_seconds > passage.start_seconds
+    assert passage.url == f"https://help.example.org/sessions/hospital-pmo-turnaround/#t={int(passage.start_seconds)}"
+
+
+def test_youtube_recordings_get_their_own_time_parameter(assistant):
+    answer = assistant.ask("rail upgrade suppliers dashboards were two weeks stale")
+    passage = next(p for p in answer.passages if p.doc_id.startswith("sessions/rail-upgrade"))
+    assert passage.url == f"https://www.youtube.com/watch?v=PMOdemo0001&t={int(passage.start_seconds)}s"
+
+
+def test_at_most_two_passages_per_document(assistant):
+    answer = assistant.ask("PMO manager career analyst promotion", top_k=10)
+    docs = [p.doc_id for p in answer.passages]
+    assert max(docs.count(d) for d in docs) <= 2
+    assert len(answer.passages) == 10
+
+
+def test_off_topic_question_gets_no_confident_match_and_nearest_articles(assistant):
+    answer = assistant.ask("what's a good recipe for banana bread?")
+    assert not answer.answered
+    assert answer.message == NO_MATCH
+    assert answer.passages and len({p.doc_id for p in answer.passages}) == len(answer.passages)
+
+
+@pytest.mark.parametrize("question", ["", "   \n\t ", "\u200b\u200b"])
+def test_empty_questions_get_a_message(assistant, question):
+    answer = assistant.ask(question)
+    assert not answer.answered and answer.passages == ()
+    assert answer.message.startswith("Please type a question")
+
+
+def test_over_long_question_is_refused_with_the_limit(assistant):
+    answer = assistant.ask("why " * 600)
+    assert not answer.answered and answer.passages == ()
+    assert "2,400 characters" in answer.message and "2,000" in answer.message
+
+
+def test_recall_at_3_on_the_labelled_questions(sample_settings, embedder, tmp_path, capsys):
+    result = evaluate(sample_settings, embedder=embedder, cache_dir=tmp_path / "eval")
+    with capsys.disabled():
+        print(f"\nsample KB ({result.queries} questions, hybrid): recall@3={result.metrics['recall@3']:.3f} "
+              f"ndcg@10={result.metrics['ndcg@10']:.3f} off-topic answered={result.wrongly_answered}/{result.off_topic} "
+              f"wrongly refused={result.wrongly_refused}")
+    assert result.queries >= 60 and result.off_topic >= 10
+    assert result.metrics["recall@3"] >= 0.9
+    assert result.wrongly_answered <= result.off_topic // 10

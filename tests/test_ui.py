@@ -1,0 +1,240 @@
+"""The web UI in a real Chromium, over the real model and the sample index.
+
+Browser tests are skipped only when /usr/bin/chromium is absent (CI installs it).
+The Enter→answer latency is printed and written to docs/ui_latency.txt; a screenshot of a real
+answer goes to docs/screenshot.png.
+"""
+
+from __future__ import annotations
+
+import socket
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant import NO_MATCH, Answer, Assistant, Passage, Settings
+from assistant.links import clock
+from ui import create_app, launch
+from ui.render import answer_html, header_html, passage_card
+
+CHROMIUM = Path("/usr/bin/chromium")
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run"]
+PAYLOAD = '<script>window.__pwned=1</script> <img src=x onerror="window.__pwned=1">'
+needs_browser = pytest.mark.skipif(not CHROMIUM.exists(), reason="no Chromium at /usr/bin/chromium "
+                                   "(apt-get install chromium); browser tests need a real browser")
+LATENCIES: list[float] = []
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start(assistant: Assistant, settings: Settings) -> tuple[object, str]:
+    demo = create_app(assistant, settings)
+    port = free_port()
+    launch(demo, "127.0.0.1", port, block=False)
+    return demo, f"http://127.0.0.1:{port}/"
+
+
+@pytest.fixture(scope="module")
+def assistant(sample_index, embedder) -> Assistant:
+    return Assistant(Settings(index_dir=sample_index), embedder=embedder)
+
+
+@pytest.fixture(scope="module")
+def app_url(assistant):
+    demo, url = start(assistant, assistant.settings)
+    yield url
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("no Chromium at /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as play:
+        chromium = play.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _report_latency():
+    yield
+    if LATENCIES:
+        line = (f"Enter→answer in the browser: median {sorted(LATENCIES)[len(LATENCIES) // 2]:.2f} s, "
+                f"max {max(LATENCIES):.2f} s over {len(LATENCIES)} questions")
+        print("\n" + line)
+        DOCS.mkdir(exist_ok=True)
+        (DOCS / "ui_latency.txt").write_text(line + "\n", encoding="utf-8")
+
+
+def open_page(browser, url: str, width: int = 1280, height: int = 900):
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(url)
+    page.locator("#kb-question textarea").wait_for()
+    return page
+
+
+def ask(page, question: str):
+    """Type a question, press Enter, wait for the new answer; returns its element."""
+    answers = page.locator("#kb-chat .kb-answer")
+    before = answers.count()
+    page.locator("#kb-question textarea").fill(question)
+    started = time.perf_counter()
+    page.locator("#kb-question textarea").press("Enter")
+    answers.nth(before).wait_for(timeout=30_000)
+    elapsed = time.perf_counter() - started
+    LATENCIES.append(elapsed)
+    print(f"\nEnter→answer {elapsed:.2f} s: {question}")
+    return answers.nth(before)
+
+
+@needs_browser
+@pytest.mark.browser
+def test_answer_cites_the_article_with_its_link(browser, app_url):
+    page = open_page(browser, app_url)
+    expect_header = page.locator("#kb-header").inner_text()
+    assert "32 articles and 4 sessions" in expect_header and "last rebuilt" in expect_header
+    answer = ask(page, "how do I move from PMO analyst to PMO manager?")
+    first = answer.locator(".kb-card").first
+    assert "PMO analyst to PMO manager" in first.locator(".kb-title").inner_text()
+    link = first.locator("a.kb-link")
+    assert link.get_attribute("href").startswith("https://help.example.org/kb/pmo-analyst-to-pmo-manager/")
+    assert link.get_attribute("target") == "_blank" and "noopener" in link.get_attribute("rel")
+    assert first.locator("mark").count() == 1
+    DOCS.mkdir(exist_ok=True)
+    page.screenshot(path=str(DOCS / "screenshot.png"), full_page=False)
+    page.close()
+
+
+@needs_browser
+@pytest.mark.browser
+def test_transcript_answer_links_to_the_cue(browser, app_url, assistant):
+    question = "how did the hospital PMO get consultants to turn up to project board meetings?"
+    expected = next(p for p in assistant.ask(question).passages if p.source_type == "transcript")
+    page = open_page(browser, app_url)
+    answer = ask(page, question)
+    times = answer.locator("a.kb-time")
+    assert times.count() >= 1
+    first = times.first
+    assert first.inner_text().strip() == f"▶ {clock(expected.start_seconds)}"
+    assert first.get_attribute("href") == expected.url
+    assert first.get_attribute("href").endswith(f"#t={int(expected.start_seconds)}")
+    page.close()
+
+
+@needs_browser
+@pytest.mark.browser
+def test_off_topic_question_says_no_match(browser, app_url):
+    page = open_page(browser, app_url)
+    answer = ask(page, "what's a good recipe for banana bread?")
+    assert NO_MATCH in answer.inner_text()
+    assert answer.locator(".kb-nearest a").count() >= 1
+    assert "rephras" in answer.inner_text().lower()
+    page.close()
+
+
+@needs_browser
+@pytest.mark.browser
+def test_follow_up_keeps_history_and_examples_ask(browser, app_url):
+    page = open_page(browser, app_url)
+    ask(page, "How should I score projects to prioritise the portfolio?")
+    ask(page, "and how do we plan capacity for it?")
+    answers = page.locator("#kb-chat .kb-answer")
+    assert answers.count() == 2
+    assert "portfolio-prioritisation-scoring" in answers.nth(0).inner_html()
+    page.get_by_role("button", name="How did the hospital PMO get clinicians to attend project boards?").click()
+    answers.nth(2).wait_for(timeout=30_000)
+    assert answers.nth(2).locator("a.kb-time").count() >= 1
+    page.close()
+
+
+@needs_browser
+@pytest.mark.browser
+def test_narrow_screen_stacks_cards_without_horizontal_scroll(browser, app_url):
+    page = open_page(browser, app_url, width=375, height=740)
+    answer = ask(page, "how do I move from PMO analyst to PMO manager?")
+    boxes = [card.bounding_box() for card in answer.locator(".kb-card").all()]
+    assert len(boxes) >= 2 and all(a["y"] + a["height"] <= b["y"] + 1 for a, b in zip(boxes, boxes[1:]))
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.close()
+
+
+@needs_browser
+@pytest.mark.browser
+def test_over_long_question_is_refused(browser, app_url):
+    page = open_page(browser, app_url)
+    answer = ask(page, "why " * 600)
+    assert "the limit is 2,000" in answer.inner_text()
+    assert answer.locator(".kb-card").count() == 0
+    page.close()
+
+
+def hostile_content(root: Path) -> Path:
+    articles = root / "content" / "articles"
+    articles.mkdir(parents=True)
+    (articles / "evil.md").write_text(
+        "---\n"
+        f"title: 'Project boards {PAYLOAD}'\n"
+        "url: 'javascript:alert(1)'\n"
+        "type: article\n"
+        "---\n"
+        "# Getting consultants to project boards\n\n"
+        f"Consultants attend project boards when the agenda is clinical. `{PAYLOAD}` "
+        f"{PAYLOAD} [click me](javascript:alert(1)) **bold** $$x^2$$\n",
+        encoding="utf-8")
+    (articles / "calm.md").write_text(
+        "---\ntitle: Running a project board\nurl: https://help.example.org/kb/boards/\n---\n"
+        "# Running a project board\n\nSend papers a week ahead and keep the board to decisions.\n",
+        encoding="utf-8")
+    return root / "content"
+
+
+@needs_browser
+@pytest.mark.browser
+def test_hostile_content_renders_as_text_and_runs_nothing(browser, build, embedder, tmp_path):
+    settings = build(hostile_content(tmp_path))
+    demo, url = start(Assistant(settings, embedder=embedder), settings)
+    try:
+        page = open_page(browser, url)
+        dialogs = []
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        answer = ask(page, "how do I get consultants to attend project boards?")
+        page.wait_for_timeout(500)  # give any injected handler the chance to fire
+        assert "<script>window.__pwned=1</script>" in answer.inner_text()
+        assert dialogs == []
+        assert page.evaluate("window.__pwned") is None
+        chat = page.locator("#kb-chat")
+        assert chat.locator("script").count() == 0 and chat.locator("img").count() == 0
+        assert chat.locator('a[href^="javascript:"]').count() == 0
+        assert chat.locator("[onerror]").count() == 0
+        page.close()
+    finally:
+        demo.close()
+
+
+def test_cards_escape_content_and_drop_unsafe_links():
+    evil = Passage(title=f"T {PAYLOAD}", url="javascript:alert(1)", section="A › <b>B</b>",
+                   text=f"Before. {PAYLOAD} after.", highlight=PAYLOAD, score=0.9, source_type="transcript",
+                   start_seconds=754.2, end_seconds=760.0)
+    html = passage_card(evil)
+    assert "<script" not in html and "<img" not in html and "<b>" not in html
+    assert "javascript:" not in html.split("href=")[0] and "href=" not in html
+    assert "&lt;script&gt;" in html and "▶ 12:34" in html and "<mark>" in html
+    nomatch = answer_html(Answer("q", False, (evil,), NO_MATCH))
+    assert "href=" not in nomatch and NO_MATCH in nomatch
+
+
+def test_header_counts_what_the_index_holds():
+    html = header_html({"by_type": {"article": 32, "transcript": 4, "deck": 1},
+                        "built_at": "2026-03-02T09:15:00+00:00"})
+    assert "32 articles, 1 slide deck and 4 sessions" in html
+    assert "last rebuilt 2 Mar 2026, 09:15 UTC" in html

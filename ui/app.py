@@ -1,0 +1,94 @@
+"""The web UI: a help-centre chat over the knowledge base, and a `/search` API for programs.
+
+    serve(settings)                      loads the model and index once, then serves until stopped
+    create_app(assistant, settings)      the gr.Blocks, for tests and embedding
+    launch(demo, host, port, block)      how both start it (SSR off, the help-centre theme)
+
+Programs call `gradio_client.Client(url).predict("question", 5, api_name="/search")` and get the
+same JSON as `assistant ask --json`.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import gradio as gr
+
+from assistant import KNOWN_ERRORS, Assistant, Settings
+from ui.render import answer_html, header_html, question_html
+from ui.theme import CSS, THEME
+
+log = logging.getLogger(__name__)
+
+EXAMPLES = (
+    "How do I move from PMO analyst to PMO manager?",
+    "How should I score projects to prioritise the portfolio?",
+    "How did the hospital PMO get clinicians to attend project boards?",
+)
+PLACEHOLDER = "Ask about running a PMO: governance, reporting, careers, tools…"
+MAX_TOP_K = 50
+
+
+def refresh(assistant: Assistant) -> None:
+    """Pick up a newly published index; on a bad one keep answering from the current index."""
+    try:
+        if assistant.refresh():
+            log.info("loaded the newly published index %s", assistant.info().get("version"))
+    except KNOWN_ERRORS as exc:
+        log.warning("kept the current index; the new one was refused: %s", exc)
+
+
+def create_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
+    """The chat, example questions, a header saying what the knowledge base holds, and `/search`."""
+
+    def respond(question: str, history: list | None):
+        refresh(assistant)
+        answer = assistant.ask(question or "", top_k=settings.top_k)
+        turn = [{"role": "user", "content": question_html(question or "")},
+                {"role": "assistant", "content": answer_html(answer)}]
+        return "", list(history or []) + turn, header_html(assistant.info())
+
+    def search(question: str, top_k: int = 5) -> dict:
+        """Cited passages for a question, as `assistant ask --json` prints them."""
+        refresh(assistant)
+        k = max(1, min(int(top_k or settings.top_k), MAX_TOP_K))
+        return assistant.ask(question or "", top_k=k).as_dict()
+
+    with gr.Blocks(title="PMO Help Centre", analytics_enabled=False) as demo:
+        header = gr.HTML(header_html(assistant.info()), js_on_load=None, elem_id="kb-header")
+        chat = _chatbot()
+        with gr.Row(equal_height=True):
+            box = gr.Textbox(placeholder=PLACEHOLDER, show_label=False, lines=1, max_lines=4, scale=5,
+                             autofocus=True, submit_btn=True, elem_id="kb-question")
+        gr.Markdown("**Try one of these:**")
+        with gr.Row(elem_classes="kb-examples"):
+            buttons = [gr.Button(text, size="sm", variant="secondary") for text in EXAMPLES]
+        outputs = [box, chat, header]
+        box.submit(respond, [box, chat], outputs, api_visibility="private")
+        for button, text in zip(buttons, EXAMPLES):
+            button.click(lambda history, q=text: respond(q, history), [chat], outputs, api_visibility="private")
+        gr.api(search, api_name="search")
+    demo.queue(default_concurrency_limit=settings.concurrency_limit, max_size=settings.max_queue)
+    return demo
+
+
+def _chatbot() -> gr.Chatbot:
+    # render_markdown=False: messages are our own escaped HTML, inserted without a Markdown pass
+    # (which could turn content into links or emphasis); Gradio still sanitizes it.
+    return gr.Chatbot(
+        elem_id="kb-chat", show_label=False, height=640, render_markdown=False, sanitize_html=True,
+        latex_delimiters=[], placeholder="**How can we help?** Ask a question, or pick an example below.",
+        autoscroll=False, layout="panel",
+    )
+
+
+def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, block: bool = True):
+    """Start the server. SSR stays off: Gradio 6.27–6.31 trust forged Host headers with SSR on."""
+    return demo.launch(server_name=host, server_port=port, ssr_mode=False, theme=THEME, css=CSS,
+                       prevent_thread_lock=not block, show_error=False, quiet=not block)
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
+    """Load the model and index once, then serve the UI and `/search` until stopped."""
+    assistant = Assistant(settings)
+    launch(create_app(assistant, settings), host, port, block=True)

@@ -1,0 +1,116 @@
+"""Answers as HTML: pure functions from an Answer (or assistant.info()) to escaped markup.
+
+Every string that came from content (title, section, text, highlight, url) goes through
+`html.escape`, and only urls that pass `safe_href` become links, so an article holding
+`<script>` or `javascript:` shows as text. The chat renders this HTML without Markdown, so no
+Markdown pass can undo the escaping; Gradio's sanitizer runs on top as a second fence.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+
+from assistant import Answer, Passage
+from assistant.links import clock, safe_href
+
+REPHRASE_HINT = ("Try naming the PMO task or role, e.g. “status report for executives” "
+                 "or “stage gate criteria”.")
+KINDS = {"article": ("article", "articles"), "transcript": ("session", "sessions"),
+         "deck": ("slide deck", "slide decks"), "text": ("note", "notes")}
+BADGES = {"article": "Article", "transcript": "Session recording", "deck": "Slide deck", "text": "Note"}
+QUESTION_ECHO_CHARS = 300
+
+
+def link(url: str, label: str, css: str = "") -> str:
+    """An escaped link that opens in a new tab, or the escaped label alone when the url is unsafe."""
+    href = safe_href(url) if url else None
+    label_html = escape(label)
+    if href is None:
+        return f'<span class="{css}">{label_html}</span>' if css else label_html
+    return (f'<a class="{css}" href="{escape(href, quote=True)}" target="_blank" '
+            f'rel="noopener noreferrer">{label_html}</a>')
+
+
+def excerpt(text: str, highlight: str, width: int = 480) -> str:
+    """The passage around its highlight sentence, the sentence wrapped in <mark>; all of it escaped."""
+    text = " ".join(text.split())
+    highlight = " ".join(highlight.split())
+    at = text.find(highlight) if highlight else -1
+    if at < 0:
+        return escape(_clip(text, width))
+    room = max(0, width - len(highlight)) // 2
+    start = max(0, at - room)
+    end = min(len(text), at + len(highlight) + room)
+    before = ("…" if start else "") + text[start:at]
+    after = text[at + len(highlight):end] + ("…" if end < len(text) else "")
+    return f"{escape(before)}<mark>{escape(highlight)}</mark>{escape(after)}"
+
+
+def passage_card(passage: Passage) -> str:
+    badge = BADGES.get(passage.source_type, passage.source_type.title())
+    if passage.page is not None:
+        badge += f" · page {int(passage.page)}"
+    time_link = ""
+    if passage.start_seconds is not None:
+        time_link = link(passage.url, f"▶ {clock(passage.start_seconds)}", "kb-time")
+    section = f'<div class="kb-section">{escape(passage.section)}</div>' if passage.section else ""
+    return (
+        '<article class="kb-card">'
+        f'<div class="kb-meta"><span class="kb-badge">{escape(badge)}</span>{time_link}</div>'
+        f'<h3 class="kb-title">{link(passage.url, passage.title, "kb-link")}</h3>{section}'
+        f'<p class="kb-text">{excerpt(passage.text, passage.highlight)}</p>'
+        "</article>"
+    )
+
+
+def answer_html(answer: Answer) -> str:
+    """The bot's reply: the cited passages as cards, or the no-match message with the nearest articles."""
+    if answer.answered:
+        count = len(answer.passages)
+        lead = f'<p class="kb-lead">{count} passage{"s" if count != 1 else ""} from the knowledge base:</p>'
+        cards = "".join(passage_card(p) for p in answer.passages)
+        return f'<div class="kb-answer">{lead}<div class="kb-cards">{cards}</div></div>'
+    message = f'<p class="kb-notice">{escape(answer.message or "")}</p>'
+    if not answer.passages:
+        return f'<div class="kb-answer kb-nomatch">{message}</div>'
+    nearest = "".join(f"<li>{link(p.url, p.title, 'kb-link')}</li>" for p in answer.passages)
+    return (f'<div class="kb-answer kb-nomatch">{message}'
+            f'<p class="kb-lead">Nearest articles:</p><ul class="kb-nearest">{nearest}</ul>'
+            f'<p class="kb-hint">{escape(REPHRASE_HINT)}</p></div>')
+
+
+def question_html(question: str) -> str:
+    """The user's question as shown in the chat: escaped, and clipped when very long."""
+    shown = question if len(question) <= QUESTION_ECHO_CHARS else question[:QUESTION_ECHO_CHARS] + "…"
+    return f'<span class="kb-question">{escape(shown)}</span>'
+
+
+def header_html(info: dict) -> str:
+    """What the knowledge base holds: '32 articles and 4 sessions · last rebuilt 2 Mar 2026'."""
+    parts = []
+    for kind, count in sorted((info.get("by_type") or {}).items()):
+        one, many = KINDS.get(kind, (kind, kind + "s"))
+        parts.append(f"{int(count)} {one if count == 1 else many}")
+    holds = " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts) or "no documents"
+    built = _when(info.get("built_at"))
+    rebuilt = f" · last rebuilt {escape(built)}" if built else ""
+    return (
+        '<header class="kb-header"><p class="kb-kicker">PMO Help Centre</p>'
+        "<h1>How can we help?</h1>"
+        f'<p class="kb-holds">Answers cite the knowledge base: {escape(holds)}{rebuilt}.</p></header>'
+    )
+
+
+def _when(stamp: str | None) -> str:
+    if not stamp:
+        return ""
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    return f"{moment.day} {moment:%b %Y, %H:%M} {moment.tzname() or ''}".strip()
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width].rsplit(" ", 1)[0] + "…"

@@ -1,0 +1,42 @@
+"""The help-centre look: a calm theme and a little CSS for the header and the passage cards."""
+
+from __future__ import annotations
+
+import gradio as gr
+
+THEME = gr.themes.Soft(primary_hue="teal", secondary_hue="slate", neutral_hue="slate")
+
+CSS = """
+.gradio-container { max-width: 920px !important; margin: 0 auto !important; }
+.kb-header { padding: 8px 0 4px; }
+.kb-header h1 { font-size: 1.9rem; margin: 0 0 6px; }
+.kb-kicker { text-transform: uppercase; letter-spacing: .08em; font-size: .8rem; font-weight: 600;
+  color: var(--primary-600); margin: 0; }
+.kb-holds { color: var(--body-text-color-subdued); margin: 0; }
+.kb-examples { flex-wrap: wrap !important; gap: 8px !important; }
+.kb-examples button { flex: 1 1 240px !important; min-width: 0 !important; white-space: normal !important;
+  text-align: left !important; justify-content: flex-start !important; }
+.kb-answer { display: flex; flex-direction: column; gap: 10px; min-width: 0; }
+.kb-lead { margin: 0; font-weight: 600; }
+.kb-cards { display: flex; flex-direction: column; gap: 10px; min-width: 0; }
+.kb-card { border: 1px solid var(--border-color-primary); border-left: 4px solid var(--primary-500);
+  border-radius: 10px; padding: 10px 14px; background: var(--background-fill-primary); min-width: 0;
+  overflow-wrap: anywhere; }
+.kb-meta { display: flex; gap: 10px; align-items: center; flex-wrap: wrap; font-size: .8rem; }
+.kb-badge { background: var(--primary-50); color: var(--primary-700); border-radius: 999px;
+  padding: 1px 8px; font-weight: 600; }
+.kb-time { font-weight: 600; text-decoration: none; }
+h3.kb-title { font-size: 1.02rem; margin: 6px 0 2px; line-height: 1.35; }
+.kb-section { font-size: .85rem; color: var(--body-text-color-subdued); }
+.kb-text { margin: 6px 0 0; line-height: 1.5; }
+.kb-text mark { background: #fff3b0; color: inherit; padding: 0 2px; border-radius: 3px; }
+.kb-nearest { margin: 0; padding-left: 1.2em; }
+.kb-notice { margin: 0; font-weight: 600; }
+.kb-hint { margin: 0; color: var(--body-text-color-subdued); font-size: .9rem; }
+.kb-question { white-space: pre-wrap; overflow-wrap: anywhere; }
+#kb-chat .message, #kb-chat .message-row { max-width: 100%; min-width: 0; }
+@media (max-width: 640px) {
+  .kb-header h1 { font-size: 1.5rem; }
+  .kb-card { padding: 8px 10px; }
+}
+"""
