@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from pathlib import Path
+
 from assistant.config import Settings
-from corpus import ChunkSettings
+from corpus import ChunkSettings, LoadError
 from index import BuildReport, Embedder, build_index, plan_build
 from index.build import BuildPlan
 
@@ -16,6 +18,8 @@ def chunk_settings(settings: Settings, embedder: Embedder) -> ChunkSettings:
 
 def run_build(settings: Settings, full: bool = False, dry_run: bool = False, show_progress: bool = True,
               embedder: Embedder | None = None) -> BuildReport | BuildPlan:
+    if not Path(settings.content_dir).is_dir():
+        raise LoadError(f"content folder {settings.content_dir} does not exist or is not a folder")
     embedder = embedder or Embedder(settings.model, settings.device, settings.batch_size)
     chunker = chunk_settings(settings, embedder)
     if dry_run:
@@ -55,10 +59,13 @@ class _progress_bar:
             return None
         from tqdm import tqdm
 
-        self.bar = tqdm(total=100, unit="%", bar_format="{desc:<28} {bar} {n:.0f}% [{elapsed}]", leave=False)
+        self.bar = tqdm(total=100, unit="%", bar_format="{desc:<28} {bar} {n:.0f}% [{elapsed}]", leave=False,
+                        disable=None)  # None: only on a terminal
         return self.update
 
     def update(self, fraction: float, message: str) -> None:
+        if self.bar.disable:
+            return
         self.bar.set_description_str(message[:28])
         self.bar.n = round(fraction * 100)
         self.bar.refresh()

@@ -80,7 +80,7 @@ def load_file(path: Path, root: Path, base_url: str | None = None, max_bytes: in
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise LoadError(f"{size / 1e6:.0f} MB is over the {max_bytes / 1e6:.0f} MB limit; split the file")
+            raise LoadError(f"{_size(size)} is over the {_size(max_bytes)} limit; split the file")
         raw = path.read_bytes()
         sidecar = read_sidecar(path)
         extra = sidecar_bytes(path)
@@ -106,6 +106,10 @@ def load_file(path: Path, root: Path, base_url: str | None = None, max_bytes: in
         updated=str(updated) if updated else None,
         warnings=tuple(url_warnings) + parsed.warnings,
     )
+
+
+def _size(n: int) -> str:
+    return f"{n / 1e6:.1f} MB" if n >= 1_000_000 else f"{n:,} bytes"
 
 
 def _relative_id(path: Path, root: Path) -> str:
@@ -142,7 +146,11 @@ def _walk(root: Path) -> Iterator[tuple[Path, str | None]]:
             path = here / name
             if name.startswith(".") or path.suffix.lower() not in SUPPORTED_SUFFIXES:
                 continue
-            target = path.resolve()
+            try:
+                target = path.resolve()
+            except (RuntimeError, OSError):  # Python 3.11 raises RuntimeError on a symlink loop
+                yield path, "symlink loop; not followed"
+                continue
             if not target.is_relative_to(root):
                 yield path, "link points outside the content folder; not followed"
             elif not target.is_file():

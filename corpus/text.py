@@ -95,9 +95,9 @@ def document_url(meta_url: object, base_url: str | None, doc_id: str) -> tuple[s
 
 def slugify(heading: str) -> str:
     """The id most site generators give a heading (GitHub style): lowercase, words joined by '-'."""
-    text = unicodedata.normalize("NFKD", heading).lower()
+    text = unicodedata.normalize("NFC", heading).strip().lower()
     text = re.sub(r"[^\w\s-]", "", text)
-    return re.sub(r"\s+", "-", text.strip())
+    return re.sub(r"\s", "-", text)  # one '-' per space, as GitHub does: "Q & A" -> "q--a"
 
 
 def title_from_filename(path: Path) -> str:

@@ -76,8 +76,8 @@ def _chatbot() -> gr.Chatbot:
     # render_markdown=False: messages are our own escaped HTML, inserted without a Markdown pass
     # (which could turn content into links or emphasis); Gradio still sanitizes it.
     return gr.Chatbot(
-        elem_id="kb-chat", show_label=False, height=640, render_markdown=False, sanitize_html=True,
-        latex_delimiters=[], placeholder="**How can we help?** Ask a question, or pick an example below.",
+        elem_id="kb-chat", show_label=False, height=None, min_height=240, max_height="64vh",
+        render_markdown=False, sanitize_html=True, latex_delimiters=[], placeholder="**How can we help?** Ask a question, or pick an example below.",
         autoscroll=False, layout="panel",
     )
 

@@ -20,13 +20,15 @@ CSS = """
 .kb-lead { margin: 0; font-weight: 600; }
 .kb-cards { display: flex; flex-direction: column; gap: 10px; min-width: 0; }
 .kb-card { border: 1px solid var(--border-color-primary); border-left: 4px solid var(--primary-500);
-  border-radius: 10px; padding: 10px 14px; background: var(--background-fill-primary); min-width: 0;
+  border-radius: 10px; padding: 10px 14px; background: #ffffff; box-shadow: 0 1px 2px rgba(15,23,42,.06); min-width: 0;
   overflow-wrap: anywhere; }
 .kb-meta { display: flex; gap: 10px; align-items: center; flex-wrap: wrap; font-size: .8rem; }
-.kb-badge { background: var(--primary-50); color: var(--primary-700); border-radius: 999px;
-  padding: 1px 8px; font-weight: 600; }
+.kb-badge { background: #e6f4f1; color: #0f5f55; border-radius: 999px; padding: 1px 9px;
+  font-weight: 600; }
 .kb-time { font-weight: 600; text-decoration: none; }
-h3.kb-title { font-size: 1.02rem; margin: 6px 0 2px; line-height: 1.35; }
+h3.kb-title { font-size: 1.02rem; margin: 6px 0 2px; line-height: 1.35; font-weight: 600; }
+.kb-link { color: #0f766e; text-decoration: none; font-weight: 600; }
+.kb-link:hover { text-decoration: underline; }
 .kb-section { font-size: .85rem; color: var(--body-text-color-subdued); }
 .kb-text { margin: 6px 0 0; line-height: 1.5; }
 .kb-text mark { background: #fff3b0; color: inherit; padding: 0 2px; border-radius: 3px; }
@@ -36,6 +38,8 @@ h3.kb-title { font-size: 1.02rem; margin: 6px 0 2px; line-height: 1.35; }
 .kb-question { white-space: pre-wrap; overflow-wrap: anywhere; }
 #kb-chat .message, #kb-chat .message-row { max-width: 100%; min-width: 0; }
 @media (max-width: 640px) {
+  .gradio-container { padding-left: 6px !important; padding-right: 6px !important; }
+  #kb-chat .message { padding-left: 8px !important; padding-right: 8px !important; }
   .kb-header h1 { font-size: 1.5rem; }
   .kb-card { padding: 8px 10px; }
 }

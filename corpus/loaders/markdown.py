@@ -27,8 +27,8 @@ def load(text: str) -> Parsed:
     segments = []
     for piece in pieces:
         headings = [piece.metadata[level] for _, level in HEADERS if level in piece.metadata]
-        if headings and "1" in piece.metadata and headings[0] == title:
-            headings = headings[1:]  # the page title is not a section
+        if headings and first_h1 is not None and piece.metadata.get("1") == first_h1:
+            headings = headings[1:]  # the page's own heading is its title, not a section
         body = clean(piece.page_content)
         if body:
             anchor = slugify(headings[-1]) if headings else None

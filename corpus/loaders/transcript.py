@@ -21,11 +21,25 @@ def load_vtt(text: str) -> Parsed:
         captions = webvtt.from_string(text).captions
     except (MalformedFileError, MalformedCaptionError, ValueError) as exc:
         raise LoadError(f"not valid WebVTT: {exc or 'bad header or timestamp'}; check the WEBVTT header and cue times") from exc
+    timings = [(n, line) for n, line in enumerate(text.splitlines(), start=1) if "-->" in line]
+    if len(captions) < len(timings):  # webvtt-py drops a cue with a bad time without a word
+        _raise_bad_timing(timings)
     cues = [
         (c.start_time.in_milliseconds() / 1000, c.end_time.in_milliseconds() / 1000, c.voice, c.text)
         for c in captions
     ]
     return _parsed(cues, "WebVTT")
+
+
+def _raise_bad_timing(timings: list[tuple[int, str]]) -> None:
+    for number, line in timings:
+        try:
+            ok = webvtt.from_string(f"WEBVTT\n\n{line}\ncue\n").captions
+        except (MalformedFileError, MalformedCaptionError, ValueError):
+            ok = []
+        if not ok:
+            raise LoadError(f"not valid WebVTT: bad cue time on line {number} ({line.strip()[:60]!r}); "
+                            "times look like 00:01:02.500")
 
 
 def load_srt(text: str) -> Parsed:

@@ -1,0 +1,98 @@
+"""The `assistant` command through its real entry point: exit codes, JSON shape, messages."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from assistant.cli import main
+
+PASSAGE_KEYS = {"title", "url", "section", "text", "highlight", "score", "source_type", "start_seconds", "end_seconds"}
+
+
+def run(*args):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+@pytest.fixture()
+def small_content(tmp_path):
+    folder = tmp_path / "content"
+    folder.mkdir()
+    (folder / "raci.md").write_text("# RACI charts\n\n## Who decides\nA RACI chart names who is accountable.\n")
+    (folder / "broken.md").write_text("---\ntitle: [unclosed\n---\nBody\n")
+    return folder
+
+
+def test_build_prints_a_report_with_skipped_files(small_content, tmp_path):
+    result = run("build", str(small_content), "--index", str(tmp_path / "idx"))
+    assert result.exit_code == 0, result.output
+    assert "Indexed 1 documents into 1 chunks" in result.output
+    assert "Skipped 1 file(s):" in result.output and "broken.md: malformed front matter" in result.output
+
+
+def test_build_dry_run_writes_nothing(small_content, tmp_path):
+    result = run("build", str(small_content), "--index", str(tmp_path / "idx"), "--dry-run")
+    assert result.exit_code == 0 and "would add     raci.md" in result.output
+    assert not (tmp_path / "idx").exists()
+
+
+def test_build_of_a_missing_folder_fails_with_one_line(tmp_path):
+    result = CliRunner().invoke(main, ["build", str(tmp_path / "nope"), "--index", str(tmp_path / "idx")])
+    assert result.exit_code == 1
+    assert result.output.strip() == f"Error: content folder {tmp_path / 'nope'} does not exist or is not a folder"
+
+
+def test_ask_json_shape(sample_index):
+    result = run("ask", "how do I move from PMO analyst to PMO manager?", "--index", str(sample_index), "--json",
+                 "--top-k", "3")
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert set(data) >= {"question", "answered", "passages"} and data["answered"] is True
+    assert len(data["passages"]) == 3 and PASSAGE_KEYS <= set(data["passages"][0])
+    assert data["passages"][0]["url"].startswith("https://help.example.org/kb/pmo-analyst-to-pmo-manager/")
+
+
+def test_ask_text_shows_title_section_and_link(sample_index):
+    result = run("ask", "what should a weekly status report for executives look like?", "--index", str(sample_index))
+    assert result.exit_code == 0
+    assert "1. " in result.output and "https://help.example.org/kb/" in result.output
+
+
+def test_ask_without_an_index_says_what_to_run(tmp_path):
+    result = CliRunner().invoke(main, ["ask", "anything", "--index", str(tmp_path / "none")])
+    assert result.exit_code == 1
+    assert result.output.strip() == f"Error: No index at {tmp_path / 'none'} — run `assistant build` first."
+
+
+def test_ask_an_empty_question_is_a_usage_error(sample_index):
+    result = CliRunner().invoke(main, ["ask", "  ", "--index", str(sample_index)])
+    assert result.exit_code == 2 and result.output.startswith("Error: Please type a question")
+
+
+def test_model_mismatch_names_the_fix(sample_index, tmp_path):
+    (tmp_path / "assistant.toml").write_text(f'index_dir = "{sample_index}"\nmodel = "{tmp_path}/other-model"\n')
+    result = CliRunner().invoke(main, ["info"])
+    assert result.exit_code == 1 and "run `assistant build --full`" in result.output
+
+
+def test_info_json(sample_index):
+    data = json.loads(run("info", "--index", str(sample_index), "--json").output)
+    assert data["by_type"] == {"article": 32, "transcript": 4} and data["model"] == "all-MiniLM-L6-v2"
+    assert data["chunks"] > 100 and data["built_at"]
+
+
+@pytest.mark.parametrize("command", ["build", "ask", "info", "eval", "serve"])
+def test_every_command_has_help_with_an_example(command):
+    result = run(command, "--help")
+    assert result.exit_code == 0 and "Example:" in result.output and "assistant " + command in result.output
+
+
+def test_module_entry_point_runs(sample_index):
+    done = subprocess.run([sys.executable, "-m", "assistant", "ask", "stakeholder power interest grid",
+                           "--index", str(sample_index), "--json"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["passages"][0]["title"]
