@@ -24,7 +24,7 @@ def run_build(settings: Settings, full: bool = False, dry_run: bool = False, sho
     chunker = chunk_settings(settings, embedder)
     if dry_run:
         return plan_build(settings.content_dir, settings.index_dir, embedder.name, chunker, settings.base_url, full)
-    with _progress_bar(show_progress) as progress:
+    with progress_bar(show_progress) as progress:
         return build_index(settings.content_dir, settings.index_dir, embedder, chunker, settings.base_url,
                            full=full, keep_versions=settings.keep_versions, progress=progress)
 
@@ -47,7 +47,7 @@ def watch_and_build(settings: Settings, echo: Callable[[str], None], stop_event=
             echo(f"Error: {exc} (the published index is unchanged; still watching)")
 
 
-class _progress_bar:
+class progress_bar:
     """A tqdm bar on stderr fed by build_index's (fraction, message) callback."""
 
     def __init__(self, enabled: bool):

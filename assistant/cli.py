@@ -124,10 +124,11 @@ def info(ctx, index_dir, as_json):
               help="BEIR folder (corpus.jsonl, queries.jsonl, qrels/). Default: the sample knowledge base's questions.")
 @click.option("--split", default="test", show_default=True, help="Which qrels/<split>.tsv to read.")
 @click.option("--mode", type=click.Choice(["dense", "bm25", "hybrid"]), default="hybrid", show_default=True)
-@click.option("--top-k", type=int, default=10, show_default=True, help="Depth of the ranking that metrics read.")
+@click.option("--top-k", type=int, default=10, show_default=True, help="Documents ranked per question (metrics cut at 1, 3, 5, 10).")
+@click.option("--group", help="Only queries whose metadata.group is this (StackFAQ: tune on 0, report on 1).")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
 @click.pass_context
-def evaluate(ctx, dataset, split, mode, top_k, as_json):
+def evaluate(ctx, dataset, split, mode, top_k, group, as_json):
     """Measure retrieval quality: Recall@1/5/10, MRR@10, nDCG@10, and the no-answer threshold.
 
     The corpus is indexed with the same chunking and model as `assistant build` (cached and
@@ -141,7 +142,7 @@ def evaluate(ctx, dataset, split, mode, top_k, as_json):
 
     settings = _settings(ctx)
     try:
-        result = run_eval(settings, dataset, split, mode, progress=not as_json)
+        result = run_eval(settings, dataset, split, mode, progress=not as_json, group=group, depth=top_k)
     except KNOWN_ERRORS as exc:
         _fail(exc)
     click.echo(json.dumps(result.as_dict(), indent=2) if as_json else reports.eval_text(result))

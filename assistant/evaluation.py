@@ -17,6 +17,7 @@ from assistant.ranking import Fusion, rank_documents
 from assistant.search import Assistant
 from corpus import ChunkSettings, LoadError
 from corpus.beir import load_corpus, load_queries
+from assistant.building import progress_bar
 from index import Embedder, build_index
 
 CUTOFFS = (1, 3, 5, 10)
@@ -39,22 +40,31 @@ class EvalResult:
                 "off_topic": self.off_topic, "seconds": self.seconds}
 
 
+def eval_index(settings: Settings, dataset: Path | None, embedder: Embedder, cache_dir: Path | None = None,
+               progress: bool = False) -> Path:
+    """Index the set's corpus exactly as `assistant build` would, in a cache folder per set and model;
+    an unchanged corpus is reused, a changed one is re-embedded only where it changed."""
+    folder = Path(dataset) if dataset else SAMPLE_QUESTIONS
+    corpus_file = folder / "corpus.jsonl"
+    if dataset and not corpus_file.is_file():
+        raise LoadError(f"{dataset} has no corpus.jsonl; a BEIR folder needs corpus.jsonl, queries.jsonl and qrels/")
+    key = hashlib.sha256(f"{folder.resolve()}|{settings.model}".encode()).hexdigest()[:12]
+    index_dir = Path(cache_dir or settings.index_dir.parent / "eval") / key
+    chunker = ChunkSettings(embedder.max_seq_length, settings.chunk_tokens, settings.overlap_tokens)
+    with progress_bar(progress) as report:
+        build_index(folder if dataset else SAMPLE_CONTENT, index_dir, embedder, chunker, base_url=settings.base_url,
+                    loaded=load_corpus(corpus_file) if dataset else None, progress=report)
+    return index_dir
+
+
 def evaluate(settings: Settings, dataset: Path | None = None, split: str = "test", mode: str = "hybrid",
              embedder: Embedder | None = None, cache_dir: Path | None = None, progress: bool = False,
-             fusion: Fusion | None = None) -> EvalResult:
+             fusion: Fusion | None = None, group: str | None = None, depth: int = 10) -> EvalResult:
     started = time.perf_counter()
     embedder = embedder or Embedder(settings.model, settings.device, settings.batch_size)
     questions_dir = Path(dataset) if dataset else SAMPLE_QUESTIONS
-    corpus_file = questions_dir / "corpus.jsonl"
-    if dataset and not corpus_file.is_file():
-        raise LoadError(f"{dataset} has no corpus.jsonl; a BEIR folder needs corpus.jsonl, queries.jsonl and qrels/")
-    queries, qrels = load_queries(questions_dir, split)
-    key = hashlib.sha256(f"{questions_dir.resolve()}|{settings.model}".encode()).hexdigest()[:12]
-    index_dir = Path(cache_dir or settings.index_dir.parent / "eval") / key
-    chunker = ChunkSettings(embedder.max_seq_length, settings.chunk_tokens, settings.overlap_tokens)
-    loaded = load_corpus(corpus_file) if dataset else None
-    build_index(SAMPLE_CONTENT if not dataset else questions_dir, index_dir, embedder, chunker,
-                base_url=settings.base_url, loaded=loaded)
+    queries, qrels = load_queries(questions_dir, split, group)
+    index_dir = eval_index(settings, dataset, embedder, cache_dir, progress)
     fusion = replace(fusion or Fusion(), mode=mode)
     assistant = Assistant(replace(settings, index_dir=index_dir), embedder, fusion)
     index = assistant.index
@@ -68,7 +78,7 @@ def evaluate(settings: Settings, dataset: Path | None = None, split: str = "test
             answered_off += answer.answered
             continue
         refused += not answer.answered
-        ranked = rank_documents(assistant.rank_chunks(index, query.text, vector), doc_of)
+        ranked = rank_documents(assistant.rank_chunks(index, query.text, vector), doc_of)[:depth]
         relevant = qrels[query.query_id]
         for k in CUTOFFS:
             scores.setdefault(f"recall@{k}", []).append(recall_at(ranked, relevant, k))

@@ -43,8 +43,10 @@ def load_corpus(path: Path) -> LoadResult:
     return LoadResult(tuple(documents), tuple(skipped), ())
 
 
-def load_queries(folder: Path, split: str = "test") -> tuple[list[Query], dict[str, dict[str, int]]]:
-    """Queries that have relevance labels in the split, plus those marked off-topic; and the labels."""
+def load_queries(folder: Path, split: str = "test", group: str | None = None
+                 ) -> tuple[list[Query], dict[str, dict[str, int]]]:
+    """Queries that have relevance labels in the split, plus those marked off-topic; and the labels.
+    `group` keeps only queries whose metadata.group equals it (StackFAQ: tune on 0, report on 1)."""
     folder = Path(folder)
     qrels_path = folder / "qrels" / f"{split}.tsv"
     if not (folder / "queries.jsonl").is_file() or not qrels_path.is_file():
@@ -59,7 +61,10 @@ def load_queries(folder: Path, split: str = "test") -> tuple[list[Query], dict[s
     with open(folder / "queries.jsonl", encoding="utf-8") as handle:
         for line in handle:
             row = json.loads(line)
-            kind = str((row.get("metadata") or {}).get("type") or "")
+            meta = row.get("metadata") or {}
+            kind = str(meta.get("type") or "")
+            if group is not None and str(meta.get("group")) != str(group):
+                continue
             if row["_id"] in qrels or kind == "off_topic":
                 queries.append(Query(str(row["_id"]), str(row["text"]), kind or "labelled"))
     return queries, qrels

@@ -30,9 +30,9 @@ class ChunkSettings:
         return dict(self.__dict__)
 
 
-def embed_text(title: str, section: tuple[str, ...], body: str) -> str:
+def embed_text(title: str, section: tuple[str, ...], body: str, cap: int = 120) -> str:
     """Title and section path before the body, so a chunk's context is searchable; kept short."""
-    head = " › ".join(part[:120] for part in (title, *section[-3:]))
+    head = " › ".join(part[:cap] for part in (title, *section[-3:]))
     return f"{head}\n\n{body}"
 
 
@@ -43,7 +43,8 @@ def chunk_document(doc: Document, count_tokens: CountTokens, settings: ChunkSett
         pieces = [piece for segment in doc.segments for piece in _split_segment(doc, segment, count_tokens, settings)]
     chunks, seen = [], set()
     for segment in pieces:
-        embedded = embed_text(doc.title, segment.section, segment.text)
+        cap = _cap(doc, segment.section, count_tokens, settings)
+        embedded = embed_text(doc.title, segment.section, segment.text, cap)
         key = hashlib.sha256(f"{segment.section}|{segment.start}|{segment.page}|{segment.text}".encode()).hexdigest()[:16]
         while key in seen:  # the same paragraph twice in one document
             key = hashlib.sha256(key.encode()).hexdigest()[:16]
@@ -56,9 +57,17 @@ def chunk_document(doc: Document, count_tokens: CountTokens, settings: ChunkSett
     return chunks
 
 
+def _cap(doc: Document, section: tuple[str, ...], count_tokens: CountTokens, settings: ChunkSettings) -> int:
+    """Characters kept of the title and each heading: 120, fewer if the head would take over half the model."""
+    cap = 120
+    while cap > 8 and count_tokens(embed_text(doc.title, section, "", cap)) > settings.max_tokens // 2:
+        cap //= 2
+    return cap
+
+
 def _budget(doc: Document, section: tuple[str, ...], count_tokens: CountTokens, settings: ChunkSettings) -> int:
     """Tokens left for the body once the title and section path are in front of it."""
-    overhead = count_tokens(embed_text(doc.title, section, ""))
+    overhead = count_tokens(embed_text(doc.title, section, "", _cap(doc, section, count_tokens, settings)))
     return max(16, min(settings.chunk_tokens, settings.max_tokens - overhead - 2))
 
 

@@ -162,8 +162,10 @@ def test_follow_up_keeps_history_and_examples_ask(browser, app_url):
 def test_narrow_screen_stacks_cards_without_horizontal_scroll(browser, app_url):
     page = open_page(browser, app_url, width=375, height=740)
     answer = ask(page, "how do I move from PMO analyst to PMO manager?")
-    boxes = [card.bounding_box() for card in answer.locator(".kb-card").all()]
-    assert len(boxes) >= 2 and all(a["y"] + a["height"] <= b["y"] + 1 for a, b in zip(boxes, boxes[1:]))
+    boxes = answer.evaluate("a => [...a.querySelectorAll('.kb-card')].map(c => c.getBoundingClientRect().toJSON())")
+    assert len(boxes) >= 2
+    assert all(a["bottom"] <= b["top"] + 1 and a["left"] == b["left"] for a, b in zip(boxes, boxes[1:]))
+    assert all(box["right"] <= 375 for box in boxes)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     page.close()
 

@@ -27,6 +27,16 @@ EXAMPLES = (
 )
 PLACEHOLDER = "Ask about running a PMO: governance, reporting, careers, tools…"
 MAX_TOP_K = 50
+# After an answer renders, bring the newest question to the top of the chat so the answer reads from its start.
+SCROLL_TO_NEWEST = """() => { setTimeout(() => {
+  const asked = document.querySelectorAll('#kb-chat .kb-question');
+  let box = asked.length ? asked[asked.length - 1].parentElement : null;
+  while (box && !(box.scrollHeight > box.clientHeight && /auto|scroll/.test(getComputedStyle(box).overflowY)))
+    box = box.parentElement;
+  if (!box) return;
+  const top = asked[asked.length - 1].getBoundingClientRect().top - box.getBoundingClientRect().top;
+  box.scrollTop += top - 24;
+}, 100); }"""
 
 
 def refresh(assistant: Assistant) -> None:
@@ -64,9 +74,10 @@ def create_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
         with gr.Row(elem_classes="kb-examples"):
             buttons = [gr.Button(text, size="sm", variant="secondary") for text in EXAMPLES]
         outputs = [box, chat, header]
-        box.submit(respond, [box, chat], outputs, api_visibility="private")
+        box.submit(respond, [box, chat], outputs, api_visibility="private").then(None, js=SCROLL_TO_NEWEST)
         for button, text in zip(buttons, EXAMPLES):
-            button.click(lambda history, q=text: respond(q, history), [chat], outputs, api_visibility="private")
+            button.click(lambda history, q=text: respond(q, history), [chat], outputs,
+                         api_visibility="private").then(None, js=SCROLL_TO_NEWEST)
         gr.api(search, api_name="search")
     demo.queue(default_concurrency_limit=settings.concurrency_limit, max_size=settings.max_queue)
     return demo
@@ -77,8 +88,9 @@ def _chatbot() -> gr.Chatbot:
     # (which could turn content into links or emphasis); Gradio still sanitizes it.
     return gr.Chatbot(
         elem_id="kb-chat", show_label=False, height=None, min_height=240, max_height="64vh",
-        render_markdown=False, sanitize_html=True, latex_delimiters=[], placeholder="**How can we help?** Ask a question, or pick an example below.",
-        autoscroll=False, layout="panel",
+        render_markdown=False, sanitize_html=True, latex_delimiters=[],
+        placeholder="**How can we help?** Ask a question, or pick an example below.", autoscroll=False,
+        layout="panel",
     )
 
 

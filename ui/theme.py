@@ -39,7 +39,7 @@ h3.kb-title { font-size: 1.02rem; margin: 6px 0 2px; line-height: 1.35; font-wei
 #kb-chat .message, #kb-chat .message-row { max-width: 100%; min-width: 0; }
 @media (max-width: 640px) {
   .gradio-container { padding-left: 6px !important; padding-right: 6px !important; }
-  #kb-chat .message { padding-left: 8px !important; padding-right: 8px !important; }
+  #kb-chat .message-row, #kb-chat .message { padding-left: 4px !important; padding-right: 4px !important; }
   .kb-header h1 { font-size: 1.5rem; }
   .kb-card { padding: 8px 10px; }
 }

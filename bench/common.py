@@ -1,0 +1,34 @@
+"""Shared by the benchmarks: where the evaluation sets are, and indexes cached per set."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from assistant.config import SAMPLE_CONTENT, SAMPLE_QUESTIONS, Settings
+from assistant.evaluation import eval_index
+from assistant.search import Assistant
+from index import Embedder
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_EVAL = ROOT.parent / "shared" / "eval"
+CACHE = ROOT / ".assistant" / "eval"
+# name -> (BEIR folder or None for the sample knowledge base, query group to report or None)
+EVAL_SETS = {
+    "sample": (None, None),
+    "scifact": (SHARED_EVAL / "scifact", None),
+    "stackfaq": (SHARED_EVAL / "stackfaq" / "answer_level", "1"),
+}
+_EMBEDDER: list[Embedder] = []
+
+
+def embedder() -> Embedder:
+    if not _EMBEDDER:
+        _EMBEDDER.append(Embedder())
+    return _EMBEDDER[0]
+
+
+def cached_assistant(folder: Path | None) -> Assistant:
+    settings = Settings(index_dir=CACHE / "unused")
+    index_dir = eval_index(settings, folder, embedder(), CACHE)
+    return Assistant(replace(settings, index_dir=index_dir), embedder())

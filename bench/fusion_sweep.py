@@ -1,0 +1,63 @@
+"""Which fusion of dense and BM25 wins? Scores candidate fusions on each evaluation set.
+
+Reads the indexes that `assistant eval` caches, takes each ranker's top 100 chunks per question
+once, then ranks documents under every candidate fusion and prints nDCG@10 per set, so the
+default in assistant/ranking.py is chosen by measurement. Tune on StackFAQ group 0, report group 1.
+
+    python bench/fusion_sweep.py [--sets sample,scifact,stackfaq]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import EVAL_SETS, cached_assistant  # noqa: E402
+
+from assistant.metrics import mean, ndcg_at  # noqa: E402
+from assistant.ranking import Fusion, fuse, rank_documents  # noqa: E402
+from corpus.beir import load_queries  # noqa: E402
+
+CANDIDATES = [Fusion("dense"), Fusion("bm25")] + [
+    Fusion("hybrid", lexical_weight=w) for w in (0.2, 0.35, 0.5, 0.75, 1.0)
+]
+
+
+def candidates(assistant, queries):
+    index = assistant.index
+    vectors = assistant.embedder.embed([q.text for q in queries])
+    for query, vector in zip(queries, vectors):
+        dense_rows, dense_scores = index.search_dense(vector, 100)
+        lexical_rows, lexical_scores = index.lexical.search(query.text, 100)
+        yield query, (dense_rows, dense_scores), (lexical_rows, lexical_scores)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sets", default=",".join(EVAL_SETS))
+    args = parser.parse_args()
+    for name in args.sets.split(","):
+        folder, group = EVAL_SETS[name]
+        if folder is not None and not folder.is_dir():
+            print(f"{name}: {folder} not found, skipped")
+            continue
+        assistant = cached_assistant(folder)
+        doc_of = [c.doc_id for c in assistant.index.chunks]
+        for split_group in ([group] if group is None else ["0", "1"]):
+            queries, qrels = load_queries(folder or assistant.settings.content_dir.parent / "questions", "test", split_group)
+            queries = [q for q in queries if q.query_id in qrels]
+            pools = list(candidates(assistant, queries))
+            for fusion in CANDIDATES:
+                scores = [ndcg_at(rank_documents(fuse(d[0], l[0], fusion), doc_of), qrels[q.query_id], 10)
+                          for q, d, l in pools]
+                label = f"{fusion.mode}" + (f" w={fusion.lexical_weight}" if fusion.mode == "hybrid" else "")
+                print(f"{name:<10} group={split_group or '-'} {label:<18} nDCG@10={mean(scores):.4f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""The `/search` API through gradio_client, as a program would call it: same JSON as `ask --json`."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+from gradio_client import Client
+
+from assistant import NO_MATCH, Assistant, Settings
+from ui import create_app, launch
+
+PASSAGE_KEYS = {"title", "url", "section", "text", "highlight", "score", "source_type", "start_seconds",
+                "end_seconds", "page", "doc_id"}
+
+
+@pytest.fixture(scope="module")
+def served(sample_index, embedder):
+    assistant = Assistant(Settings(index_dir=sample_index), embedder=embedder)
+    demo = create_app(assistant, assistant.settings)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    launch(demo, "127.0.0.1", port, block=False)
+    yield assistant, Client(f"http://127.0.0.1:{port}/", verbose=False)
+    demo.close()
+
+
+def test_search_returns_the_cli_json_with_the_right_article_first(served):
+    assistant, client = served
+    question = "How do I move from PMO analyst to PMO manager?"
+    result = client.predict(question, 5, api_name="/search")
+    assert set(result) == {"question", "answered", "message", "passages"}
+    assert result["question"] == question and result["answered"] is True and result["message"] is None
+    assert 1 <= len(result["passages"]) <= 5
+    assert all(set(p) == PASSAGE_KEYS for p in result["passages"])
+    first = result["passages"][0]
+    assert first["url"].startswith("https://help.example.org/kb/pmo-analyst-to-pmo-manager/")
+    assert result == assistant.ask(question, top_k=5).as_dict()
+
+
+def test_search_honours_top_k_and_reports_no_match(served):
+    _, client = served
+    assert len(client.predict("stage gate criteria", 2, api_name="/search")["passages"]) == 2
+    off_topic = client.predict("what's a good recipe for banana bread?", 5, api_name="/search")
+    assert off_topic["answered"] is False and off_topic["message"] == NO_MATCH and off_topic["passages"]
+
+
+def test_search_refuses_an_over_long_question(served):
+    _, client = served
+    result = client.predict("x" * 5000, 5, api_name="/search")
+    assert result["answered"] is False and result["passages"] == [] and "the limit is 2,000" in result["message"]
+
+
+def test_only_search_is_in_the_api(served):
+    _, client = served
+    assert list(client.view_api(print_info=False, return_format="dict")["named_endpoints"]) == ["/search"]
