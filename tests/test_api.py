@@ -55,3 +55,27 @@ def test_search_refuses_an_over_long_question(served):
 def test_only_search_is_in_the_api(served):
     _, client = served
     assert list(client.view_api(print_info=False, return_format="dict")["named_endpoints"]) == ["/search"]
+
+
+def test_a_newly_published_index_is_served_without_restart(build, embedder, tmp_path):
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "boards.md").write_text("---\ntitle: Running a project board\n---\n# Running a project board\n\n"
+                                       "Send board papers a week ahead and keep the meeting to decisions.\n")
+    settings = build(content)
+    demo = create_app(Assistant(settings, embedder=embedder), settings)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    launch(demo, "127.0.0.1", port, block=False)
+    try:
+        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
+        question = "How do we track benefits after a project closes?"
+        assert "Tracking benefits" not in client.predict(question, 1, api_name="/search")["passages"][0]["title"]
+        (content / "benefits.md").write_text("---\ntitle: Tracking benefits after closure\n---\n"
+                                             "# Tracking benefits after closure\n\nTrack benefits after a "
+                                             "project closes with a benefits register owned by the sponsor.\n")
+        build(content)
+        assert client.predict(question, 1, api_name="/search")["passages"][0]["title"] == "Tracking benefits after closure"
+    finally:
+        demo.close()
