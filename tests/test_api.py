@@ -14,15 +14,21 @@ PASSAGE_KEYS = {"title", "url", "section", "text", "highlight", "score", "source
                 "end_seconds", "page", "doc_id"}
 
 
-@pytest.fixture(scope="module")
-def served(sample_index, embedder):
-    assistant = Assistant(Settings(index_dir=sample_index), embedder=embedder)
+def start(assistant: Assistant):
+    """The app on a free local port: (demo, client)."""
     demo = create_app(assistant, assistant.settings)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     launch(demo, "127.0.0.1", port, block=False)
-    yield assistant, Client(f"http://127.0.0.1:{port}/", verbose=False)
+    return demo, Client(f"http://127.0.0.1:{port}/", verbose=False)
+
+
+@pytest.fixture(scope="module")
+def served(sample_index, embedder):
+    assistant = Assistant(Settings(index_dir=sample_index), embedder=embedder)
+    demo, client = start(assistant)
+    yield assistant, client
     demo.close()
 
 
@@ -62,20 +68,15 @@ def test_a_newly_published_index_is_served_without_restart(build, embedder, tmp_
     content.mkdir()
     (content / "boards.md").write_text("---\ntitle: Running a project board\n---\n# Running a project board\n\n"
                                        "Send board papers a week ahead and keep the meeting to decisions.\n")
-    settings = build(content)
-    demo = create_app(Assistant(settings, embedder=embedder), settings)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    launch(demo, "127.0.0.1", port, block=False)
+    demo, client = start(Assistant(build(content), embedder=embedder))
     try:
-        client = Client(f"http://127.0.0.1:{port}/", verbose=False)
         question = "How do we track benefits after a project closes?"
         assert "Tracking benefits" not in client.predict(question, 1, api_name="/search")["passages"][0]["title"]
         (content / "benefits.md").write_text("---\ntitle: Tracking benefits after closure\n---\n"
                                              "# Tracking benefits after closure\n\nTrack benefits after a "
                                              "project closes with a benefits register owned by the sponsor.\n")
         build(content)
-        assert client.predict(question, 1, api_name="/search")["passages"][0]["title"] == "Tracking benefits after closure"
+        top = client.predict(question, 1, api_name="/search")["passages"][0]
+        assert top["title"] == "Tracking benefits after closure"
     finally:
         demo.close()

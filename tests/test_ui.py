@@ -93,7 +93,7 @@ def ask(page, question: str):
     answers.nth(before).wait_for(timeout=30_000)
     elapsed = time.perf_counter() - started
     LATENCIES.append(elapsed)
-    print(f"\nEnter→answer {elapsed:.2f} s: {question}")
+    print(f"\nEnter→answer {elapsed:.2f} s: {question[:70]}")
     return answers.nth(before)
 
 
@@ -111,6 +111,7 @@ def test_answer_cites_the_article_with_its_link(browser, app_url):
     assert link.get_attribute("target") == "_blank" and "noopener" in link.get_attribute("rel")
     assert first.locator("mark").count() == 1
     DOCS.mkdir(exist_ok=True)
+    page.wait_for_timeout(400)  # let the chat finish scrolling the new question into place
     page.screenshot(path=str(DOCS / "screenshot.png"), full_page=False)
     page.close()
 

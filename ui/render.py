@@ -92,7 +92,7 @@ def header_html(info: dict) -> str:
     for kind, count in sorted((info.get("by_type") or {}).items()):
         one, many = KINDS.get(kind, (kind, kind + "s"))
         parts.append(f"{int(count)} {one if count == 1 else many}")
-    holds = " and ".join([", ".join(parts[:-1]), parts[-1]] if len(parts) > 1 else parts) or "no documents"
+    holds = _listed(parts) or "no documents"
     built = _when(info.get("built_at"))
     rebuilt = f" · last rebuilt {escape(built)}" if built else ""
     return (
@@ -110,6 +110,11 @@ def _when(stamp: str | None) -> str:
     except ValueError:
         return stamp
     return f"{moment.day} {moment:%b %Y, %H:%M} {moment.tzname() or ''}".strip()
+
+
+def _listed(parts: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else "".join(parts)
 
 
 def _clip(text: str, width: int) -> str:

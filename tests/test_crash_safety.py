@@ -1,0 +1,109 @@
+"""A build killed with SIGKILL at any moment leaves the previous index published and answering as before."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from assistant import Assistant, Settings
+from index import current_version, load_index
+
+DRIVER = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from corpus import ChunkSettings
+    from index import Embedder, build_index
+    content, index_dir = Path(sys.argv[1]), Path(sys.argv[2])
+    embedder = Embedder()
+    def progress(fraction, message):
+        print(message, flush=True)
+    build_index(content, index_dir, embedder, ChunkSettings(embedder.max_seq_length, 200, 32), progress=progress)
+    print("DONE", flush=True)
+""")
+QUESTIONS = ["how do I keep a risk register", "forecasting project spend", "what is a stage gate"]
+
+
+def article(n: int) -> str:
+    return (f"# Article {n} on portfolio governance\n\n## Detail\n"
+            + " ".join(f"Paragraph {n}.{i} explains governance step {i} for programme boards." for i in range(40)))
+
+
+@pytest.fixture()
+def published(tmp_path, build):
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "risks.md").write_text("# Risk registers\n\nEvery risk needs an owner, a score and a review date.\n")
+    (content / "budgets.md").write_text("# Budgets\n\nForecast spend monthly and record accruals.\n")
+    (content / "gates.md").write_text("# Stage gates\n\nA gate review decides whether a project continues.\n")
+    settings = build(content)
+    for n in range(40):  # enough new content that the next build takes a few seconds
+        (content / f"governance-{n}.md").write_text(article(n))
+    return content, settings
+
+
+def answers(settings: Settings, embedder) -> list[list[tuple[str, str]]]:
+    assistant = Assistant(settings, embedder)
+    return [[(p.doc_id, p.url) for p in assistant.ask(q).passages] for q in QUESTIONS]
+
+
+def run_until(content, index_dir, stage: str | None):
+    """Start a build in a subprocess and SIGKILL it once it prints `stage` (None: let it finish)."""
+    child = subprocess.Popen([sys.executable, "-P", "-c", DRIVER, str(content), str(index_dir)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen = []
+    for line in child.stdout:
+        seen.append(line.strip())
+        if stage and line.startswith(stage):
+            child.send_signal(signal.SIGKILL)
+            break
+    child.wait(timeout=120)
+    if not seen:
+        raise AssertionError(child.stderr.read()[-2000:])
+    return seen
+
+
+@pytest.mark.parametrize("stage", ["reading content", "embedded", "writing", "published"])
+def test_kill_9_leaves_the_old_index_answering_as_before(published, embedder, stage):
+    content, settings = published
+    before_version = current_version(settings.index_dir)
+    before = answers(settings, embedder)
+    seen = run_until(content, settings.index_dir, stage)
+    assert any(line.startswith(stage) for line in seen), seen
+    version = current_version(settings.index_dir)
+    if stage == "published":  # killed after the switch: the new index is complete and loads
+        assert version != before_version
+        assert len(load_index(settings.index_dir).manifest.documents) == 43
+    else:
+        assert version == before_version
+        assert answers(settings, embedder) == before
+    seen = run_until(content, settings.index_dir, None)
+    assert seen[-1] == "DONE"
+    index = load_index(settings.index_dir)
+    assert len(index.manifest.documents) == 43
+    leftovers = [p.name for p in (settings.index_dir / "versions").iterdir() if not (p / "manifest.json").exists()]
+    assert leftovers == []
+
+
+def test_kill_9_while_files_are_being_written(published, embedder):
+    """Poll for the new version folder and kill the moment its first file appears."""
+    content, settings = published
+    before = answers(settings, embedder)
+    versions = settings.index_dir / "versions"
+    old = {p.name for p in versions.iterdir()}
+    child = subprocess.Popen([sys.executable, "-P", "-c", DRIVER, str(content), str(settings.index_dir)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and child.poll() is None:
+        new = [p for p in versions.iterdir() if p.name not in old]
+        if new and any(new[0].iterdir()):
+            child.send_signal(signal.SIGKILL)
+            break
+        time.sleep(0.002)
+    child.wait(timeout=30)
+    assert child.returncode == -signal.SIGKILL
+    assert answers(settings, embedder) == before or current_version(settings.index_dir) not in old
