@@ -92,6 +92,16 @@ class Assistant:
             "content_dir": manifest.content_dir,
         }
 
+    def source_file(self, doc_id: str) -> Path | None:
+        """The content file behind an indexed document (for the app's /source/ links); None when the id
+        is not in the published index or the path would leave the content folder."""
+        manifest = self._index.manifest
+        if doc_id not in manifest.documents:
+            return None
+        root = Path(manifest.content_dir).resolve()
+        path = (root / doc_id).resolve()
+        return path if path.is_relative_to(root) and path.is_file() else None
+
     def _passage(self, index: LoadedIndex, row: int, question: str, query: np.ndarray) -> Passage:
         chunk = index.chunks[row]
         similarity = float(np.dot(index.vectors.reconstruct(int(row)), query))

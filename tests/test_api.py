@@ -20,7 +20,7 @@ def start(assistant: Assistant):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    launch(demo, "127.0.0.1", port, block=False)
+    launch(demo, assistant, "127.0.0.1", port, block=False)
     return demo, Client(f"http://127.0.0.1:{port}/", verbose=False)
 
 
@@ -78,5 +78,31 @@ def test_a_newly_published_index_is_served_without_restart(build, embedder, tmp_
         build(content)
         top = client.predict(question, 1, api_name="/search")["passages"][0]
         assert top["title"] == "Tracking benefits after closure"
+    finally:
+        demo.close()
+
+
+def test_documents_without_a_url_are_served_by_the_app_as_inert_text(build, tmp_path, embedder):
+    import urllib.error
+    import urllib.request
+
+    content = tmp_path / "plain"
+    content.mkdir()
+    (content / "notes.md").write_text("# Meeting notes\n\n<script>alert(1)</script> Minutes of the PMO board.\n")
+    assistant = Assistant(build(content), embedder=embedder)
+    demo, client = start(assistant)
+    try:
+        url = assistant.ask("PMO board minutes").passages[0].url
+        assert url == "/source/notes.md"
+        base = client.src.rstrip("/")
+        with urllib.request.urlopen(base + url) as response:
+            assert response.headers["Content-Type"].startswith("text/plain")
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
+            assert "sandbox" in response.headers["Content-Security-Policy"]
+            assert b"<script>alert(1)</script>" in response.read()
+        for bad in ("/source/../../etc/passwd", "/source/%2e%2e/%2e%2e/etc/passwd", "/source/other.md"):
+            with pytest.raises(urllib.error.HTTPError) as error:
+                urllib.request.urlopen(base + bad)
+            assert error.value.code == 404
     finally:
         demo.close()

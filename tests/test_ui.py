@@ -37,7 +37,7 @@ def free_port() -> int:
 def start(assistant: Assistant, settings: Settings) -> tuple[object, str]:
     demo = create_app(assistant, settings)
     port = free_port()
-    launch(demo, "127.0.0.1", port, block=False)
+    launch(demo, assistant, "127.0.0.1", port, block=False)
     return demo, f"http://127.0.0.1:{port}/"
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 
 import gradio as gr
+from fastapi.responses import FileResponse, Response
 
 from assistant import KNOWN_ERRORS, Assistant, Settings
 from ui.render import answer_html, header_html, question_html
@@ -94,13 +95,34 @@ def _chatbot() -> gr.Chatbot:
     )
 
 
-def launch(demo: gr.Blocks, host: str = "127.0.0.1", port: int = 7860, block: bool = True):
+def launch(demo: gr.Blocks, assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, block: bool = True):
     """Start the server. SSR stays off: Gradio 6.27–6.31 trust forged Host headers with SSR on."""
-    return demo.launch(server_name=host, server_port=port, ssr_mode=False, theme=THEME, css=CSS,
-                       prevent_thread_lock=not block, show_error=False, quiet=not block)
+    result = demo.launch(server_name=host, server_port=port, ssr_mode=False, theme=THEME, css=CSS,
+                         prevent_thread_lock=True, show_error=False, quiet=not block)
+    add_source_route(demo, assistant)
+    if block:
+        demo.block_thread()
+    return result
+
+
+def add_source_route(demo: gr.Blocks, assistant: Assistant) -> None:
+    """`/source/<doc_id>`: the raw file of an indexed document that names no url of its own, served as
+    inert text (or a PDF) in a sandbox, so an article's markup can never run on this origin."""
+
+    def source(doc_id: str) -> Response:
+        path = assistant.source_file(doc_id)
+        if path is None:
+            return Response("Not in the knowledge base.", status_code=404, media_type="text/plain")
+        media = "application/pdf" if path.suffix.lower() == ".pdf" else "text/plain; charset=utf-8"
+        return FileResponse(path, media_type=media, headers={
+            "X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox; default-src 'none'"})
+
+    demo.app.add_api_route("/source/{doc_id:path}", source, methods=["GET"])
+    routes = demo.app.router.routes
+    routes.insert(0, routes.pop())  # before Gradio's own catch-all routes
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
     """Load the model and index once, then serve the UI and `/search` until stopped."""
     assistant = Assistant(settings)
-    launch(create_app(assistant, settings), host, port, block=True)
+    launch(create_app(assistant, settings), assistant, host, port, block=True)
