@@ -1,0 +1,74 @@
+"""Full build against an incremental rebuild after editing one article, on 2,000+ documents.
+
+The corpus is 2,000 SciFact abstracts written out as Markdown articles (from ../shared/eval/scifact;
+skipped with a message when absent). Both builds run as `assistant build` subprocesses, timed from
+command start to published index. Writes bench/results/build_speed.json.
+
+    python bench/build_speed.py [--docs 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import ROOT, SHARED_EVAL  # noqa: E402
+
+ASSISTANT = str(Path(sys.executable).parent / "assistant")
+
+
+def write_corpus(folder: Path, count: int) -> None:
+    with open(SHARED_EVAL / "scifact" / "corpus.jsonl", encoding="utf-8") as handle:
+        for number, line in enumerate(handle):
+            if number >= count:
+                break
+            row = json.loads(line)
+            title = row["title"].replace('"', "'")
+            (folder / f"doc-{row['_id']}.md").write_text(
+                f'---\ntitle: "{title}"\nurl: https://kb.example.org/{row["_id"]}/\n---\n\n## Abstract\n{row["text"]}\n')
+
+
+def timed_build(content: Path, index: Path) -> tuple[float, dict]:
+    started = time.perf_counter()
+    done = subprocess.run([ASSISTANT, "build", str(content), "--index", str(index), "--json"],
+                          capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    seconds = time.perf_counter() - started
+    if done.returncode:
+        raise SystemExit(done.stderr)
+    return seconds, json.loads(done.stdout)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=2000)
+    args = parser.parse_args()
+    if not (SHARED_EVAL / "scifact" / "corpus.jsonl").is_file():
+        print(f"build_speed: {SHARED_EVAL / 'scifact'} not found; skipped")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        content, index = Path(tmp) / "content", Path(tmp) / "index"
+        content.mkdir()
+        write_corpus(content, args.docs)
+        full_s, full = timed_build(content, index)
+        print(f"full build:        {full_s:7.1f} s  ({full['documents']} documents, {full['chunks_embedded']} chunks embedded)")
+        edited = sorted(content.iterdir())[len(full) % args.docs]
+        edited.write_text(edited.read_text() + "\nAn added sentence about replication in a follow-up study.\n")
+        inc_s, inc = timed_build(content, index)
+        print(f"incremental build: {inc_s:7.1f} s  (changed {inc['changed']}, {inc['chunks_embedded']} chunks embedded)")
+        print(f"ratio:             {full_s / inc_s:7.1f}x")
+    out = ROOT / "bench" / "results" / "build_speed.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"documents": full["documents"], "chunks": full["chunks"], "full_seconds": round(full_s, 2),
+                               "incremental_seconds": round(inc_s, 2), "ratio": round(full_s / inc_s, 1),
+                               "incremental_report": inc}, indent=2))
+
+
+if __name__ == "__main__":
+    main()
