@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-
 from pathlib import Path
 
 from assistant.config import Settings
 from corpus import ChunkSettings, LoadError
 from index import BuildReport, Embedder, build_index, plan_build
-from index.build import BuildPlan
+from index.build import BuildPlan, Progress
 
 
 def chunk_settings(settings: Settings, embedder: Embedder) -> ChunkSettings:
@@ -17,34 +16,54 @@ def chunk_settings(settings: Settings, embedder: Embedder) -> ChunkSettings:
 
 
 def run_build(settings: Settings, full: bool = False, dry_run: bool = False, show_progress: bool = True,
-              embedder: Embedder | None = None) -> BuildReport | BuildPlan:
+              embedder: Embedder | None = None, progress: Progress | None = None) -> BuildReport | BuildPlan:
+    """Build the index the settings name. `progress` ((fraction, message) callback, e.g. the web app's
+    progress bar) replaces the terminal bar."""
     if not Path(settings.content_dir).is_dir():
         raise LoadError(f"content folder {settings.content_dir} does not exist or is not a folder")
     embedder = embedder or Embedder(settings.model, settings.device, settings.batch_size)
     chunker = chunk_settings(settings, embedder)
     if dry_run:
         return plan_build(settings.content_dir, settings.index_dir, embedder.name, chunker, settings.base_url, full)
-    with progress_bar(show_progress) as progress:
+    with progress_bar(show_progress and progress is None) as bar:
         return build_index(settings.content_dir, settings.index_dir, embedder, chunker, settings.base_url,
-                           full=full, keep_versions=settings.keep_versions, progress=progress)
+                           full=full, keep_versions=settings.keep_versions, progress=progress or bar)
 
 
-def watch_and_build(settings: Settings, echo: Callable[[str], None], stop_event=None) -> None:
-    """Build now, then again each time the content folder has settled after a change."""
+def watch_and_build(settings: Settings, echo: Callable[[str], None], stop_event=None,
+                    embedder: Embedder | None = None, debounce_ms: int = 1500) -> None:
+    """Build now, then again each time the content folder has settled after a change (no change for
+    `debounce_ms`). Changes inside the index folder (when it lies within the content folder) and the
+    usual editor, VCS and cache files are ignored. Returns when `stop_event` is set."""
     from watchfiles import watch
 
     from assistant import KNOWN_ERRORS
     from assistant.reports import build_text
 
-    embedder = Embedder(settings.model, settings.device, settings.batch_size)
+    embedder = embedder or Embedder(settings.model, settings.device, settings.batch_size)
     echo(build_text(run_build(settings, embedder=embedder, show_progress=False)))
     echo(f"Watching {settings.content_dir} for changes (Ctrl+C to stop)…")
-    for changes in watch(settings.content_dir, debounce=1500, step=200, stop_event=stop_event):
+    for changes in watch(settings.content_dir, watch_filter=ContentFilter(settings.index_dir),
+                         debounce=debounce_ms, step=100, stop_event=stop_event):
         echo(f"{len(changes)} file change(s); rebuilding…")
         try:
             echo(build_text(run_build(settings, embedder=embedder, show_progress=False)))
         except KNOWN_ERRORS as exc:
             echo(f"Error: {exc} (the published index is unchanged; still watching)")
+
+
+class ContentFilter:
+    """watchfiles filter: watchfiles' defaults (.git, __pycache__, editor swap files…) minus the index
+    folder, so a build writing its own index never triggers the next one."""
+
+    def __init__(self, index_dir: Path):
+        from watchfiles import DefaultFilter
+
+        self.default = DefaultFilter()
+        self.index_dir = Path(index_dir).resolve()
+
+    def __call__(self, change, path: str) -> bool:
+        return self.default(change, path) and not Path(path).resolve().is_relative_to(self.index_dir)
 
 
 class progress_bar:
