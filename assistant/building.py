@@ -32,9 +32,10 @@ def run_build(settings: Settings, full: bool = False, dry_run: bool = False, sho
 
 def watch_and_build(settings: Settings, echo: Callable[[str], None], stop_event=None,
                     embedder: Embedder | None = None, debounce_ms: int = 1500) -> None:
-    """Build now, then again each time the content folder has settled after a change (no change for
-    `debounce_ms`). Changes inside the index folder (when it lies within the content folder) and the
-    usual editor, VCS and cache files are ignored. Returns when `stop_event` is set."""
+    """Build now, then again each time the content folder has settled after a change: quiet for 200 ms,
+    changes batched for at most `debounce_ms`. Changes inside the index folder (when it lies within
+    the content folder) and the usual editor, VCS and cache files are ignored. Returns when
+    `stop_event` (a threading.Event) is set."""
     from watchfiles import watch
 
     from assistant import KNOWN_ERRORS
@@ -44,7 +45,7 @@ def watch_and_build(settings: Settings, echo: Callable[[str], None], stop_event=
     echo(build_text(run_build(settings, embedder=embedder, show_progress=False)))
     echo(f"Watching {settings.content_dir} for changes (Ctrl+C to stop)…")
     for changes in watch(settings.content_dir, watch_filter=ContentFilter(settings.index_dir),
-                         debounce=debounce_ms, step=100, stop_event=stop_event):
+                         debounce=debounce_ms, step=200, stop_event=stop_event):
         echo(f"{len(changes)} file change(s); rebuilding…")
         try:
             echo(build_text(run_build(settings, embedder=embedder, show_progress=False)))

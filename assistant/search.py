@@ -16,7 +16,7 @@ from assistant.answers import NO_MATCH, Answer, Passage
 from assistant.config import Settings
 from assistant.highlight import best_sentence
 from assistant.links import deep_link
-from assistant.ranking import Fusion, cap_per_document, fuse
+from assistant.ranking import Fusion, cap_per_document, fuse, top_rows
 from index import Embedder, LoadedIndex, current_version, load_index
 
 
@@ -48,7 +48,8 @@ class Assistant:
         question = question if isinstance(question, str) else ""
         problem = self.check_question(question)
         if problem:
-            return Answer(question=question[:200], answered=False, passages=(), message=problem)
+            shown = question[:200].encode("utf-8", "replace").decode("utf-8")  # no lone surrogates in JSON
+            return Answer(question=shown, answered=False, passages=(), message=problem)
         index = self._index  # one index for the whole question
         k = max(1, min(top_k or self.settings.top_k, 50))
         query = self.embedder.embed_query(question.strip()) if query_vector is None else query_vector
@@ -63,19 +64,28 @@ class Assistant:
         return Answer(question=question, answered=answered, passages=passages, message=None if answered else NO_MATCH)
 
     def rank_chunks(self, index: LoadedIndex, question: str, query: np.ndarray) -> list[tuple[int, float]]:
+        return fuse(*self.candidates(index, question, query), self.fusion)
+
+    def candidates(self, index: LoadedIndex, question: str, query: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The top chunks of each ranker, with both rankers' exact scores for every one of them."""
         depth = self.fusion.depth
-        dense_rows, _ = index.search_dense(query, depth) if self.fusion.mode != "bm25" else (np.zeros(0, int), None)
-        lexical_rows, _ = index.lexical.search(question, depth) if self.fusion.mode != "dense" else (np.zeros(0, int), None)
-        return fuse(dense_rows, lexical_rows, self.fusion)
+        dense_rows, _ = index.search_dense(query, depth)
+        lexical_all = index.lexical.scores(question)
+        lexical_rows = top_rows(lexical_all, depth)
+        rows = np.unique(np.concatenate([dense_rows, lexical_rows])).astype(np.int64)
+        dense = index.vectors.reconstruct_batch(rows) @ query if len(rows) else np.zeros(0, np.float32)
+        return rows, dense.astype(np.float32), lexical_all[rows]
 
     def check_question(self, question: str) -> str | None:
         """A message for a question that cannot be searched; None when it can."""
-        visible = "".join(ch for ch in question if unicodedata.category(ch)[0] not in "CZ")
-        if not visible:
-            return "Please type a question, for example “How do I set up a PMO?”."
-        if len(question) > self.settings.max_question_chars:
+        if len(question) > self.settings.max_question_chars:  # first, so the checks below stay bounded
             return (f"Your question is {len(question):,} characters long; the limit is "
                     f"{self.settings.max_question_chars:,}. Please shorten it.")
+        categories = [unicodedata.category(ch) for ch in question]
+        if not any(c[0] not in "CZ" for c in categories):
+            return "Please type a question, for example “How do I set up a PMO?”."
+        if "Cs" in categories:  # a lone surrogate (possible in JSON) cannot be encoded, so not searched
+            return "Your question contains characters that could not be read; please type it again."
         return None
 
     def info(self) -> dict:

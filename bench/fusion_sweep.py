@@ -24,17 +24,16 @@ from assistant.ranking import Fusion, fuse, rank_documents  # noqa: E402
 from corpus.beir import load_queries  # noqa: E402
 
 CANDIDATES = [Fusion("dense"), Fusion("bm25")] + [
-    Fusion("hybrid", lexical_weight=w) for w in (0.2, 0.35, 0.5, 0.75, 1.0)
+    Fusion("hybrid", "rrf", w) for w in (0.25, 0.5, 1.0)] + [
+    Fusion("hybrid", "convex", w) for w in (0.1, 0.2, 0.3, 0.4, 0.5, 0.7)] + [
+    Fusion("hybrid", "adaptive", w, lo, hi) for w in (0.4, 0.5) for lo in (0.15, 0.2, 0.25) for hi in (0.6, 0.7, 0.8)
 ]
 
 
-def candidates(assistant, queries):
-    index = assistant.index
+def pools(assistant, queries):
+    """Each question with its candidate rows and both rankers' scores, computed once."""
     vectors = assistant.embedder.embed([q.text for q in queries])
-    for query, vector in zip(queries, vectors):
-        dense_rows, dense_scores = index.search_dense(vector, 100)
-        lexical_rows, lexical_scores = index.lexical.search(query.text, 100)
-        yield query, (dense_rows, dense_scores), (lexical_rows, lexical_scores)
+    return [(q, assistant.candidates(assistant.index, q.text, v)) for q, v in zip(queries, vectors)]
 
 
 def main() -> None:
@@ -51,12 +50,14 @@ def main() -> None:
         for split_group in ([group] if group is None else ["0", "1"]):
             queries, qrels = load_queries(folder or assistant.settings.content_dir.parent / "questions", "test", split_group)
             queries = [q for q in queries if q.query_id in qrels]
-            pools = list(candidates(assistant, queries))
+            pooled = pools(assistant, queries)
             for fusion in CANDIDATES:
-                scores = [ndcg_at(rank_documents(fuse(d[0], l[0], fusion), doc_of), qrels[q.query_id], 10)
-                          for q, d, l in pools]
-                label = f"{fusion.mode}" + (f" w={fusion.lexical_weight}" if fusion.mode == "hybrid" else "")
-                print(f"{name:<10} group={split_group or '-'} {label:<18} nDCG@10={mean(scores):.4f}")
+                scores = [ndcg_at(rank_documents(fuse(*cands, fusion), doc_of), qrels[q.query_id], 10)
+                          for q, cands in pooled]
+                label = fusion.mode + (f" {fusion.method} w={fusion.lexical_weight}" if fusion.mode == "hybrid" else "")
+                if fusion.method == "adaptive" and fusion.mode == "hybrid":
+                    label += f" ramp {fusion.confidence_from}-{fusion.confidence_to}"
+                print(f"{name:<10} group={split_group or '-'} {label:<38} nDCG@10={mean(scores):.4f}")
 
 
 if __name__ == "__main__":

@@ -12,10 +12,10 @@ from corpus.errors import LoadError
 from corpus.loaders import html, markdown, pdf, plain, transcript
 from corpus.loaders.base import Parsed
 from corpus.model import Document
-from corpus.text import decode, document_url, read_sidecar, sidecar_bytes, title_from_filename
+from corpus.text import decode, document_url, meta_text, read_sidecar, sidecar_bytes, title_from_filename
 
 LOADER_VERSION = "1"
-MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_FILE_BYTES = 20_000_000  # the README's "20 MB limit"; checked before a byte is read
 TEXT_LOADERS = {
     ".md": markdown.load,
     ".markdown": markdown.load,
@@ -56,7 +56,7 @@ def load_folder(root: Path, base_url: str | None = None, max_bytes: int = MAX_FI
         try:
             doc = load_file(path, root, base_url, max_bytes)
         except LoadError as exc:
-            skipped.append(Skipped(rel, str(exc)))
+            skipped.append(Skipped(rel, _one_line(str(exc))))
             continue
         except (RecursionError, MemoryError):
             skipped.append(Skipped(rel, "too deeply nested or too large to parse; simplify the file"))
@@ -91,21 +91,29 @@ def load_file(path: Path, root: Path, base_url: str | None = None, max_bytes: in
     parsed = _parse(raw, suffix)
     if not parsed.segments:
         raise LoadError("no text found (only markup, scripts or whitespace)")
-    url, url_warnings = document_url(sidecar.get("url") or parsed.url, base_url, doc_id)
-    title = str(sidecar.get("title") or parsed.title or title_from_filename(path)).strip()[:300]
-    updated = sidecar.get("date") or sidecar.get("updated") or parsed.updated
+    meta_warnings: list[str] = []
+    side = {key: meta_text(sidecar, key, meta_warnings) for key in ("url", "title", "date", "updated", "type")}
+    url, url_warnings = document_url(side["url"] or parsed.url, base_url, doc_id)
+    title = str(side["title"] or parsed.title or title_from_filename(path)).strip()[:300]
+    updated = side["date"] or side["updated"] or parsed.updated
     digest = hashlib.sha256(LOADER_VERSION.encode() + raw + b"\0" + extra + str(base_url).encode()).hexdigest()
     segments = parsed.segments if parsed.anchors else tuple(s.__class__(**{**s.__dict__, "anchor": None}) for s in parsed.segments)
     return Document(
         doc_id=doc_id,
         title=title,
         url=url,
-        source_type=str(sidecar.get("type") or parsed.source_type),
+        source_type=side["type"] or parsed.source_type,
         segments=segments,
         content_hash=digest[:32],
         updated=str(updated) if updated else None,
-        warnings=tuple(url_warnings) + parsed.warnings,
+        warnings=tuple(meta_warnings) + tuple(url_warnings) + parsed.warnings,
     )
+
+
+def _one_line(reason: str, limit: int = 300) -> str:
+    """A reason fit for one line of the build report, whatever a parser put in its message."""
+    line = " ".join(reason.split())
+    return line if len(line) <= limit else line[:limit - 1] + "…"
 
 
 def _size(n: int) -> str:

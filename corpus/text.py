@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import datetime
 import re
 import unicodedata
 from pathlib import Path
@@ -14,23 +15,51 @@ from corpus.errors import LoadError
 
 SAFE_SCHEMES = ("http", "https")
 SIDECAR_SUFFIXES = (".yaml", ".yml")
+MAX_SIDECAR_BYTES = 1_000_000
+BINARY_SAMPLE = 65_536  # bytes (or characters) looked at to tell text from binary data
+BINARY_CONTROL_SHARE = 0.08  # random bytes read as Windows-1252 are ~13% control characters; text ~0%
 
 
 def decode(data: bytes) -> tuple[str, list[str]]:
-    """Decode file bytes: UTF-8 (BOM or not), UTF-16 with a BOM, else Windows-1252 with a warning."""
+    """Decode file bytes: UTF-8 (BOM or not), UTF-16 (BOM, or plainly UTF-16 without one), else
+    Windows-1252 with a warning. Binary data (NUL bytes, or mostly control characters) is refused."""
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8):]
     elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         try:
-            return data.decode("utf-16"), []
+            return _text_or_binary(data.decode("utf-16")), []
         except UnicodeDecodeError as exc:
             raise LoadError(f"broken UTF-16 text ({exc.reason}); save it as UTF-8") from exc
     if b"\x00" in data:
-        raise LoadError("binary data (NUL bytes), not text; remove it or save it as UTF-8 text")
+        return _utf16_without_bom(data)
     try:
-        return data.decode("utf-8"), []
+        return _text_or_binary(data.decode("utf-8")), []
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace"), ["not UTF-8: read as Windows-1252/Latin-1"]
+        text = _text_or_binary(data.decode("cp1252", errors="replace"))
+        return text, ["not UTF-8: read as Windows-1252/Latin-1"]
+
+
+def _utf16_without_bom(data: bytes) -> tuple[str, list[str]]:
+    """Text saved as UTF-16 with no byte-order mark has a NUL in every other byte (for Latin scripts);
+    any other NUL byte means binary data."""
+    sample = data[:BINARY_SAMPLE]
+    pairs = len(sample) // 2
+    for codec, zeros, others in (("utf-16-le", sample[1::2], sample[0::2]), ("utf-16-be", sample[0::2], sample[1::2])):
+        if len(data) % 2 == 0 and pairs and zeros.count(0) >= 0.5 * pairs and others.count(0) == 0:
+            try:
+                return _text_or_binary(data.decode(codec)), [f"no byte-order mark: read as {codec.upper()}"]
+            except (UnicodeDecodeError, LoadError):
+                break
+    raise LoadError("binary data (NUL bytes), not text; remove it or save it as UTF-8 text")
+
+
+def _text_or_binary(text: str) -> str:
+    """The text, unless its start is mostly control characters: then it is binary data under a text name."""
+    sample = text[:BINARY_SAMPLE]
+    controls = sum(1 for ch in sample if ch == "\ufffd" or (ch not in "\n\r\t\f\v" and unicodedata.category(ch) == "Cc"))
+    if sample and controls > BINARY_CONTROL_SHARE * len(sample):
+        raise LoadError("binary data (control characters), not text; remove it or save it as UTF-8 text")
+    return text
 
 
 def clean(text: str) -> str:
@@ -46,6 +75,8 @@ def read_sidecar(path: Path) -> dict:
     for suffix in SIDECAR_SUFFIXES:
         sidecar = path.with_suffix(suffix)
         if sidecar.is_file():
+            if sidecar.stat().st_size > MAX_SIDECAR_BYTES:
+                raise LoadError(f"sidecar {sidecar.name} is over the {MAX_SIDECAR_BYTES // 1_000_000} MB limit for metadata")
             try:
                 data = yaml.safe_load(sidecar.read_text(encoding="utf-8-sig"))
             except (yaml.YAMLError, UnicodeDecodeError) as exc:
@@ -56,6 +87,19 @@ def read_sidecar(path: Path) -> dict:
                 raise LoadError(f"sidecar {sidecar.name} must be a mapping of keys like title, url, date")
             return data
     return {}
+
+
+def meta_text(meta: dict, key: str, warnings: list[str] | None = None) -> str | None:
+    """A metadata value as text. Only scalars count: a list or mapping (perhaps a YAML alias bomb that
+    would print as gigabytes) is ignored, with a warning."""
+    value = meta.get(key)
+    if value is None:
+        return None
+    if isinstance(value, (str, int, float, bool, datetime.date)):
+        return str(value).strip() or None
+    if warnings is not None:
+        warnings.append(f"ignored {key!r}: expected text, found a {type(value).__name__}")
+    return None
 
 
 def sidecar_bytes(path: Path) -> bytes:

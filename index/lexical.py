@@ -35,14 +35,12 @@ class LexicalIndex:
         retriever = bm25s.BM25.load(str(folder), show_progress=False, mmap=False)
         return cls(retriever, int((Path(folder) / "size.txt").read_text()))
 
-    def search(self, query: str, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """(rows, scores) of the best k chunks; empty when no query word is in the vocabulary."""
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every chunk for the query (zeros when no query word is in the vocabulary)."""
         tokens = bm25s.tokenize([query], stopwords="en", stemmer=_STEMMER.stemWords, show_progress=False,
                                 return_ids=False)
         vocab = self._retriever.vocab_dict
         words = [t for t in tokens[0] if t in vocab]
         if not words or self.size == 0:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        rows, scores = self._retriever.retrieve([words], k=min(k, self.size), show_progress=False, n_threads=1)
-        keep = scores[0] > 0
-        return rows[0][keep].astype(np.int64), scores[0][keep].astype(np.float32)
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._retriever.get_scores(words), dtype=np.float32)

@@ -2,7 +2,8 @@
 
     serve(settings)                      loads the model and index once, then serves until stopped
     create_app(assistant, settings)      the gr.Blocks, for tests and embedding
-    launch(demo, host, port, block)      how both start it (SSR off, the help-centre theme)
+    launch(demo, host, port, block)      how both start it (SSR off, the help-centre theme), with live
+                                         reload: a newly published index is swapped in between questions
 
 Programs call `gradio_client.Client(url).predict("question", 5, api_name="/search")` and get the
 same JSON as `assistant ask --json`.
@@ -15,7 +16,9 @@ import logging
 import gradio as gr
 from fastapi.responses import FileResponse, Response
 
-from assistant import KNOWN_ERRORS, Assistant, Settings
+from assistant import Assistant, Settings
+from ui.admin import admin_panel
+from ui.reload import POLL_SECONDS, IndexReloader
 from ui.render import answer_html, header_html, question_html
 from ui.theme import CSS, THEME
 
@@ -40,20 +43,11 @@ SCROLL_TO_NEWEST = """() => { setTimeout(() => {
 }, 100); }"""
 
 
-def refresh(assistant: Assistant) -> None:
-    """Pick up a newly published index; on a bad one keep answering from the current index."""
-    try:
-        if assistant.refresh():
-            log.info("loaded the newly published index %s", assistant.info().get("version"))
-    except KNOWN_ERRORS as exc:
-        log.warning("kept the current index; the new one was refused: %s", exc)
-
-
 def create_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
-    """The chat, example questions, a header saying what the knowledge base holds, and `/search`."""
+    """The chat, example questions, a header saying what the knowledge base holds, `/search`, and the
+    admin panel when an admin password is set."""
 
     def respond(question: str, history: list | None):
-        refresh(assistant)
         answer = assistant.ask(question or "", top_k=settings.top_k)
         turn = [{"role": "user", "content": question_html(question or "")},
                 {"role": "assistant", "content": answer_html(answer)}]
@@ -61,7 +55,6 @@ def create_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
 
     def search(question: str, top_k: int = 5) -> dict:
         """Cited passages for a question, as `assistant ask --json` prints them."""
-        refresh(assistant)
         k = max(1, min(int(top_k or settings.top_k), MAX_TOP_K))
         return assistant.ask(question or "", top_k=k).as_dict()
 
@@ -79,7 +72,9 @@ def create_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
         for button, text in zip(buttons, EXAMPLES):
             button.click(lambda history, q=text: respond(q, history), [chat], outputs,
                          api_visibility="private").then(None, js=SCROLL_TO_NEWEST)
+        admin_panel(assistant, settings, header)
         gr.api(search, api_name="search")
+        demo.load(lambda: header_html(assistant.info()), None, header, api_visibility="private")
     demo.queue(default_concurrency_limit=settings.concurrency_limit, max_size=settings.max_queue)
     return demo
 
@@ -95,11 +90,14 @@ def _chatbot() -> gr.Chatbot:
     )
 
 
-def launch(demo: gr.Blocks, assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, block: bool = True):
-    """Start the server. SSR stays off: Gradio 6.27–6.31 trust forged Host headers with SSR on."""
+def launch(demo: gr.Blocks, assistant: Assistant, host: str = "127.0.0.1", port: int = 7860, block: bool = True,
+           reload_interval: float = POLL_SECONDS):
+    """Start the server, and the live reload that swaps to each newly published index until it closes.
+    SSR stays off: Gradio 6.27–6.31 trust forged Host headers with SSR on."""
     result = demo.launch(server_name=host, server_port=port, ssr_mode=False, theme=THEME, css=CSS,
                          prevent_thread_lock=True, show_error=False, quiet=not block)
     add_source_route(demo, assistant)
+    IndexReloader(assistant, reload_interval, alive=lambda: demo.is_running).start()
     if block:
         demo.block_thread()
     return result

@@ -87,14 +87,18 @@ def question_html(question: str) -> str:
 
 
 def header_html(info: dict) -> str:
-    """What the knowledge base holds: '32 articles and 4 sessions · last rebuilt 2 Mar 2026'."""
+    """What the knowledge base holds and when it was built:
+    '32 articles and 4 sessions · last rebuilt 2 Mar 2026, 09:15 UTC from 36 documents'."""
+    by_type = info.get("by_type") or {}
     parts = []
-    for kind, count in sorted((info.get("by_type") or {}).items()):
+    for kind, count in sorted(by_type.items()):
         one, many = KINDS.get(kind, (kind, kind + "s"))
         parts.append(f"{int(count)} {one if count == 1 else many}")
     holds = _listed(parts) or "no documents"
     built = _when(info.get("built_at"))
-    rebuilt = f" · last rebuilt {escape(built)}" if built else ""
+    documents = int(info.get("documents", sum(by_type.values())))
+    rebuilt = (f" · last rebuilt {escape(built)} from {documents} document{'s' if documents != 1 else ''}"
+               if built else "")
     return (
         '<header class="kb-header"><p class="kb-kicker">PMO Help Centre</p>'
         "<h1>How can we help?</h1>"

@@ -7,19 +7,23 @@ from __future__ import annotations
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
+from corpus.errors import LoadError
 from corpus.loaders.base import Parsed
 from corpus.model import Segment
 from corpus.text import clean
 
 HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 BOILERPLATE = ("script", "style", "noscript", "template", "nav", "aside", "footer", "form",
-               "iframe", "svg", "button", "select", "dialog")
+               "iframe", "svg", "button", "select", "dialog", "title")
+MAX_DEPTH = 512  # elements nested deeper than this are refused, as browsers' parsers cap the tree at 512
 BLOCKS = {"p", "div", "li", "tr", "br", "pre", "blockquote", "section", "article", "table", "ul", "ol",
           "dd", "dt", "figure", "figcaption", "main", "header", "hr"}
 
 
 def load(text: str) -> Parsed:
     soup = BeautifulSoup(text, "html.parser")
+    if _depth(soup) > MAX_DEPTH:
+        raise LoadError(f"HTML nested more than {MAX_DEPTH} elements deep; simplify the page")
     page_title = soup.title.get_text(" ", strip=True) if soup.title else None
     url = _canonical(soup)
     root = soup.find("main") or soup.find("article") or soup.body or soup
@@ -42,6 +46,23 @@ def _canonical(soup: BeautifulSoup) -> str | None:
     return str(meta["content"]) if meta and meta.get("content") else None
 
 
+def _depth(soup: BeautifulSoup) -> int:
+    """How deep the element tree goes, in one pass (no recursion, so any depth is safe to measure)."""
+    depth, deepest = {id(soup): 0}, 0
+    for node in soup.descendants:
+        if isinstance(node, Tag):
+            depth[id(node)] = depth[id(node.parent)] + 1
+            deepest = max(deepest, depth[id(node)])
+    return deepest
+
+
+def _last_descendant(tag: Tag) -> Tag | NavigableString:
+    node = tag
+    while isinstance(node, Tag) and node.contents:
+        node = node.contents[-1]
+    return node
+
+
 def _sections(root: Tag) -> list[Segment]:
     segments: list[Segment] = []
     stack: list[tuple[int, str, str | None]] = []  # (level, heading text, id)
@@ -55,9 +76,16 @@ def _sections(root: Tag) -> list[Segment]:
             anchor = stack[-1][2] if stack and stack[-1][0] > 1 else None
             segments.append(Segment(text=body, section=headings, anchor=anchor))
 
+    heading_ends: Tag | NavigableString | None = None  # the last node inside the heading being read
     for node in root.descendants:
+        in_heading = heading_ends is not None
+        if node is heading_ends:
+            heading_ends = None
         if isinstance(node, Tag):
             if node.name in HEADINGS:
+                if not in_heading:
+                    heading_ends = _last_descendant(node)
+                    heading_ends = None if heading_ends is node else heading_ends
                 flush()
                 level = int(node.name[1])
                 while stack and stack[-1][0] >= level:
@@ -68,7 +96,7 @@ def _sections(root: Tag) -> list[Segment]:
                 buffer.append("\n\n" if node.name in ("p", "pre", "blockquote", "table") else "\n")
             elif node.name in ("td", "th"):
                 buffer.append(" ")
-        elif type(node) is NavigableString and not node.find_parent(HEADINGS):
+        elif type(node) is NavigableString and not in_heading:
             buffer.append(str(node))
     flush()
     return segments

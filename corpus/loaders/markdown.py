@@ -9,7 +9,7 @@ from langchain_text_splitters import MarkdownHeaderTextSplitter
 from corpus.errors import LoadError
 from corpus.loaders.base import Parsed
 from corpus.model import Segment
-from corpus.text import clean, slugify
+from corpus.text import clean, meta_text, slugify
 
 HEADERS = [("#", "1"), ("##", "2"), ("###", "3"), ("####", "4")]
 
@@ -21,9 +21,11 @@ def load(text: str) -> Parsed:
         line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise LoadError(f"malformed front matter: {line}; fix the YAML between the '---' lines") from exc
     meta = post.metadata if isinstance(post.metadata, dict) else {}
+    warnings: list[str] = []
+    title, url, kind, updated = (meta_text(meta, key, warnings) for key in ("title", "url", "type", "updated"))
+    updated = updated or meta_text(meta, "date", warnings)
     pieces = MarkdownHeaderTextSplitter(HEADERS, strip_headers=True).split_text(post.content)
     first_h1 = next((p.metadata["1"] for p in pieces if "1" in p.metadata), None)
-    title = _text(meta.get("title")) or first_h1
     segments = []
     for piece in pieces:
         headings = [piece.metadata[level] for _, level in HEADERS if level in piece.metadata]
@@ -35,13 +37,10 @@ def load(text: str) -> Parsed:
             segments.append(Segment(text=body, section=tuple(headings), anchor=anchor))
     return Parsed(
         segments=tuple(segments),
-        source_type=_text(meta.get("type")) or "article",
-        title=title,
-        url=meta.get("url"),
-        updated=_text(meta.get("updated") or meta.get("date")),
+        source_type=kind or "article",
+        title=title or first_h1,
+        url=url,
+        updated=updated,
         anchors=meta.get("anchors", True) is not False,
+        warnings=tuple(warnings),
     )
-
-
-def _text(value: object) -> str | None:
-    return str(value).strip() or None if value is not None else None

@@ -13,6 +13,7 @@ from corpus.loaders.base import Parsed
 from corpus.model import Segment
 from corpus.text import clean
 
+SRT_TIMING = re.compile(rf"^\s*{srt.RGX_TIMESTAMP}\s*-->\s*{srt.RGX_TIMESTAMP}(\s.*)?$")
 SPEAKER = re.compile(r"^([A-Z][\w.'’ -]{0,40}?):\s+(.*)$", re.S)
 
 
@@ -46,6 +47,10 @@ def load_srt(text: str) -> Parsed:
     try:
         subtitles = list(srt.parse(text))
     except (srt.SRTParseError, ValueError) as exc:
+        for number, line in enumerate(text.splitlines(), start=1):
+            if "-->" in line and not SRT_TIMING.match(line):
+                raise LoadError(f"not valid SubRip: bad cue time on line {number} ({line.strip()[:60]!r}); "
+                                "times look like 00:01:02,500") from exc
         raise LoadError(f"not valid SubRip: {str(exc)[:120]}; check the cue numbers and times") from exc
     cues = []
     for sub in subtitles:

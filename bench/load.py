@@ -1,0 +1,225 @@
+"""Load benchmark: concurrent clients asking varied questions over HTTP against `assistant serve`.
+
+    .venv/bin/python bench/load.py                      # 10, then 50 clients, 20 questions each
+    .venv/bin/python bench/load.py --clients 10 50 --questions 20 --burst 200
+
+It starts `assistant serve` on a free loopback port over the index in .assistant/index (built from
+the bundled sample knowledge base when there is none), waits until it answers, then runs each level:
+every client asks its questions one after another through the `/search` API (Gradio's
+`/gradio_api/call/search` route, as `curl` or any HTTP client would), all clients at once. A level
+stops at --time-limit seconds; requests still open then count as errors.
+
+A request is `ok` (an answer with passages or a no-match message), `busy` (HTTP 503: Gradio's
+queue is full, the client is told "try again") or an `error` (anything else, timeouts included).
+The optional --burst level fires that many single questions at once to show the busy refusal.
+Prints a table and writes bench/results/load.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTIONS = ROOT / "assistant" / "sample_kb" / "questions" / "queries.jsonl"
+RESULTS = ROOT / "bench" / "results" / "load.json"
+DEFAULT_INDEX = ROOT / ".assistant" / "index"
+EXTRA_QUESTIONS = ("what's a good recipe for banana bread?", "?!", "Wie richte ich ein PMO ein?",
+                   "如何建立项目管理办公室", "stage gate criteria " * 20)
+
+
+@dataclass(frozen=True)
+class Level:
+    clients: int
+    requests: int
+    ok: int
+    busy: int
+    errors: int
+    seconds: float
+    throughput: float  # completed answers per second
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    error_samples: tuple[str, ...]
+
+
+def questions() -> list[str]:
+    texts = [json.loads(line)["text"] for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return texts + list(EXTRA_QUESTIONS)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def ensure_index(index_dir: Path) -> None:
+    if (index_dir / "CURRENT").is_file():
+        return
+    print(f"Building the sample knowledge base into {index_dir} …", flush=True)
+    subprocess.run([sys.executable, "-m", "assistant", "build", "--index", str(index_dir), "--json"],
+                   check=True, stdout=subprocess.DEVNULL, env=server_env({}))
+
+
+def server_env(overrides: dict[str, str]) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    return {**env, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", **overrides}
+
+
+def start_server(index_dir: Path, port: int, log_path: Path, overrides: dict[str, str]) -> subprocess.Popen:
+    log = open(log_path, "wb")  # noqa: SIM115 (closed with the process)
+    return subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--index", str(index_dir), "--port", str(port)],
+                            stdout=log, stderr=subprocess.STDOUT, env=server_env(overrides), cwd=tempfile.gettempdir())
+
+
+def wait_ready(server: subprocess.Popen, base: str, log_path: Path, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            sys.exit(f"assistant serve exited ({server.returncode}):\n{log_path.read_text()[-2000:]}")
+        try:
+            if httpx.get(f"{base}/gradio_api/info", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    sys.exit(f"assistant serve did not answer within {timeout:.0f} s:\n{log_path.read_text()[-2000:]}")
+
+
+async def ask(http: httpx.AsyncClient, base: str, question: str) -> tuple[str, float, str]:
+    """(outcome, seconds, detail) for one question through the /search API."""
+    started = time.perf_counter()
+    try:
+        joined = await http.post(f"{base}/gradio_api/call/search", json={"data": [question, 5]})
+        if joined.status_code == 503:
+            return "busy", time.perf_counter() - started, joined.json().get("detail", "")
+        joined.raise_for_status()
+        event_id = joined.json()["event_id"]
+        event = None
+        async with http.stream("GET", f"{base}/gradio_api/call/search/{event_id}") as stream:
+            async for line in stream.aiter_lines():
+                if line.startswith("event:"):
+                    event = line.split(":", 1)[1].strip()
+                elif line.startswith("data:") and event in ("complete", "error"):
+                    data = json.loads(line.split(":", 1)[1])
+                    if event == "complete" and isinstance(data, list) and "passages" in data[0]:
+                        return "ok", time.perf_counter() - started, ""
+                    return "error", time.perf_counter() - started, f"{event}: {str(data)[:120]}"
+        return "error", time.perf_counter() - started, "stream ended without an answer"
+    except (httpx.HTTPError, ValueError, KeyError) as exc:
+        return "error", time.perf_counter() - started, f"{type(exc).__name__}: {str(exc)[:120]}"
+
+
+async def run_level(base: str, clients: int, per_client: int, pool: list[str], time_limit: float) -> Level:
+    results: list[tuple[str, float, str]] = []
+
+    async def client(number: int, http: httpx.AsyncClient) -> None:
+        for turn in range(per_client):
+            results.append(await ask(http, base, pool[(number * 7 + turn * 13) % len(pool)]))
+
+    limits = httpx.Limits(max_connections=clients * 2, max_keepalive_connections=clients * 2)
+    started = time.perf_counter()
+    async with httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(time_limit)) as http:
+        tasks = [asyncio.create_task(client(n, http)) for n in range(clients)]
+        _, pending = await asyncio.wait(tasks, timeout=time_limit)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+    seconds = time.perf_counter() - started
+    unfinished = clients * per_client - len(results)
+    results += [("error", time_limit, "unfinished at the time limit")] * unfinished
+    return summarise(clients, results, seconds)
+
+
+def summarise(clients: int, results: list[tuple[str, float, str]], seconds: float) -> Level:
+    ok = sorted(latency for outcome, latency, _ in results if outcome == "ok")
+    busy = sum(1 for outcome, _, _ in results if outcome == "busy")
+    errors = [detail for outcome, _, detail in results if outcome == "error"]
+    return Level(clients=clients, requests=len(results), ok=len(ok), busy=busy, errors=len(errors),
+                 seconds=round(seconds, 2), throughput=round(len(ok) / seconds, 1) if seconds else 0.0,
+                 p50_ms=percentile(ok, 50), p95_ms=percentile(ok, 95), p99_ms=percentile(ok, 99),
+                 error_samples=tuple(sorted(set(errors)))[:5])
+
+
+def percentile(sorted_seconds: list[float], pct: float) -> float:
+    if not sorted_seconds:
+        return float("nan")
+    if len(sorted_seconds) == 1:
+        return round(sorted_seconds[0] * 1000, 1)
+    cuts = statistics.quantiles(sorted_seconds, n=100, method="inclusive")
+    return round(cuts[int(pct) - 1] * 1000, 1)
+
+
+HEAD = (f"{'clients':>7} {'requests':>8} {'ok':>5} {'busy':>5} {'errors':>6} {'req/s':>6} "
+        f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}")
+
+
+def row(lv: Level) -> str:
+    return (f"{lv.clients:>7} {lv.requests:>8} {lv.ok:>5} {lv.busy:>5} {lv.errors:>6} {lv.throughput:>6} "
+            f"{lv.p50_ms:>7} {lv.p95_ms:>7} {lv.p99_ms:>7}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clients", type=int, nargs="+", default=[10, 50], help="concurrency levels, in order")
+    parser.add_argument("--questions", type=int, default=20, help="questions each client asks (default 20)")
+    parser.add_argument("--burst", type=int, default=0, help="then this many clients asking one question at once")
+    parser.add_argument("--time-limit", type=float, default=120, help="seconds a level may run (default 120)")
+    parser.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index to serve (built when missing)")
+    parser.add_argument("--concurrency-limit", type=int, help="override the app's concurrency_limit")
+    parser.add_argument("--max-queue", type=int, help="override the app's max_queue")
+    args = parser.parse_args()
+
+    ensure_index(args.index)
+    overrides = {f"ASSISTANT_{name.upper()}": str(value) for name, value in
+                 (("concurrency_limit", args.concurrency_limit), ("max_queue", args.max_queue)) if value}
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log_path = Path(tempfile.gettempdir()) / f"assistant-load-{port}.log"
+    server = start_server(args.index, port, log_path, overrides)
+    try:
+        wait_ready(server, base, log_path)
+        pool = questions()
+        asyncio.run(run_level(base, 2, 3, pool, 60))  # warm-up: first calls load lazy paths
+        levels = []
+        print(HEAD, flush=True)
+        for clients in args.clients:
+            levels.append(asyncio.run(run_level(base, clients, args.questions, pool, args.time_limit)))
+            print(row(levels[-1]), flush=True)
+        if args.burst:
+            levels.append(asyncio.run(run_level(base, args.burst, 1, pool, args.time_limit)))
+            print(row(levels[-1]) + "   (burst: one question each, all at once)", flush=True)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    for level in levels:
+        for sample in level.error_samples:
+            print(f"  {level.clients} clients, error: {sample}")
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps({
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "settings": {"questions_per_client": args.questions, "time_limit_s": args.time_limit, **overrides},
+        "levels": [asdict(level) for level in levels],
+    }, indent=2))
+    print(f"Results: {RESULTS.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

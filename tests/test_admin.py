@@ -1,0 +1,150 @@
+"""The admin panel in a real Chromium: absent without a password; with one, a wrong password is
+refused and the right one rebuilds the index (with progress), shows the report and serves it."""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from filelock import FileLock
+
+from assistant import Assistant
+from ui import create_app, launch
+from ui.admin import REFUSED, password_ok
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run"]
+needs_browser = pytest.mark.skipif(not CHROMIUM.exists(), reason="no Chromium at /usr/bin/chromium "
+                                   "(apt-get install chromium); browser tests need a real browser")
+
+PASSWORD = "correct horse battery staple"
+# Record every progress message the page shows, however briefly (a small build takes well under a second).
+WATCH_PROGRESS = """() => { window.__progress = [];
+  new MutationObserver(() => {
+    for (const el of document.querySelectorAll('#kb-admin .progress-text, #kb-admin .progress-level-inner, #kb-admin .meta-text'))
+      if (el.textContent.trim()) window.__progress.push(el.textContent.trim());
+  }).observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("no Chromium at /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as play:
+        chromium = play.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def start(assistant: Assistant, settings) -> tuple[object, str]:
+    demo = create_app(assistant, settings)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    launch(demo, assistant, "127.0.0.1", port, block=False)
+    return demo, f"http://127.0.0.1:{port}/"
+
+
+def open_page(browser, url: str):
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(url)
+    page.locator("#kb-question textarea").wait_for()
+    return page
+
+
+def ask(page, question: str):
+    answers = page.locator("#kb-chat .kb-answer")
+    before = answers.count()
+    page.locator("#kb-question textarea").fill(question)
+    page.locator("#kb-question textarea").press("Enter")
+    answers.nth(before).wait_for(timeout=30_000)
+    return answers.nth(before)
+
+
+def content_with(folder, *names: str):
+    bodies = {
+        "risks.md": "# Risk registers\n\nEvery risk needs an owner, a score and a review date.\n",
+        "gates.md": "# Stage gates\n\nA gate review decides whether a project continues.\n",
+        "lantern.md": "# The lantern protocol\n\nThe lantern protocol triages portfolio proposals within five days.\n",
+    }
+    folder.mkdir(exist_ok=True)
+    for name in names:
+        (folder / name).write_text(bodies[name], encoding="utf-8")
+    return folder
+
+
+def rebuild(page, password: str, expected: str):
+    """Open the panel if needed, type the password, press Rebuild, wait for `expected` in the report."""
+    panel = page.locator("#kb-admin")
+    if not page.locator("#kb-admin-password input").is_visible():
+        panel.get_by_text("Admin").first.click()
+    page.locator("#kb-admin-password input").fill(password)
+    page.locator("#kb-admin-rebuild").click()
+    report = page.locator("#kb-admin-report textarea")
+    page.wait_for_function("([sel, text]) => document.querySelector(sel)?.value.includes(text)",
+                           arg=["#kb-admin-report textarea", expected], timeout=60_000)
+    return report.input_value()
+
+
+@needs_browser
+@pytest.mark.browser
+def test_without_a_password_there_is_no_admin_panel(browser, build, embedder, tmp_path):
+    settings = build(content_with(tmp_path / "content", "risks.md"))
+    assert settings.admin_password is None
+    demo, url = start(Assistant(settings, embedder=embedder), settings)
+    try:
+        page = open_page(browser, url)
+        assert page.locator("#kb-admin, #kb-admin-password, #kb-admin-rebuild").count() == 0
+        assert "Rebuild index" not in page.content() and "Admin" not in page.inner_text("body")
+        page.close()
+    finally:
+        demo.close()
+
+
+@needs_browser
+@pytest.mark.browser
+def test_admin_rebuild_refuses_a_wrong_password_then_rebuilds_and_serves(browser, build, embedder, tmp_path):
+    content = content_with(tmp_path / "content", "risks.md", "gates.md")
+    settings = replace(build(content), admin_password=PASSWORD)
+    assistant = Assistant(settings, embedder=embedder)
+    demo, url = start(assistant, settings)
+    try:
+        page = open_page(browser, url)
+        assert "2 articles" in page.locator("#kb-header").inner_text()
+        version = assistant.index.version
+        content_with(content, "lantern.md")
+
+        assert rebuild(page, "guess", REFUSED) == REFUSED
+        assert assistant.index.version == version
+
+        with FileLock(str(settings.index_dir / "build.lock")):  # a build is already running elsewhere
+            assert "Another build is running" in rebuild(page, PASSWORD, "Another build is running")
+        assert assistant.index.version == version
+
+        page.evaluate(WATCH_PROGRESS)
+        report = rebuild(page, PASSWORD, "Indexed 3 documents")
+        assert "added 1 · changed 0 · removed 0 · unchanged 2" in report
+        assert assistant.index.version != version
+        header = page.locator("#kb-header").inner_text()
+        assert "3 articles" in header and "from 3 documents" in header
+        progress = page.evaluate("window.__progress")
+        print(progress)
+        assert any("embedd" in text or "chunking" in text or "reading" in text for text in progress), progress
+        answer = ask(page, "What is the lantern protocol?")
+        assert "The lantern protocol" in answer.locator(".kb-card .kb-title").first.inner_text()
+        page.close()
+    finally:
+        demo.close()
+
+
+def test_password_check_is_exact_and_never_open_without_a_password():
+    assert password_ok(PASSWORD, PASSWORD)
+    assert not password_ok(PASSWORD, PASSWORD + " ") and not password_ok(PASSWORD, "")
+    assert not password_ok(None, "") and not password_ok("", "")
+    assert password_ok("pässwörd", "pässwörd")  # non-ASCII works (compare_digest on bytes)

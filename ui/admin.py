@@ -1,0 +1,78 @@
+"""The admin panel: "Rebuild index" behind a password, with a progress bar and the build report.
+
+The panel exists only when `admin_password` is set (settings or ASSISTANT_ADMIN_PASSWORD); with
+none, nothing of it is on the page or in the API. The rebuild refreshes the index being served:
+it reads the content folder and base_url recorded in that index's manifest (so a server started
+with default settings never rebuilds someone else's folder into it), embeds what changed with the
+app's own model, publishes, and the app swaps to the new index at once.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import gradio as gr
+
+from assistant import KNOWN_ERRORS, Assistant, Settings
+from assistant.building import run_build
+from assistant.reports import build_text
+from index import BuildLocked
+from ui.reload import refresh
+from ui.render import header_html
+
+log = logging.getLogger(__name__)
+
+REFUSED = "Wrong password — the index was not rebuilt."
+WRONG_PASSWORD_DELAY = 1.0  # with one rebuild at a time, at most one guess a second
+
+
+def password_ok(expected: str | None, given: str | None) -> bool:
+    """Constant-time comparison; never true when no password is set."""
+    if not expected:
+        return False
+    return hmac.compare_digest((given or "").encode("utf-8"), expected.encode("utf-8"))
+
+
+def build_settings(assistant: Assistant, settings: Settings) -> Settings:
+    """The settings that rebuild the served index: its own content folder and base_url."""
+    manifest = assistant.index.manifest
+    content_dir = Path(manifest.content_dir) if manifest.content_dir else settings.content_dir
+    return replace(settings, content_dir=content_dir, base_url=manifest.base_url)
+
+
+def rebuild(assistant: Assistant, settings: Settings, password: str, progress=None) -> str:
+    """Check the password, build, swap to the new index; the text to show the admin."""
+    if not password_ok(settings.admin_password, password):
+        log.warning("admin rebuild refused: wrong password")
+        time.sleep(WRONG_PASSWORD_DELAY)
+        return REFUSED
+    report_progress = (lambda fraction, message: progress(fraction, desc=message)) if progress else None
+    try:
+        report = run_build(build_settings(assistant, settings), show_progress=False, embedder=assistant.embedder,
+                           progress=report_progress)
+    except BuildLocked as exc:
+        return str(exc)
+    except KNOWN_ERRORS as exc:
+        return f"The rebuild failed; the published index is unchanged.\n{exc}"
+    refresh(assistant)
+    return build_text(report)
+
+
+def admin_panel(assistant: Assistant, settings: Settings, header: gr.HTML) -> None:
+    """Add the panel to the Blocks being built, or nothing when no admin password is set."""
+    if not settings.admin_password:
+        return
+
+    def on_rebuild(password: str, progress=gr.Progress()):
+        return rebuild(assistant, settings, password, progress), header_html(assistant.info())
+
+    with gr.Accordion("Admin", open=False, elem_id="kb-admin"):
+        password = gr.Textbox(label="Admin password", type="password", max_lines=1, elem_id="kb-admin-password")
+        button = gr.Button("Rebuild index", variant="primary", elem_id="kb-admin-rebuild")
+        report = gr.Textbox(label="Last build report", lines=6, interactive=False, elem_id="kb-admin-report")
+    button.click(on_rebuild, [password], [report, header], api_visibility="private",
+                 concurrency_limit=1, concurrency_id="kb-admin")
