@@ -67,7 +67,7 @@ def test_bm25_confidence_ramps_with_its_top_gap():
 
 def test_adaptive_fusion_leaves_dense_alone_when_bm25_is_unsure():
     rows = np.arange(10)
-    dense = np.linspace(0.9, 0.5, 10)
+    dense = np.linspace(0.85, 0.5, 10)
     flat = np.array([9.0] * 9 + [10.0])  # BM25 prefers the last row, barely
     ranked = fuse(rows, dense, flat, Fusion(lexical_weight=0.4))
     assert [r for r, _ in ranked] == list(range(10))
