@@ -11,6 +11,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from assistant.calibration import calibrate, errors_at
 from assistant.config import SAMPLE_CONTENT, SAMPLE_QUESTIONS, Settings
 from assistant.metrics import mean, mrr_at, ndcg_at, recall_at
 from assistant.ranking import Fusion, rank_documents
@@ -33,11 +34,13 @@ class EvalResult:
     wrongly_answered: int  # off-topic questions that got an answer
     off_topic: int
     seconds: float
+    suggested_min_score: float | None = None  # calibrated on this set's off-topic questions
 
     def as_dict(self) -> dict:
         return {"dataset": self.dataset, "mode": self.mode, "queries": self.queries, **self.metrics,
                 "wrongly_refused": self.wrongly_refused, "wrongly_answered": self.wrongly_answered,
-                "off_topic": self.off_topic, "seconds": self.seconds}
+                "off_topic": self.off_topic, "suggested_min_score": self.suggested_min_score,
+                "seconds": self.seconds}
 
 
 def eval_index(settings: Settings, dataset: Path | None, embedder: Embedder, cache_dir: Path | None = None,
@@ -71,23 +74,23 @@ def evaluate(settings: Settings, dataset: Path | None = None, split: str = "test
     doc_of = [c.doc_id for c in index.chunks]
     vectors = embedder.embed([q.text for q in queries], progress=progress)
     scores: dict[str, list[float]] = {}
-    refused = answered_off = 0
+    best: dict[str, list[float]] = {"in": [], "off": []}
     for query, vector in zip(queries, vectors):
         answer = assistant.ask(query.text, query_vector=vector)
+        best["off" if query.kind == "off_topic" else "in"].append(max((p.score for p in answer.passages), default=0.0))
         if query.kind == "off_topic":
-            answered_off += answer.answered
             continue
-        refused += not answer.answered
         ranked = rank_documents(assistant.rank_chunks(index, query.text, vector), doc_of)[:depth]
         relevant = qrels[query.query_id]
         for k in CUTOFFS:
             scores.setdefault(f"recall@{k}", []).append(recall_at(ranked, relevant, k))
         scores.setdefault("mrr@10", []).append(mrr_at(ranked, relevant, 10))
         scores.setdefault("ndcg@10", []).append(ndcg_at(ranked, relevant, 10))
-    off_topic = sum(q.kind == "off_topic" for q in queries)
+    refused, answered_off = errors_at(settings.min_score, best["in"], best["off"])
     return EvalResult(
-        dataset=str(dataset or "sample knowledge base"), mode=mode, queries=len(queries) - off_topic,
+        dataset=str(dataset or "sample knowledge base"), mode=mode, queries=len(best["in"]),
         metrics={name: round(mean(values), 4) for name, values in scores.items()},
-        wrongly_refused=refused, wrongly_answered=answered_off, off_topic=off_topic,
+        wrongly_refused=refused, wrongly_answered=answered_off, off_topic=len(best["off"]),
         seconds=round(time.perf_counter() - started, 2),
+        suggested_min_score=calibrate(best["in"], best["off"]) if best["off"] else None,
     )

@@ -73,5 +73,8 @@ def eval_text(result) -> str:
     rows += [(name, f"{value:.4f}") for name, value in result.metrics.items()]
     if result.off_topic:
         rows.append(("Off-topic answered", f"{result.wrongly_answered} of {result.off_topic}"))
-    rows += [("Wrongly refused", f"{result.wrongly_refused} of {result.queries}"), ("Seconds", result.seconds)]
+    rows.append(("Wrongly refused", f"{result.wrongly_refused} of {result.queries}"))
+    if result.suggested_min_score is not None:
+        rows.append(("Suggested min_score", f"{result.suggested_min_score:.2f} (answers at most 1 in 10 off-topic)"))
+    rows.append(("Seconds", result.seconds))
     return "\n".join(f"{label:<19} {value}" for label, value in rows)

@@ -121,7 +121,8 @@ async def ask(http: httpx.AsyncClient, base: str, question: str) -> tuple[str, f
                     return "error", time.perf_counter() - started, f"{event}: {str(data)[:120]}"
         return "error", time.perf_counter() - started, "stream ended without an answer"
     except (httpx.HTTPError, ValueError, KeyError) as exc:
-        return "error", time.perf_counter() - started, f"{type(exc).__name__}: {str(exc)[:120]}"
+        where = getattr(getattr(exc, "_request", None), "method", "")
+        return "error", time.perf_counter() - started, f"{where} {type(exc).__name__}: {str(exc)[:120]}".strip()
 
 
 async def run_level(base: str, clients: int, per_client: int, pool: list[str], time_limit: float) -> Level:

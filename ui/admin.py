@@ -50,7 +50,8 @@ def rebuild(assistant: Assistant, settings: Settings, password: str, progress=No
         log.warning("admin rebuild refused: wrong password")
         time.sleep(WRONG_PASSWORD_DELAY)
         return REFUSED
-    report_progress = (lambda fraction, message: progress(fraction, desc=message)) if progress else None
+    # `is not None`: a gr.Progress has a length (its tracked iterables), so it is falsy when idle
+    report_progress = None if progress is None else (lambda fraction, message: progress(fraction, desc=message))
     try:
         report = run_build(build_settings(assistant, settings), show_progress=False, embedder=assistant.embedder,
                            progress=report_progress)
