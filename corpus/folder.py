@@ -14,7 +14,7 @@ from corpus.loaders.base import Parsed
 from corpus.model import Document
 from corpus.text import decode, document_url, meta_text, read_sidecar, sidecar_bytes, title_from_filename
 
-LOADER_VERSION = "1"
+LOADER_VERSION = "2"  # bump when loaders change what they extract: forces re-chunking
 MAX_FILE_BYTES = 20_000_000  # the README's "20 MB limit"; checked before a byte is read
 TEXT_LOADERS = {
     ".md": markdown.load,
