@@ -142,6 +142,10 @@ def test_admin_rebuild_refuses_a_wrong_password_then_rebuilds_and_serves(browser
         answer = ask(page, "What is the lantern protocol?")
         assert "The lantern protocol" in answer.locator(".kb-card .kb-title").first.inner_text()
         page.close()
+        fresh = open_page(browser, url)  # a page opened later shows the new index from the start
+        fresh.wait_for_function("t => document.querySelector('#kb-header').innerText.includes(t)",
+                                arg=f"from {3 + EXTRA_NOTES} documents", timeout=10_000)
+        fresh.close()
     finally:
         demo.close()
 

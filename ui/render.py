@@ -83,6 +83,7 @@ def answer_html(answer: Answer) -> str:
 def question_html(question: str) -> str:
     """The user's question as shown in the chat: escaped, and clipped when very long."""
     shown = question if len(question) <= QUESTION_ECHO_CHARS else question[:QUESTION_ECHO_CHARS] + "…"
+    shown = shown.encode("utf-8", "replace").decode("utf-8")  # a lone surrogate (from JSON) would break the reply
     return f'<span class="kb-question">{escape(shown)}</span>'
 
 
