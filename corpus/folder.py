@@ -41,14 +41,16 @@ class LoadResult:
     warnings: tuple[str, ...]  # "path: message" for files that loaded with a caveat
 
 
-def load_folder(root: Path, base_url: str | None = None, max_bytes: int = MAX_FILE_BYTES) -> LoadResult:
-    """Every supported file below `root`, in path order. Never raises for one bad file."""
+def load_folder(root: Path, base_url: str | None = None, max_bytes: int = MAX_FILE_BYTES,
+                exclude: Path | None = None) -> LoadResult:
+    """Every supported file below `root`, in path order. Never raises for one bad file.
+    `exclude` is a folder left out of the walk (the index, when it lives inside the content)."""
     root = Path(root)
     if not root.is_dir():
         raise LoadError(f"content folder {root} does not exist or is not a folder")
     documents, skipped, warnings = [], [], []
     seen_urls: dict[str, str] = {}
-    for path, problem in _walk(root.resolve()):
+    for path, problem in _walk(root.resolve(), Path(exclude).resolve() if exclude else None):
         rel = path.relative_to(root.resolve()).as_posix()
         if problem:
             skipped.append(Skipped(rel, problem))
@@ -137,15 +139,15 @@ def _parse(raw: bytes, suffix: str) -> Parsed:
     return Parsed(**{**parsed.__dict__, "warnings": tuple(warnings) + parsed.warnings})
 
 
-def _walk(root: Path) -> Iterator[tuple[Path, str | None]]:
+def _walk(root: Path, exclude: Path | None = None) -> Iterator[tuple[Path, str | None]]:
     """Supported files below root, sorted; links are followed only when they stay inside root."""
     visited: set[Path] = set()
     for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=None):
         here = Path(dirpath)
         real = here.resolve()
-        if real in visited or not real.is_relative_to(root):
+        if real in visited or not real.is_relative_to(root) or (exclude and real.is_relative_to(exclude)):
             dirnames.clear()
-            if not real.is_relative_to(root):
+            if not real.is_relative_to(root) and not (exclude and real.is_relative_to(exclude)):
                 yield here, "link points outside the content folder; not followed"
             continue
         visited.add(real)

@@ -75,7 +75,7 @@ class BuildReport:
 def plan_build(content_dir: Path, index_dir: Path, model_name: str, chunker: ChunkSettings,
                base_url: str | None = None, full: bool = False, loaded: LoadResult | None = None) -> BuildPlan:
     """What a build would do. `loaded` stands in for reading content_dir (documents made elsewhere)."""
-    loaded = loaded or load_folder(Path(content_dir), base_url=base_url)
+    loaded = loaded or load_folder(Path(content_dir), base_url=base_url, exclude=Path(index_dir))
     previous, reason = _previous(index_dir, model_name, chunker, base_url)
     if full:
         reason = "--full was asked for"

@@ -63,25 +63,6 @@ def test_only_search_is_in_the_api(served):
     assert list(client.view_api(print_info=False, return_format="dict")["named_endpoints"]) == ["/search"]
 
 
-def test_a_newly_published_index_is_served_without_restart(build, embedder, tmp_path):
-    content = tmp_path / "content"
-    content.mkdir()
-    (content / "boards.md").write_text("---\ntitle: Running a project board\n---\n# Running a project board\n\n"
-                                       "Send board papers a week ahead and keep the meeting to decisions.\n")
-    demo, client = start(Assistant(build(content), embedder=embedder))
-    try:
-        question = "How do we track benefits after a project closes?"
-        assert "Tracking benefits" not in client.predict(question, 1, api_name="/search")["passages"][0]["title"]
-        (content / "benefits.md").write_text("---\ntitle: Tracking benefits after closure\n---\n"
-                                             "# Tracking benefits after closure\n\nTrack benefits after a "
-                                             "project closes with a benefits register owned by the sponsor.\n")
-        build(content)
-        top = client.predict(question, 1, api_name="/search")["passages"][0]
-        assert top["title"] == "Tracking benefits after closure"
-    finally:
-        demo.close()
-
-
 def test_documents_without_a_url_are_served_by_the_app_as_inert_text(build, tmp_path, embedder):
     import urllib.error
     import urllib.request

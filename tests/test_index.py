@@ -130,3 +130,12 @@ def test_old_versions_are_pruned(content, tmp_path, embedder):
         build_index(content, index_dir, embedder, chunker(embedder), keep_versions=2)
     versions = sorted(p.name for p in (index_dir / "versions").iterdir())
     assert len(versions) == 2 and current_version(index_dir) == versions[-1]
+
+
+def test_an_index_inside_the_content_folder_is_not_indexed(content, embedder):
+    index_dir = content / "search-index"
+    build_index(content, index_dir, embedder, chunker(embedder))
+    (content / "notes.txt").write_text("Board notes about the quarterly review.")
+    report = build_index(content, index_dir, embedder, chunker(embedder))
+    assert report.added == 1 and report.documents == 4
+    assert not any(doc.startswith("search-index/") for doc in load_index(index_dir).manifest.documents)
