@@ -1,7 +1,7 @@
 """Load benchmark: concurrent clients asking varied questions over HTTP against `assistant serve`.
 
-    .venv/bin/python bench/load.py                      # 10, then 50 clients, 20 questions each
-    .venv/bin/python bench/load.py --clients 10 50 --questions 20 --burst 200
+    .venv/bin/python bench/load.py              # 10, then 50 clients, 20 questions each; then a burst of 150
+    .venv/bin/python bench/load.py --clients 10 50 --questions 20 --burst 0 --concurrency-limit 2
 
 It starts `assistant serve` on a free loopback port over the index in .assistant/index (built from
 the bundled sample knowledge base when there is none), waits until it answers, then runs each level:
@@ -11,7 +11,8 @@ stops at --time-limit seconds; requests still open then count as errors.
 
 A request is `ok` (an answer with passages or a no-match message), `busy` (HTTP 503: Gradio's
 queue is full, the client is told "try again") or an `error` (anything else, timeouts included).
-The optional --burst level fires that many single questions at once to show the busy refusal.
+The --burst level fires that many single questions at once, more than the queue holds
+(concurrency_limit + max_queue), to show that the overflow is refused at once as busy.
 Prints a table and writes bench/results/load.json.
 """
 
@@ -82,8 +83,9 @@ def server_env(overrides: dict[str, str]) -> dict[str, str]:
 
 def start_server(index_dir: Path, port: int, log_path: Path, overrides: dict[str, str]) -> subprocess.Popen:
     log = open(log_path, "wb")  # noqa: SIM115 (closed with the process)
-    return subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--index", str(index_dir), "--port", str(port)],
-                            stdout=log, stderr=subprocess.STDOUT, env=server_env(overrides), cwd=tempfile.gettempdir())
+    command = [sys.executable, "-m", "assistant", "serve", "--index", str(index_dir), "--port", str(port)]
+    return subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=server_env(overrides),
+                            cwd=tempfile.gettempdir())
 
 
 def wait_ready(server: subprocess.Popen, base: str, log_path: Path, timeout: float = 180) -> None:
@@ -128,18 +130,17 @@ async def ask(http: httpx.AsyncClient, base: str, question: str) -> tuple[str, f
 async def run_level(base: str, clients: int, per_client: int, pool: list[str], time_limit: float) -> Level:
     results: list[tuple[str, float, str]] = []
 
-    async def client(number: int, http: httpx.AsyncClient) -> None:
-        for turn in range(per_client):
-            results.append(await ask(http, base, pool[(number * 7 + turn * 13) % len(pool)]))
+    async def client(number: int) -> None:
+        async with httpx.AsyncClient(timeout=httpx.Timeout(time_limit)) as http:  # its own connections, as a browser
+            for turn in range(per_client):
+                results.append(await ask(http, base, pool[(number * 7 + turn * 13) % len(pool)]))
 
-    limits = httpx.Limits(max_connections=clients * 2, max_keepalive_connections=clients * 2)
     started = time.perf_counter()
-    async with httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(time_limit)) as http:
-        tasks = [asyncio.create_task(client(n, http)) for n in range(clients)]
-        _, pending = await asyncio.wait(tasks, timeout=time_limit)
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+    tasks = [asyncio.create_task(client(n)) for n in range(clients)]
+    _, pending = await asyncio.wait(tasks, timeout=time_limit)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
     seconds = time.perf_counter() - started
     unfinished = clients * per_client - len(results)
     results += [("error", time_limit, "unfinished at the time limit")] * unfinished
@@ -178,7 +179,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, nargs="+", default=[10, 50], help="concurrency levels, in order")
     parser.add_argument("--questions", type=int, default=20, help="questions each client asks (default 20)")
-    parser.add_argument("--burst", type=int, default=0, help="then this many clients asking one question at once")
+    parser.add_argument("--burst", type=int, default=150,
+                        help="then this many clients asking one question at once, past the queue (0: skip)")
     parser.add_argument("--time-limit", type=float, default=120, help="seconds a level may run (default 120)")
     parser.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index to serve (built when missing)")
     parser.add_argument("--concurrency-limit", type=int, help="override the app's concurrency_limit")

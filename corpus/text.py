@@ -56,7 +56,8 @@ def _utf16_without_bom(data: bytes) -> tuple[str, list[str]]:
 def _text_or_binary(text: str) -> str:
     """The text, unless its start is mostly control characters: then it is binary data under a text name."""
     sample = text[:BINARY_SAMPLE]
-    controls = sum(1 for ch in sample if ch == "\ufffd" or (ch not in "\n\r\t\f\v" and unicodedata.category(ch) == "Cc"))
+    controls = sum(1 for ch in sample
+                   if ch == "\ufffd" or (ch not in "\n\r\t\f\v" and unicodedata.category(ch) == "Cc"))
     if sample and controls > BINARY_CONTROL_SHARE * len(sample):
         raise LoadError("binary data (control characters), not text; remove it or save it as UTF-8 text")
     return text
@@ -76,7 +77,8 @@ def read_sidecar(path: Path) -> dict:
         sidecar = path.with_suffix(suffix)
         if sidecar.is_file():
             if sidecar.stat().st_size > MAX_SIDECAR_BYTES:
-                raise LoadError(f"sidecar {sidecar.name} is over the {MAX_SIDECAR_BYTES // 1_000_000} MB limit for metadata")
+                raise LoadError(f"sidecar {sidecar.name} is over the {MAX_SIDECAR_BYTES // 1_000_000} MB "
+                                "limit for metadata")
             try:
                 data = yaml.safe_load(sidecar.read_text(encoding="utf-8-sig"))
             except (yaml.YAMLError, UnicodeDecodeError) as exc:

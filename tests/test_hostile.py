@@ -29,10 +29,13 @@ BINARY = "binary data (NUL bytes), not text; remove it or save it as UTF-8 text"
 NO_TEXT = "no text found (only markup, scripts or whitespace)"
 OUTSIDE = "link points outside the content folder; not followed"
 LOOP = "symlink loop; not followed"
+FIX_YAML = "fix the YAML between the '---' lines"
+VTT_TIMES = "times look like 00:01:02.500"
+UNSAFE = "only http(s) and relative links are allowed"
 ALIAS_BOMB = "---\n" + "".join(
     f"{name}: &{name} [{', '.join([f'*{prev}' if prev else 'lol'] * 9)}]\n"
     for prev, name in zip([None, "a", "b", "c", "d", "e", "f", "g"], "abcdefgh")
-) + "title: *h\n---\n# Alias bomb survivor\n\nA billion laughs in the front matter must not stop the risk register advice.\n"
+) + "title: *h\n---\n# Alias bomb survivor\n\nA billion laughs in the front matter must not stop this.\n"
 
 # Bad files: path -> the exact one-line reason the build report gives.
 SKIPPED = {
@@ -42,16 +45,17 @@ SKIPPED = {
     "image.md": BINARY,
     "nul-bytes.txt": BINARY,
     "noise.txt": "binary data (control characters), not text; remove it or save it as UTF-8 text",
-    "broken-utf16.txt": "broken UTF-16 text (truncated data); save it as UTF-8",
+    "broken-utf16.txt": "broken UTF-16 text (unexpected end of data); save it as UTF-8",
     "huge.txt": f"50.0 MB is over the {MAX_FILE_BYTES / 1e6:.1f} MB limit; split the file",
     "html-no-body.html": NO_TEXT,
     "html-scripts-only.html": NO_TEXT,
     "html-nested-5000.html": "HTML nested more than 512 elements deep; simplify the page",
-    "front-matter-unclosed.md": "malformed front matter: while parsing a flow sequence; fix the YAML between the '---' lines",
-    "front-matter-bad-mapping.md": "malformed front matter: mapping values are not allowed here; fix the YAML between the '---' lines",
-    "broken-time.vtt": "not valid WebVTT: bad cue time on line 3 ('00:00:xx.000 --> 00:00:02.000'); times look like 00:01:02.500",
-    "negative-time.vtt": "not valid WebVTT: bad cue time on line 3 ('-00:00:01.000 --> 00:00:04.000'); times look like 00:01:02.500",
-    "negative-time.srt": "not valid SubRip: bad cue time on line 2 ('-00:00:01,000 --> 00:00:04,000'); times look like 00:01:02,500",
+    "front-matter-unclosed.md": f"malformed front matter: while parsing a flow sequence; {FIX_YAML}",
+    "front-matter-bad-mapping.md": f"malformed front matter: mapping values are not allowed in this context; {FIX_YAML}",
+    "broken-time.vtt": f"not valid WebVTT: bad cue time on line 3 ('00:00:xx.000 --> 00:00:02.000'); {VTT_TIMES}",
+    "negative-time.vtt": f"not valid WebVTT: bad cue time on line 3 ('-00:00:01.000 --> 00:00:04.000'); {VTT_TIMES}",
+    "negative-time.srt": "not valid SubRip: bad cue time on line 2 ('-00:00:01,000 --> 00:00:04,000'); "
+                         "times look like 00:01:02,500",
     "impossible-times.srt": "no usable SubRip cues (empty, or every cue has broken times)",
     "loop-a.md": LOOP,
     "loop-b.md": LOOP,
@@ -73,10 +77,9 @@ INDEXED = {
     "utf8-bom.md": [],
     "html-nested-300.html": [],
     "out-of-order.srt": ["cues were out of order: sorted by start time"],
-    "js-url.md": ["refused url 'javascript:alert(1)': only http(s) and relative links are allowed"],
-    "data-url.txt": ["refused url 'data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==': "
-                     "only http(s) and relative links are allowed"],
-    "canonical-js.html": ["refused url 'JaVaScRiPt:alert(document.cookie)': only http(s) and relative links are allowed"],
+    "js-url.md": [f"refused url 'javascript:alert(1)': {UNSAFE}"],
+    "data-url.txt": [f"refused url 'data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==': {UNSAFE}"],
+    "canonical-js.html": [f"refused url 'JaVaScRiPt:alert(document.cookie)': {UNSAFE}"],
     "alias-bomb.md": ["ignored 'title': expected text, found a list"],
     "payload.md": [],
     "payload.html": [],
@@ -156,7 +159,8 @@ def hostile_corpus(root: Path) -> Path:
     write(root, "js-url.md", "---\nurl: javascript:alert(1)\n---\n# Risk appetite\n\nRisk appetite statements "
                              "set the exposure a board accepts.\n")
     write(root, "data-url.txt", "Dependency maps show which projects wait on which.")
-    write(root, "data-url.yaml", "title: Dependencies\nurl: 'data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg=='\n")
+    write(root, "data-url.yaml", "title: Dependencies\n"
+                                 "url: 'data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg=='\n")
     write(root, "canonical-js.html", '<html><head><link rel="canonical" href="JaVaScRiPt:alert(document.cookie)">'
                                      "</head><body><p>Escalation paths name who hears about a red status first.</p>"
                                      "</body></html>")
