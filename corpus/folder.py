@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,9 +42,11 @@ class LoadResult:
 
 
 def load_folder(root: Path, base_url: str | None = None, max_bytes: int = MAX_FILE_BYTES,
-                exclude: Path | None = None) -> LoadResult:
+                exclude: Path | None = None, known: Mapping[str, Document] | None = None) -> LoadResult:
     """Every supported file below `root`, in path order. Never raises for one bad file.
-    `exclude` is a folder left out of the walk (the index, when it lives inside the content)."""
+    `exclude` is a folder left out of the walk (the index, when it lives inside the content).
+    `known` maps doc ids to documents already indexed: a file whose content hash is unchanged is
+    not parsed again, and its known document (which may have no segments) is returned."""
     root = Path(root)
     if not root.is_dir():
         raise LoadError(f"content folder {root} does not exist or is not a folder")
@@ -56,7 +58,7 @@ def load_folder(root: Path, base_url: str | None = None, max_bytes: int = MAX_FI
             skipped.append(Skipped(rel, problem))
             continue
         try:
-            doc = load_file(path, root, base_url, max_bytes)
+            doc = load_file(path, root, base_url, max_bytes, known)
         except LoadError as exc:
             skipped.append(Skipped(rel, _one_line(str(exc))))
             continue
@@ -72,7 +74,8 @@ def load_folder(root: Path, base_url: str | None = None, max_bytes: int = MAX_FI
     return LoadResult(tuple(documents), tuple(skipped), tuple(warnings))
 
 
-def load_file(path: Path, root: Path, base_url: str | None = None, max_bytes: int = MAX_FILE_BYTES) -> Document:
+def load_file(path: Path, root: Path, base_url: str | None = None, max_bytes: int = MAX_FILE_BYTES,
+              known: Mapping[str, Document] | None = None) -> Document:
     """One file as a Document; raises LoadError with a one-line reason."""
     path, root = Path(path), Path(root)
     suffix = path.suffix.lower()
@@ -84,8 +87,11 @@ def load_file(path: Path, root: Path, base_url: str | None = None, max_bytes: in
         if size > max_bytes:
             raise LoadError(f"{_size(size)} is over the {_size(max_bytes)} limit; split the file")
         raw = path.read_bytes()
-        sidecar = read_sidecar(path)
         extra = sidecar_bytes(path)
+        digest = hashlib.sha256(LOADER_VERSION.encode() + raw + b"\0" + extra + str(base_url).encode()).hexdigest()
+        if known and doc_id in known and known[doc_id].content_hash == digest[:32]:
+            return known[doc_id]
+        sidecar = read_sidecar(path)
     except OSError as exc:
         raise LoadError(f"cannot read: {exc.strerror or exc}") from exc
     if not raw.strip():
@@ -98,7 +104,6 @@ def load_file(path: Path, root: Path, base_url: str | None = None, max_bytes: in
     url, url_warnings = document_url(side["url"] or parsed.url, base_url, doc_id)
     title = str(side["title"] or parsed.title or title_from_filename(path)).strip()[:300]
     updated = side["date"] or side["updated"] or parsed.updated
-    digest = hashlib.sha256(LOADER_VERSION.encode() + raw + b"\0" + extra + str(base_url).encode()).hexdigest()
     segments = parsed.segments if parsed.anchors else tuple(s.__class__(**{**s.__dict__, "anchor": None}) for s in parsed.segments)
     return Document(
         doc_id=doc_id,

@@ -53,12 +53,14 @@ def _utf16_without_bom(data: bytes) -> tuple[str, list[str]]:
     raise LoadError("binary data (NUL bytes), not text; remove it or save it as UTF-8 text")
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")  # Cc but \t \n \v \f \r, plus U+FFFD
+_CONTROL_BUT_NEWLINE_TAB = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # every Cc but \t and \n
+
+
 def _text_or_binary(text: str) -> str:
     """The text, unless its start is mostly control characters: then it is binary data under a text name."""
     sample = text[:BINARY_SAMPLE]
-    controls = sum(1 for ch in sample
-                   if ch == "\ufffd" or (ch not in "\n\r\t\f\v" and unicodedata.category(ch) == "Cc"))
-    if sample and controls > BINARY_CONTROL_SHARE * len(sample):
+    if sample and len(_CONTROL.findall(sample)) > BINARY_CONTROL_SHARE * len(sample):
         raise LoadError("binary data (control characters), not text; remove it or save it as UTF-8 text")
     return text
 
@@ -66,7 +68,7 @@ def _text_or_binary(text: str) -> str:
 def clean(text: str) -> str:
     """Normalise Unicode and whitespace; drop control characters other than newlines and tabs."""
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
-    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    text = _CONTROL_BUT_NEWLINE_TAB.sub("", text)
     text = re.sub(r"[ \t\u00a0]+", " ", text)
     return re.sub(r"\n\s*\n\s*", "\n\n", text).strip()
 

@@ -34,6 +34,7 @@ class BuildPlan:
     full: bool
     full_reason: str | None
     loaded: LoadResult = field(repr=False)
+    previous: LoadedIndex | None = field(default=None, repr=False)  # the published index, when reusable
 
     @property
     def has_changes(self) -> bool:
@@ -75,17 +76,18 @@ class BuildReport:
 def plan_build(content_dir: Path, index_dir: Path, model_name: str, chunker: ChunkSettings,
                base_url: str | None = None, full: bool = False, loaded: LoadResult | None = None) -> BuildPlan:
     """What a build would do. `loaded` stands in for reading content_dir (documents made elsewhere)."""
-    loaded = loaded or load_folder(Path(content_dir), base_url=base_url, exclude=Path(index_dir))
     previous, reason = _previous(index_dir, model_name, chunker, base_url)
     if full:
         reason = "--full was asked for"
     old = previous.manifest.documents if previous and not reason else {}
+    known = {doc_id: Document(doc_id, e.title, e.url, e.source_type, (), e.content_hash) for doc_id, e in old.items()}
+    loaded = loaded or load_folder(Path(content_dir), base_url=base_url, exclude=Path(index_dir), known=known)
     new = {doc.doc_id: doc for doc in loaded.documents}
     added = tuple(d for d in new if d not in old)
     changed = tuple(d for d in new if d in old and old[d].content_hash != new[d].content_hash)
     unchanged = tuple(d for d in new if d in old and old[d].content_hash == new[d].content_hash)
     removed = tuple(d for d in old if d not in new)
-    return BuildPlan(added, changed, removed, unchanged, bool(reason), reason, loaded)
+    return BuildPlan(added, changed, removed, unchanged, bool(reason), reason, loaded, None if reason else previous)
 
 
 def build_index(content_dir: Path, index_dir: Path, embedder: Embedder, chunker: ChunkSettings,
@@ -117,7 +119,7 @@ def _build_locked(plan, content_dir, index_dir, embedder, chunker, base_url, kee
     if not documents:
         raise NothingIndexed(f"No document in {content_dir} could be indexed ({len(plan.loaded.skipped)} skipped); "
                              "the previous index is unchanged. Fix the files listed, or point at another folder.")
-    previous = None if plan.full else _previous(index_dir, embedder.name, chunker, base_url)[0]
+    previous = plan.previous
     if previous is not None and not plan.has_changes:
         progress(1.0, "nothing changed")
         return _report(plan, index_dir, previous.version, len(documents), previous.manifest.chunks, 0, started, False)
@@ -125,8 +127,9 @@ def _build_locked(plan, content_dir, index_dir, embedder, chunker, base_url, kee
     progress(0.05, "chunking")
     chunks: list[Chunk] = []
     fresh: list[int] = []
+    stored = _by_document(chunk for chunk, _ in reuse.values())
     for doc in documents:
-        for chunk in (_stored(reuse, doc) or chunk_document(doc, embedder.count_tokens, chunker)):
+        for chunk in (stored.get(doc.doc_id) or chunk_document(doc, embedder.count_tokens, chunker)):
             if chunk.chunk_id not in reuse:
                 fresh.append(len(chunks))
             chunks.append(chunk)
@@ -140,11 +143,12 @@ def _build_locked(plan, content_dir, index_dir, embedder, chunker, base_url, kee
         vectors[rows] = embedder.embed([chunks[r].embed_text for r in rows], progress=False)
         progress(0.1 + 0.8 * (start + len(rows)) / max(1, len(fresh)), f"embedded {start + len(rows)}/{len(fresh)}")
     progress(0.9, "writing")
+    per_doc = _by_document(chunks)
     manifest = Manifest(
         model={"name": embedder.name, "dimension": embedder.dimension, "max_seq_length": embedder.max_seq_length},
         chunker=chunker.as_dict(),
         documents={d.doc_id: DocumentEntry(d.content_hash, d.title, d.url, d.source_type,
-                                           sum(1 for c in chunks if c.doc_id == d.doc_id)) for d in documents},
+                                           len(per_doc.get(d.doc_id, ()))) for d in documents},
         chunks=len(chunks),
         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         content_dir=str(Path(content_dir).resolve()),
@@ -193,8 +197,11 @@ def _reusable(previous: LoadedIndex | None, unchanged: set[str]) -> dict[str, tu
     return {c.chunk_id: (c, stored[row]) for row, c in enumerate(previous.chunks) if c.doc_id in unchanged}
 
 
-def _stored(reuse: dict[str, tuple[Chunk, np.ndarray]], doc: Document) -> list[Chunk]:
-    return [chunk for chunk, _ in reuse.values() if chunk.doc_id == doc.doc_id]
+def _by_document(chunks) -> dict[str, list[Chunk]]:
+    grouped: dict[str, list[Chunk]] = {}
+    for chunk in chunks:
+        grouped.setdefault(chunk.doc_id, []).append(chunk)
+    return grouped
 
 
 def _smoke_test(index_dir: Path, name: str, embedder: Embedder, chunks: list[Chunk]) -> None:
