@@ -69,6 +69,8 @@ def build(ctx, content_dir, index_dir, base_url, full, dry_run, watch, as_json):
             return
         outcome = run_build(settings, full=full, dry_run=dry_run, show_progress=not as_json)
     except KNOWN_ERRORS as exc:
+        for line in reports.skipped_lines(getattr(exc, "skipped", ())):
+            click.echo(line, err=True)
         _fail(exc)
     click.echo(json.dumps(outcome.as_dict(), indent=2) if as_json else reports.build_text(outcome))
 

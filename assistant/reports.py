@@ -19,7 +19,7 @@ def build_text(outcome: BuildReport | BuildPlan) -> str:
         for label, names in (("add", outcome.added), ("change", outcome.changed), ("remove", outcome.removed)):
             lines += [f"  would {label:<7} {name}" for name in names]
         lines.append(f"  unchanged      {len(outcome.unchanged)} document(s)")
-        return "\n".join(lines + _skipped(outcome.loaded.skipped))
+        return "\n".join(lines + skipped_lines(outcome.loaded.skipped))
     r = outcome
     head = (f"Indexed {r.documents} documents into {r.chunks} chunks in {r.seconds:.1f} s."
             if r.published else f"Nothing changed; the published index ({r.documents} documents) is current.")
@@ -28,13 +28,13 @@ def build_text(outcome: BuildReport | BuildPlan) -> str:
         lines.append(f"Full rebuild: {r.full_reason}.")
     lines.append(f"  added {r.added} · changed {r.changed} · removed {r.removed} · unchanged {r.unchanged} · "
                  f"chunks embedded {r.chunks_embedded}")
-    lines += _skipped(r.skipped)
+    lines += skipped_lines(r.skipped)
     lines += [f"Warning: {w}" for w in r.warnings]
     lines.append(f"Index: {r.index_dir} (version {r.version})")
     return "\n".join(lines)
 
 
-def _skipped(skipped) -> list[str]:
+def skipped_lines(skipped) -> list[str]:
     if not skipped:
         return []
     return [f"Skipped {len(skipped)} file(s):"] + [f"  {s.path}: {s.reason}" for s in skipped]

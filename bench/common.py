@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from assistant.config import SAMPLE_CONTENT, SAMPLE_QUESTIONS, Settings
+from assistant.config import Settings
 from assistant.evaluation import eval_index
 from assistant.search import Assistant
 from index import Embedder

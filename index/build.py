@@ -118,7 +118,8 @@ def _build_locked(plan, content_dir, index_dir, embedder, chunker, base_url, kee
     documents = plan.loaded.documents
     if not documents:
         raise NothingIndexed(f"No document in {content_dir} could be indexed ({len(plan.loaded.skipped)} skipped); "
-                             "the previous index is unchanged. Fix the files listed, or point at another folder.")
+                             "the previous index is unchanged. Fix the files listed, or point at another folder.",
+                             plan.loaded.skipped)
     previous = plan.previous
     if previous is not None and not plan.has_changes:
         progress(1.0, "nothing changed")

@@ -35,4 +35,6 @@ class BuildLocked(IndexStoreError):
 
 
 class NothingIndexed(IndexStoreError):
-    pass
+    def __init__(self, message: str, skipped: tuple = ()):
+        super().__init__(message)
+        self.skipped = skipped  # corpus.Skipped records: which files, and why

@@ -62,3 +62,58 @@ def build(embedder, tmp_path):
         return settings
 
     return _build
+
+
+# --- the web app and a real browser -------------------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--no-first-run"]
+needs_browser = pytest.mark.skipif(not CHROMIUM.exists(), reason="no Chromium at /usr/bin/chromium "
+                                   "(apt-get install chromium); browser tests need a real browser")
+
+
+def start_app(assistant, settings: Settings | None = None) -> tuple[object, str]:
+    """The app on a free loopback port, started as `assistant serve` starts it: (demo, url)."""
+    import socket
+
+    from ui import create_app, launch
+
+    demo = create_app(assistant, settings or assistant.settings)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    launch(demo, assistant, "127.0.0.1", port, block=False)
+    return demo, f"http://127.0.0.1:{port}/"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.skip("no Chromium at /usr/bin/chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as play:
+        chromium = play.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
+        yield chromium
+        chromium.close()
+
+
+def open_page(browser, url: str, width: int = 1280, height: int = 900):
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(url)
+    page.locator("#kb-question textarea").wait_for()
+    return page
+
+
+def ask_in_page(page, question: str):
+    """Type a question, press Enter, wait for the new answer: (its element, seconds it took)."""
+    import time
+
+    answers = page.locator("#kb-chat .kb-answer")
+    before = answers.count()
+    page.locator("#kb-question textarea").fill(question)
+    started = time.perf_counter()
+    page.locator("#kb-question textarea").press("Enter")
+    answers.nth(before).wait_for(timeout=30_000)
+    return answers.nth(before), time.perf_counter() - started

@@ -3,22 +3,15 @@ refused and the right one rebuilds the index (with progress), shows the report a
 
 from __future__ import annotations
 
-import socket
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 from filelock import FileLock
 
 from assistant import Assistant
-from ui import create_app, launch
+from conftest import ask_in_page, needs_browser, open_page, start_app
 from ui.admin import REFUSED, password_ok
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
-needs_browser = pytest.mark.skipif(not CHROMIUM.exists(), reason="no Chromium at /usr/bin/chromium "
-                                   "(apt-get install chromium); browser tests need a real browser")
 
 PASSWORD = "correct horse battery staple"
 EXTRA_NOTES = 6
@@ -29,43 +22,6 @@ WATCH_PROGRESS = """() => { window.__progress = [];
       if (el.textContent.trim()) window.__progress.push(el.textContent.trim());
   }).observe(document.body, {subtree: true, childList: true, characterData: true});
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("no Chromium at /usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as play:
-        chromium = play.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-def start(assistant: Assistant, settings) -> tuple[object, str]:
-    demo = create_app(assistant, settings)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    launch(demo, assistant, "127.0.0.1", port, block=False)
-    return demo, f"http://127.0.0.1:{port}/"
-
-
-def open_page(browser, url: str):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(url)
-    page.locator("#kb-question textarea").wait_for()
-    return page
-
-
-def ask(page, question: str):
-    answers = page.locator("#kb-chat .kb-answer")
-    before = answers.count()
-    page.locator("#kb-question textarea").fill(question)
-    page.locator("#kb-question textarea").press("Enter")
-    answers.nth(before).wait_for(timeout=30_000)
-    return answers.nth(before)
 
 
 def content_with(folder, *names: str):
@@ -98,7 +54,7 @@ def rebuild(page, password: str, expected: str):
 def test_without_a_password_there_is_no_admin_panel(browser, build, embedder, tmp_path):
     settings = build(content_with(tmp_path / "content", "risks.md"))
     assert settings.admin_password is None
-    demo, url = start(Assistant(settings, embedder=embedder), settings)
+    demo, url = start_app(Assistant(settings, embedder=embedder), settings)
     try:
         page = open_page(browser, url)
         assert page.locator("#kb-admin, #kb-admin-password, #kb-admin-rebuild").count() == 0
@@ -114,7 +70,7 @@ def test_admin_rebuild_refuses_a_wrong_password_then_rebuilds_and_serves(browser
     content = content_with(tmp_path / "content", "risks.md", "gates.md")
     settings = replace(build(content), admin_password=PASSWORD)
     assistant = Assistant(settings, embedder=embedder)
-    demo, url = start(assistant, settings)
+    demo, url = start_app(assistant, settings)
     try:
         page = open_page(browser, url)
         assert "2 articles" in page.locator("#kb-header").inner_text()
@@ -139,7 +95,7 @@ def test_admin_rebuild_refuses_a_wrong_password_then_rebuilds_and_serves(browser
         assert f"{3 + EXTRA_NOTES} articles" in header and f"from {3 + EXTRA_NOTES} documents" in header
         progress = page.evaluate("window.__progress")
         assert any("embedding" in text and "%" in text for text in progress), progress
-        answer = ask(page, "What is the lantern protocol?")
+        answer, _ = ask_in_page(page, "What is the lantern protocol?")
         assert "The lantern protocol" in answer.locator(".kb-card .kb-title").first.inner_text()
         page.close()
         fresh = open_page(browser, url)  # a page opened later shows the new index from the start

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 from gradio_client import Client
 
 from assistant import NO_MATCH, Assistant, Settings
-from ui import create_app, launch
+from conftest import start_app
 
 PASSAGE_KEYS = {"title", "url", "section", "text", "highlight", "score", "source_type", "start_seconds",
                 "end_seconds", "page", "doc_id"}
@@ -16,12 +14,8 @@ PASSAGE_KEYS = {"title", "url", "section", "text", "highlight", "score", "source
 
 def start(assistant: Assistant):
     """The app on a free local port: (demo, client)."""
-    demo = create_app(assistant, assistant.settings)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    launch(demo, assistant, "127.0.0.1", port, block=False)
-    return demo, Client(f"http://127.0.0.1:{port}/", verbose=False)
+    demo, url = start_app(assistant)
+    return demo, Client(url, verbose=False)
 
 
 @pytest.fixture(scope="module")

@@ -284,8 +284,12 @@ def test_a_folder_with_nothing_to_index_fails_and_keeps_the_published_index(tmp_
     result = build(bad, index)
     assert result.exit_code == 1
     assert result.stdout == ""
-    assert result.stderr == (f"Error: No document in {bad} could be indexed (3 skipped); the previous index is "
-                             "unchanged. Fix the files listed, or point at another folder.\n")
+    lines = result.stderr.splitlines()
+    assert lines[0] == "Skipped 3 file(s):"
+    assert sorted(line.split(":")[0].strip() for line in lines[1:4]) == ["broken.vtt", "empty.md", "image.md"]
+    assert "  empty.md: empty file" in lines
+    assert lines[4:] == [f"Error: No document in {bad} could be indexed (3 skipped); the previous index is "
+                         "unchanged. Fix the files listed, or point at another folder."]
     assert (index / "CURRENT").read_text() == published
     answer = Assistant(Settings(index_dir=index), embedder=embedder).ask("who is accountable for a decision?")
     assert answer.passages[0].doc_id == "raci.md"

@@ -7,7 +7,6 @@ must come from one published version, and once the app serves the last edition i
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 
@@ -15,7 +14,7 @@ from gradio_client import Client
 
 from assistant import Assistant
 from index import current_version, load_index
-from ui import create_app, launch
+from conftest import start_app
 from ui.reload import IndexReloader
 
 EDITIONS = ("amber", "cobalt", "scarlet")
@@ -42,16 +41,6 @@ def write_edition(content, edition: int) -> None:
         (content / name).write_text(f"{body} {marker}\n", encoding="utf-8")
 
 
-def start(assistant: Assistant):
-    """The app on a free local port: (demo, url)."""
-    demo = create_app(assistant, assistant.settings)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    launch(demo, assistant, "127.0.0.1", port, block=False)
-    return demo, f"http://127.0.0.1:{port}/"
-
-
 def edition_of(passages: list[dict]) -> set[str]:
     return {word for p in passages for word in EDITIONS if f"Edition {word}." in p["text"]}
 
@@ -62,7 +51,7 @@ def test_questions_never_fail_or_mix_versions_while_two_rebuilds_publish(build, 
     write_edition(content, 0)
     settings = build(content)
     assistant = Assistant(settings, embedder=embedder)
-    demo, url = start(assistant)
+    demo, url = start_app(assistant)
     results: list[tuple[float, float, str, object]] = []  # (started, ended, question, result or exception)
     stop = threading.Event()
 

@@ -7,38 +7,18 @@ answer goes to docs/screenshot.png.
 
 from __future__ import annotations
 
-import socket
-import time
 from pathlib import Path
 
 import pytest
 
 from assistant import NO_MATCH, Answer, Assistant, Passage, Settings
 from assistant.links import clock
-from ui import create_app, launch
+from conftest import ask_in_page, needs_browser, open_page, start_app
 from ui.render import answer_html, header_html, passage_card
 
-CHROMIUM = Path("/usr/bin/chromium")
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
 PAYLOAD = '<script>window.__pwned=1</script> <img src=x onerror="window.__pwned=1">'
-needs_browser = pytest.mark.skipif(not CHROMIUM.exists(), reason="no Chromium at /usr/bin/chromium "
-                                   "(apt-get install chromium); browser tests need a real browser")
 LATENCIES: list[float] = []
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start(assistant: Assistant, settings: Settings) -> tuple[object, str]:
-    demo = create_app(assistant, settings)
-    port = free_port()
-    launch(demo, assistant, "127.0.0.1", port, block=False)
-    return demo, f"http://127.0.0.1:{port}/"
 
 
 @pytest.fixture(scope="module")
@@ -48,21 +28,9 @@ def assistant(sample_index, embedder) -> Assistant:
 
 @pytest.fixture(scope="module")
 def app_url(assistant):
-    demo, url = start(assistant, assistant.settings)
+    demo, url = start_app(assistant)
     yield url
     demo.close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip("no Chromium at /usr/bin/chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as play:
-        chromium = play.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -76,25 +44,12 @@ def _report_latency():
         (DOCS / "ui_latency.txt").write_text(line + "\n", encoding="utf-8")
 
 
-def open_page(browser, url: str, width: int = 1280, height: int = 900):
-    page = browser.new_page(viewport={"width": width, "height": height})
-    page.goto(url)
-    page.locator("#kb-question textarea").wait_for()
-    return page
-
-
 def ask(page, question: str):
     """Type a question, press Enter, wait for the new answer; returns its element."""
-    answers = page.locator("#kb-chat .kb-answer")
-    before = answers.count()
-    page.locator("#kb-question textarea").fill(question)
-    started = time.perf_counter()
-    page.locator("#kb-question textarea").press("Enter")
-    answers.nth(before).wait_for(timeout=30_000)
-    elapsed = time.perf_counter() - started
+    answer, elapsed = ask_in_page(page, question)
     LATENCIES.append(elapsed)
     print(f"\nEnter→answer {elapsed:.2f} s: {question[:70]}")
-    return answers.nth(before)
+    return answer
 
 
 @needs_browser
@@ -205,7 +160,7 @@ def hostile_content(root: Path) -> Path:
 @pytest.mark.browser
 def test_hostile_content_renders_as_text_and_runs_nothing(browser, build, embedder, tmp_path):
     settings = build(hostile_content(tmp_path))
-    demo, url = start(Assistant(settings, embedder=embedder), settings)
+    demo, url = start_app(Assistant(settings, embedder=embedder), settings)
     try:
         page = open_page(browser, url)
         dialogs = []
