@@ -298,5 +298,7 @@ def test_a_folder_with_nothing_to_index_fails_and_keeps_the_published_index(tmp_
 def test_a_first_build_with_nothing_to_index_publishes_nothing(tmp_path):
     write(tmp_path / "bad", "blank.txt", "   \n")
     result = build(tmp_path / "bad", tmp_path / "index")
-    assert result.exit_code == 1 and result.stderr.startswith("Error: No document in ")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[:2] == ["Skipped 1 file(s):", "  blank.txt: empty file"]
+    assert result.stderr.splitlines()[2].startswith("Error: No document in ")
     assert not (tmp_path / "index" / "CURRENT").exists()
