@@ -61,13 +61,16 @@ def build(ctx, content_dir, index_dir, base_url, full, dry_run, watch, as_json):
       assistant build ./site-content --index .assistant/index --base-url https://help.example.org/kb
     """
     from assistant.building import run_build, watch_and_build
+    from assistant.delegation import build_via_server
 
     settings = _settings(ctx, content_dir=content_dir, index_dir=index_dir, base_url=base_url)
     try:
         if watch:
             watch_and_build(settings, echo=lambda text: click.echo(text, err=True))
             return
-        outcome = run_build(settings, full=full, dry_run=dry_run, show_progress=not as_json)
+        # A running `assistant serve` of this index already holds the model: let it build (seconds, not ~10).
+        outcome = (None if dry_run else build_via_server(settings, full)) or run_build(
+            settings, full=full, dry_run=dry_run, show_progress=not as_json)
     except KNOWN_ERRORS as exc:
         for line in reports.skipped_lines(getattr(exc, "skipped", ())):
             click.echo(line, err=True)

@@ -11,13 +11,16 @@ same JSON as `assistant ask --json`.
 
 from __future__ import annotations
 
+import atexit
 import logging
+import signal
 
 import gradio as gr
 from fastapi.responses import FileResponse, Response
 
 from assistant import Assistant, Settings
 from ui.admin import admin_panel
+from ui.control import add_control_route, withdraw
 from ui.reload import POLL_SECONDS, IndexReloader
 from ui.render import answer_html, header_html, question_html
 from ui.theme import CSS, THEME
@@ -97,10 +100,20 @@ def launch(demo: gr.Blocks, assistant: Assistant, host: str = "127.0.0.1", port:
     result = demo.launch(server_name=host, server_port=port, ssr_mode=False, theme=THEME, css=CSS,
                          prevent_thread_lock=True, show_error=False, quiet=not block)
     add_source_route(demo, assistant)
+    token = add_control_route(demo, assistant, f"http://127.0.0.1:{demo.server_port}/")
+    atexit.register(withdraw, assistant.settings.index_dir, token)
     IndexReloader(assistant, reload_interval, alive=lambda: demo.is_running).start()
     if block:
-        demo.block_thread()
+        signal.signal(signal.SIGTERM, _interrupt)  # `kill` ends the server as Ctrl+C does, tidily
+        try:
+            demo.block_thread()
+        finally:
+            withdraw(assistant.settings.index_dir, token)
     return result
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def add_source_route(demo: gr.Blocks, assistant: Assistant) -> None:

@@ -1,0 +1,52 @@
+"""`POST /control/build`: builds handed over by `assistant build` (see assistant.delegation).
+
+Only loopback callers holding the token from `<index>/serve.json` are served; the build runs with
+the app's own model, and the app swaps to the published index before answering.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from dataclasses import replace
+from pathlib import Path
+
+import gradio as gr
+from fastapi import Request
+from fastapi.responses import JSONResponse
+
+from assistant import KNOWN_ERRORS, Assistant
+from assistant.building import run_build
+from assistant.delegation import ROUTE, TOKEN_HEADER, announce, withdraw
+from ui.reload import refresh
+
+log = logging.getLogger(__name__)
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+def add_control_route(demo: gr.Blocks, assistant: Assistant, url: str) -> str:
+    """Serve the route and announce it in serve.json; returns the token (for `withdraw`)."""
+    token = announce(assistant.settings.index_dir, url)
+
+    def build(request: Request, body: dict) -> JSONResponse:
+        given = request.headers.get(TOKEN_HEADER, "")
+        if not request.client or request.client.host not in LOOPBACK or not hmac.compare_digest(given, token):
+            return JSONResponse({"error": "forbidden"}, status_code=403)
+        if body.get("model") != assistant.settings.model:
+            return JSONResponse({"error": "this server embeds with another model"}, status_code=409)
+        settings = replace(assistant.settings, content_dir=Path(body["content_dir"]), base_url=body.get("base_url"))
+        try:
+            report = run_build(settings, full=bool(body.get("full")), show_progress=False, embedder=assistant.embedder)
+        except KNOWN_ERRORS as exc:
+            return JSONResponse({"error": str(exc)}, status_code=409)
+        refresh(assistant)
+        log.info("built on request of `assistant build`: %s", report.version)
+        return JSONResponse(report.as_dict())
+
+    demo.app.add_api_route(ROUTE, build, methods=["POST"])
+    routes = demo.app.router.routes
+    routes.insert(0, routes.pop())  # before Gradio's own catch-all routes
+    return token
+
+
+__all__ = ["add_control_route", "withdraw"]
