@@ -17,6 +17,7 @@ from assistant.config import Settings
 from assistant.highlight import best_sentence
 from assistant.links import deep_link
 from assistant.ranking import Fusion, cap_per_document, fuse, top_rows
+from assistant.reports import index_info
 from index import Embedder, LoadedIndex, current_version, load_index
 
 
@@ -89,18 +90,8 @@ class Assistant:
         return None
 
     def info(self) -> dict:
-        manifest = self._index.manifest
-        return {
-            "index_dir": str(Path(self.settings.index_dir)),
-            "version": self._index.version,
-            "documents": len(manifest.documents),
-            "by_type": manifest.counts_by_type(),
-            "chunks": manifest.chunks,
-            "model": manifest.model["name"],
-            "dimension": manifest.model["dimension"],
-            "built_at": manifest.built_at,
-            "content_dir": manifest.content_dir,
-        }
+        """What the served index holds: documents by type, chunks, model, build time (as `assistant info`)."""
+        return index_info(self._index, self.settings)
 
     def source_file(self, doc_id: str) -> Path | None:
         """The content file behind an indexed document (for the app's /source/ links); None when the id

@@ -19,6 +19,17 @@ def wait_for(condition, seconds: float) -> bool:
     return condition()
 
 
+def start_watching(settings: Settings, embedder, debounce_ms: int):
+    """`assistant build --watch` in a thread: (what it says, its stop event, the thread)."""
+    said: list[str] = []
+    stop = threading.Event()
+    watcher = threading.Thread(target=watch_and_build, daemon=True,
+                               kwargs={"settings": settings, "echo": said.append, "stop_event": stop,
+                                       "embedder": embedder, "debounce_ms": debounce_ms})
+    watcher.start()
+    return said, stop, watcher
+
+
 def test_watch_rebuilds_after_a_change_and_ignores_its_own_index(embedder, tmp_path):
     content = tmp_path / "content"
     content.mkdir()
@@ -26,12 +37,7 @@ def test_watch_rebuilds_after_a_change_and_ignores_its_own_index(embedder, tmp_p
     # The index inside the content folder (as with `assistant build .`): its own writes must not set
     # off another build.
     settings = Settings(content_dir=content, index_dir=content / ".assistant" / "index")
-    said: list[str] = []
-    stop = threading.Event()
-    watcher = threading.Thread(target=watch_and_build, daemon=True,
-                               kwargs={"settings": settings, "echo": said.append, "stop_event": stop,
-                                       "embedder": embedder, "debounce_ms": 500})
-    watcher.start()
+    said, stop, watcher = start_watching(settings, embedder, debounce_ms=500)
     try:
         assert wait_for(lambda: any(line.startswith("Watching") for line in said), 30), said
         first = current_version(settings.index_dir)
@@ -55,12 +61,7 @@ def test_a_failed_rebuild_keeps_the_index_and_the_watch(embedder, tmp_path):
     content.mkdir()
     (content / "risks.md").write_text("# Risk registers\n\nEvery risk needs an owner and a review date.\n")
     settings = Settings(content_dir=content, index_dir=tmp_path / "index")
-    said: list[str] = []
-    stop = threading.Event()
-    watcher = threading.Thread(target=watch_and_build, daemon=True,
-                               kwargs={"settings": settings, "echo": said.append, "stop_event": stop,
-                                       "embedder": embedder, "debounce_ms": 300})
-    watcher.start()
+    said, stop, watcher = start_watching(settings, embedder, debounce_ms=300)
     try:
         assert wait_for(lambda: any(line.startswith("Watching") for line in said), 30), said
         first = current_version(settings.index_dir)

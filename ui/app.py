@@ -20,7 +20,7 @@ from fastapi.responses import FileResponse, Response
 
 from assistant import Assistant, Settings
 from ui.admin import admin_panel
-from ui.control import add_control_route, withdraw
+from ui.control import add_control_route, add_route, withdraw
 from ui.reload import POLL_SECONDS, IndexReloader
 from ui.render import answer_html, header_html, question_html
 from ui.theme import CSS, THEME
@@ -128,9 +128,7 @@ def add_source_route(demo: gr.Blocks, assistant: Assistant) -> None:
         return FileResponse(path, media_type=media, headers={
             "X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox; default-src 'none'"})
 
-    demo.app.add_api_route("/source/{doc_id:path}", source, methods=["GET"])
-    routes = demo.app.router.routes
-    routes.insert(0, routes.pop())  # before Gradio's own catch-all routes
+    add_route(demo, "/source/{doc_id:path}", source, "GET")
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:

@@ -43,10 +43,15 @@ def add_control_route(demo: gr.Blocks, assistant: Assistant, url: str) -> str:
         log.info("built on request of `assistant build`: %s", report.version)
         return JSONResponse(report.as_dict())
 
-    demo.app.add_api_route(ROUTE, build, methods=["POST"])
-    routes = demo.app.router.routes
-    routes.insert(0, routes.pop())  # before Gradio's own catch-all routes
+    add_route(demo, ROUTE, build, "POST")
     return token
 
 
-__all__ = ["add_control_route", "withdraw"]
+def add_route(demo: gr.Blocks, path: str, endpoint, method: str) -> None:
+    """A route of ours on the launched app, placed before Gradio's own catch-all routes."""
+    demo.app.add_api_route(path, endpoint, methods=[method])
+    routes = demo.app.router.routes
+    routes.insert(0, routes.pop())
+
+
+__all__ = ["add_control_route", "add_route", "withdraw"]
