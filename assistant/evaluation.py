@@ -16,9 +16,9 @@ from assistant.config import SAMPLE_CONTENT, SAMPLE_QUESTIONS, Settings
 from assistant.metrics import mean, mrr_at, ndcg_at, recall_at
 from assistant.ranking import Fusion, rank_documents
 from assistant.search import Assistant
-from corpus import ChunkSettings, LoadError
+from corpus import LoadError
 from corpus.beir import load_corpus, load_queries
-from assistant.building import progress_bar
+from assistant.building import chunk_settings, progress_bar
 from index import Embedder, build_index
 
 CUTOFFS = (1, 3, 5, 10)
@@ -53,7 +53,7 @@ def eval_index(settings: Settings, dataset: Path | None, embedder: Embedder, cac
         raise LoadError(f"{dataset} has no corpus.jsonl; a BEIR folder needs corpus.jsonl, queries.jsonl and qrels/")
     key = hashlib.sha256(f"{folder.resolve()}|{settings.model}".encode()).hexdigest()[:12]
     index_dir = Path(cache_dir or settings.index_dir.parent / "eval") / key
-    chunker = ChunkSettings(embedder.max_seq_length, settings.chunk_tokens, settings.overlap_tokens)
+    chunker = chunk_settings(settings, embedder)
     with progress_bar(progress) as report:
         build_index(folder if dataset else SAMPLE_CONTENT, index_dir, embedder, chunker, base_url=settings.base_url,
                     loaded=load_corpus(corpus_file) if dataset else None, progress=report)

@@ -15,6 +15,7 @@ from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
+from assistant import building  # noqa: E402
 from assistant.config import SAMPLE_CONTENT, Settings  # noqa: E402
 from corpus import ChunkSettings  # noqa: E402
 from index import Embedder, build_index  # noqa: E402
@@ -35,8 +36,7 @@ def embedder() -> Embedder:
 
 
 def chunk_settings(embedder: Embedder, settings: Settings | None = None) -> ChunkSettings:
-    settings = settings or Settings()
-    return ChunkSettings(embedder.max_seq_length, settings.chunk_tokens, settings.overlap_tokens)
+    return building.chunk_settings(settings or Settings(), embedder)
 
 
 @pytest.fixture(scope="session")
