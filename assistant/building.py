@@ -7,7 +7,7 @@ from pathlib import Path
 
 from assistant.config import Settings
 from corpus import ChunkSettings, LoadError
-from index import BuildReport, Embedder, build_index, plan_build
+from index import AnnSettings, BuildReport, Embedder, build_index, plan_build
 from index.build import BuildPlan, Progress
 
 
@@ -27,7 +27,12 @@ def run_build(settings: Settings, full: bool = False, dry_run: bool = False, sho
         return plan_build(settings.content_dir, settings.index_dir, embedder.name, chunker, settings.base_url, full)
     with progress_bar(show_progress and progress is None) as bar:
         return build_index(settings.content_dir, settings.index_dir, embedder, chunker, settings.base_url,
-                           full=full, keep_versions=settings.keep_versions, progress=progress or bar)
+                           full=full, keep_versions=settings.keep_versions, progress=progress or bar,
+                           ann=ann_settings(settings), max_segments=settings.max_segments)
+
+
+def ann_settings(settings: Settings) -> AnnSettings:
+    return AnnSettings(threshold=settings.ann_threshold, recall_target=settings.ann_recall_target)
 
 
 def watch_and_build(settings: Settings, echo: Callable[[str], None], stop_event=None,

@@ -41,6 +41,9 @@ class Settings:
     min_score: float = 0.31  # best passage cosine under which there is "no confident match"; calibrated by `assistant eval`
     max_question_chars: int = 2000
     keep_versions: int = 2
+    ann_threshold: int = 20_000  # chunks in a segment from which dense search is approximate (IVF); exact below
+    ann_recall_target: float = 0.95  # recall@10 vs exact the build tunes the IVF index to reach
+    max_segments: int = 8  # more segments than this after an incremental build: the small ones are merged
     admin_password: str | None = None
     concurrency_limit: int = 4
     max_queue: int = 64

@@ -71,7 +71,6 @@ def evaluate(settings: Settings, dataset: Path | None = None, split: str = "test
     fusion = replace(fusion or Fusion(), mode=mode)
     assistant = Assistant(replace(settings, index_dir=index_dir), embedder, fusion)
     index = assistant.index
-    doc_of = [c.doc_id for c in index.chunks]
     vectors = embedder.embed([q.text for q in queries], progress=progress)
     scores: dict[str, list[float]] = {}
     best: dict[str, list[float]] = {"in": [], "off": []}
@@ -80,7 +79,8 @@ def evaluate(settings: Settings, dataset: Path | None = None, split: str = "test
         best["off" if query.kind == "off_topic" else "in"].append(max((p.score for p in answer.passages), default=0.0))
         if query.kind == "off_topic":
             continue
-        ranked = rank_documents(assistant.rank_chunks(index, query.text, vector), doc_of)[:depth]
+        ranked_rows = assistant.rank_chunks(index, query.text, vector)
+        ranked = rank_documents(ranked_rows, index.doc_of([row for row, _ in ranked_rows]))[:depth]
         relevant = qrels[query.query_id]
         for k in CUTOFFS:
             scores.setdefault(f"recall@{k}", []).append(recall_at(ranked, relevant, k))

@@ -28,10 +28,21 @@ def build_text(outcome: BuildReport | BuildPlan) -> str:
         lines.append(f"Full rebuild: {r.full_reason}.")
     lines.append(f"  added {r.added} · changed {r.changed} · removed {r.removed} · unchanged {r.unchanged} · "
                  f"chunks embedded {r.chunks_embedded}")
+    if r.published:
+        lines.append(search_line(r.search, r.segments, r.deleted))
     lines += skipped_lines(r.skipped)
     lines += [f"Warning: {w}" for w in r.warnings]
     lines.append(f"Index: {r.index_dir} (version {r.version})")
     return "\n".join(lines)
+
+
+def search_line(search: dict, segments: int, deleted: int) -> str:
+    marks = f", {deleted} deleted row(s) awaiting a merge" if deleted else ""
+    if search.get("kind") != "ivf":
+        return f"  dense search: exact · {segments} segment(s){marks}"
+    return (f"  dense search: IVF {search['nlist']} lists, nprobe {search['nprobe']}, recall@10 vs exact "
+            f"{search['recall_at_10']:.3f} on {search['recall_queries']} sampled queries · "
+            f"{segments} segment(s){marks}")
 
 
 def skipped_lines(skipped) -> list[str]:

@@ -16,7 +16,7 @@ from assistant.answers import NO_MATCH, Answer, Passage
 from assistant.config import Settings
 from assistant.highlight import best_sentence
 from assistant.links import deep_link
-from assistant.ranking import Fusion, cap_per_document, fuse, top_rows
+from assistant.ranking import Fusion, cap_per_document, fuse
 from assistant.reports import index_info
 from index import Embedder, LoadedIndex, current_version, load_index
 
@@ -55,7 +55,7 @@ class Assistant:
         k = max(1, min(top_k or self.settings.top_k, 50))
         query = self.embedder.embed_query(question.strip()) if query_vector is None else query_vector
         ranked = self.rank_chunks(index, question, query)
-        doc_of = [c.doc_id for c in index.chunks]
+        doc_of = index.doc_of([row for row, _ in ranked])
         top = cap_per_document(ranked, doc_of, self.settings.max_per_doc)[:k]
         passages = tuple(self._passage(index, row, question, query) for row, _ in top)
         answered = bool(passages) and max(p.score for p in passages) >= self.settings.min_score
@@ -68,14 +68,15 @@ class Assistant:
         return fuse(*self.candidates(index, question, query), self.fusion)
 
     def candidates(self, index: LoadedIndex, question: str, query: np.ndarray) -> tuple[np.ndarray, ...]:
-        """The top chunks of each ranker, with both rankers' exact scores for every one of them."""
+        """The top chunks of each ranker, with both rankers' exact scores for every one of them. Work grows
+        with the depth and the question words' posting lists, not with the size of the index."""
         depth = self.fusion.depth
         dense_rows, _ = index.search_dense(query, depth)
-        lexical_all = index.lexical.scores(question)
-        lexical_rows = top_rows(lexical_all, depth)
+        lexical = index.search_lexical(question)
+        lexical_rows, _ = lexical.top(depth)
         rows = np.unique(np.concatenate([dense_rows, lexical_rows])).astype(np.int64)
-        dense = index.vectors.reconstruct_batch(rows) @ query if len(rows) else np.zeros(0, np.float32)
-        return rows, dense.astype(np.float32), lexical_all[rows]
+        dense = index.vectors_of(rows) @ query if len(rows) else np.zeros(0, np.float32)
+        return rows, dense.astype(np.float32), lexical.scores_of(rows)
 
     def check_question(self, question: str) -> str | None:
         """A message for a question that cannot be searched; None when it can."""
@@ -104,8 +105,8 @@ class Assistant:
         return path if path.is_relative_to(root) and path.is_file() else None
 
     def _passage(self, index: LoadedIndex, row: int, question: str, query: np.ndarray) -> Passage:
-        chunk = index.chunks[row]
-        similarity = float(np.dot(index.vectors.reconstruct(int(row)), query))
+        chunk = index.chunk(int(row))
+        similarity = float(np.dot(index.vectors_of([row])[0], query))
         return Passage(
             title=chunk.title, url=deep_link(chunk), section=" › ".join(chunk.section), text=chunk.text,
             highlight=best_sentence(question, chunk.text), score=round(max(0.0, similarity), 4),

@@ -46,7 +46,7 @@ def main() -> None:
             print(f"{name}: {folder} not found, skipped")
             continue
         assistant = cached_assistant(folder)
-        doc_of = [c.doc_id for c in assistant.index.chunks]
+        doc_of = assistant.index.doc_of(range(assistant.index.rows))
         for split_group in ([group] if group is None else ["0", "1"]):
             queries, qrels = load_queries(folder or assistant.settings.content_dir.parent / "questions", "test", split_group)
             queries = [q for q in queries if q.query_id in qrels]

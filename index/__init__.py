@@ -5,9 +5,11 @@ Public surface:
     build_index(...) -> BuildReport  load, chunk, embed what changed, publish atomically
     load_index(dir, ...) -> LoadedIndex
     current_version(dir) -> str | None
+    AnnSettings                      when a segment gets an IVF index, and the recall it must reach
     IndexStoreError and subclasses (see index.errors)
 """
 
+from index.ann import AnnSettings
 from index.build import BuildReport, build_index, plan_build
 from index.embedder import DEFAULT_MODEL, Embedder
 from index.errors import (
@@ -22,6 +24,7 @@ from index.errors import (
 from index.store import LoadedIndex, current_version, load_index
 
 __all__ = [
+    "AnnSettings",
     "DEFAULT_MODEL",
     "BuildLocked",
     "BuildReport",

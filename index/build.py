@@ -19,8 +19,10 @@ from corpus import Chunk, ChunkSettings, Document, LoadResult, Skipped, chunk_do
 from index.embedder import Embedder
 from index.errors import CorruptIndex, IndexStoreError, NothingIndexed
 from index.manifest import DocumentEntry, Manifest, library_versions
-from index.store import VERSIONS, LoadedIndex, load_index, publish, remove_old_versions, write_version
+from index.ann import AnnSettings
+from index.commit import Change, Policy, commit_version
 from index.errors import BuildLocked
+from index.store import LoadedIndex, load_index, publish, remove_old_versions
 
 Progress = Callable[[float, str], None]  # (fraction done, what is happening)
 
@@ -65,6 +67,9 @@ class BuildReport:
     full: bool
     full_reason: str | None
     published: bool
+    segments: int = 0  # segments the published version lists
+    deleted: int = 0  # rows marked deleted in them, dropped at the next merge
+    search: dict = field(default_factory=dict)  # {"kind": "exact"} or the IVF parameters and measured recall@10
 
     def as_dict(self) -> dict:
         data = dict(self.__dict__)
@@ -93,8 +98,10 @@ def plan_build(content_dir: Path, index_dir: Path, model_name: str, chunker: Chu
 def build_index(content_dir: Path, index_dir: Path, embedder: Embedder, chunker: ChunkSettings,
                 base_url: str | None = None, full: bool = False, keep_versions: int = 2,
                 progress: Progress | None = None, lock_timeout: float = 0,
-                loaded: LoadResult | None = None) -> BuildReport:
-    """Load, chunk and embed what changed, write a new version, verify it, publish it."""
+                loaded: LoadResult | None = None, ann: AnnSettings | None = None,
+                max_segments: int = 8) -> BuildReport:
+    """Load, chunk and embed what changed, write it as a new segment of a new version (deletion marks for
+    what it replaces), verify it, publish it. `ann`: when large segments get an IVF index."""
     started = time.perf_counter()
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -109,12 +116,15 @@ def build_index(content_dir: Path, index_dir: Path, embedder: Embedder, chunker:
         progress = progress or (lambda fraction, message: None)
         progress(0.0, "reading content")
         plan = plan_build(content_dir, index_dir, embedder.name, chunker, base_url, full, loaded)
-        return _build_locked(plan, content_dir, index_dir, embedder, chunker, base_url, keep_versions, progress, started)
+        policy = Policy(ann or AnnSettings(), max_segments)
+        return _build_locked(plan, content_dir, index_dir, embedder, chunker, base_url, keep_versions, progress,
+                             started, policy)
     finally:
         lock.release()
 
 
-def _build_locked(plan, content_dir, index_dir, embedder, chunker, base_url, keep_versions, progress, started):
+def _build_locked(plan, content_dir, index_dir, embedder, chunker, base_url, keep_versions, progress, started,
+                  policy: Policy):
     documents = plan.loaded.documents
     if not documents:
         raise NothingIndexed(f"No document in {content_dir} could be indexed ({len(plan.loaded.skipped)} skipped); "
@@ -123,51 +133,47 @@ def _build_locked(plan, content_dir, index_dir, embedder, chunker, base_url, kee
     previous = plan.previous
     if previous is not None and not plan.has_changes:
         progress(1.0, "nothing changed")
-        return _report(plan, index_dir, previous.version, len(documents), previous.manifest.chunks, 0, started, False)
-    reuse = _reusable(previous, set(plan.unchanged))
+        return _report(plan, index_dir, previous.version, len(documents), previous.manifest.chunks, 0, started,
+                       False, previous.manifest)
+    fresh_docs = set(plan.added) | set(plan.changed) if previous is not None else {d.doc_id for d in documents}
     progress(0.05, "chunking")
-    chunks: list[Chunk] = []
-    fresh: list[int] = []
-    stored = _by_document(chunk for chunk, _ in reuse.values())
-    for doc in documents:
-        for chunk in (stored.get(doc.doc_id) or chunk_document(doc, embedder.count_tokens, chunker)):
-            if chunk.chunk_id not in reuse:
-                fresh.append(len(chunks))
-            chunks.append(chunk)
+    chunks = [chunk for doc in documents if doc.doc_id in fresh_docs
+              for chunk in chunk_document(doc, embedder.count_tokens, chunker)]
     vectors = np.zeros((len(chunks), embedder.dimension), dtype=np.float32)
-    for row, chunk in enumerate(chunks):
-        if chunk.chunk_id in reuse:
-            vectors[row] = reuse[chunk.chunk_id][1]
-    progress(0.1, f"embedding {len(fresh)} chunks")
-    for start in range(0, len(fresh), 256):
-        rows = fresh[start:start + 256]
-        vectors[rows] = embedder.embed([chunks[r].embed_text for r in rows], progress=False)
-        progress(0.1 + 0.8 * (start + len(rows)) / max(1, len(fresh)), f"embedded {start + len(rows)}/{len(fresh)}")
+    progress(0.1, f"embedding {len(chunks)} chunks")
+    for start in range(0, len(chunks), 256):
+        vectors[start:start + 256] = embedder.embed([c.embed_text for c in chunks[start:start + 256]], progress=False)
+        done = min(start + 256, len(chunks))
+        progress(0.1 + 0.8 * done / max(1, len(chunks)), f"embedded {done}/{len(chunks)}")
     progress(0.9, "writing")
-    per_doc = _by_document(chunks)
+    counts = dict(previous.manifest.documents) if previous is not None else {}
+    per_doc = _count_by_document(chunks)
     manifest = Manifest(
         model={"name": embedder.name, "dimension": embedder.dimension, "max_seq_length": embedder.max_seq_length},
         chunker=chunker.as_dict(),
         documents={d.doc_id: DocumentEntry(d.content_hash, d.title, d.url, d.source_type,
-                                           len(per_doc.get(d.doc_id, ()))) for d in documents},
-        chunks=len(chunks),
+                                           per_doc.get(d.doc_id, 0) if d.doc_id in fresh_docs
+                                           else counts[d.doc_id].chunks) for d in documents},
+        chunks=0,
         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         content_dir=str(Path(content_dir).resolve()),
         base_url=base_url,
         libraries=library_versions(),
     )
-    name = datetime.now(timezone.utc).strftime("v%Y%m%dT%H%M%S%fZ")
-    write_version(index_dir / VERSIONS / name, vectors, chunks, manifest)
+    change = Change(frozenset(plan.changed) | frozenset(plan.removed), chunks, vectors)
+    name, manifest = commit_version(index_dir, previous, change, manifest, policy)
     _smoke_test(index_dir, name, embedder, chunks)
     publish(index_dir, name)
     remove_old_versions(index_dir, keep_versions)
     progress(1.0, "published")
-    return _report(plan, index_dir, name, len(documents), len(chunks), len(fresh), started, True)
+    return _report(plan, index_dir, name, len(documents), manifest.chunks, len(chunks), started, True, manifest)
 
 
 def _report(plan: BuildPlan, index_dir: Path, version: str, documents: int, chunks: int, embedded: int,
-            started: float, published: bool) -> BuildReport:
+            started: float, published: bool, manifest: Manifest) -> BuildReport:
     return BuildReport(
+        segments=len(manifest.segments), deleted=sum(s["deleted"] for s in manifest.segments),
+        search=manifest.ann_summary(),
         index_dir=str(index_dir), version=version, documents=documents, chunks=chunks,
         added=len(plan.added), changed=len(plan.changed), removed=len(plan.removed), unchanged=len(plan.unchanged),
         chunks_embedded=embedded, skipped=plan.loaded.skipped, warnings=plan.loaded.warnings,
@@ -191,37 +197,38 @@ def _previous(index_dir: Path, model_name: str, chunker: ChunkSettings, base_url
     return previous, None
 
 
-def _reusable(previous: LoadedIndex | None, unchanged: set[str]) -> dict[str, tuple[Chunk, np.ndarray]]:
-    if previous is None or not unchanged:
-        return {}
-    stored = previous.stored_vectors()
-    return {c.chunk_id: (c, stored[row]) for row, c in enumerate(previous.chunks) if c.doc_id in unchanged}
-
-
-def _by_document(chunks) -> dict[str, list[Chunk]]:
-    grouped: dict[str, list[Chunk]] = {}
+def _count_by_document(chunks: list[Chunk]) -> dict[str, int]:
+    counts: dict[str, int] = {}
     for chunk in chunks:
-        grouped.setdefault(chunk.doc_id, []).append(chunk)
-    return grouped
+        counts[chunk.doc_id] = counts.get(chunk.doc_id, 0) + 1
+    return counts
 
 
 def _smoke_test(index_dir: Path, name: str, embedder: Embedder, chunks: list[Chunk]) -> None:
-    """Load the written version from disk through the code `serve` and `ask` use (load_index), check it
-    reads back exactly what was written, and that a chunk finds itself. Raises before anything is
-    published, naming what failed."""
+    """Load the written version from disk through the code `serve` and `ask` use (load_index), check the
+    new chunks read back exactly as written, and that one of them finds itself. Raises before anything
+    is published, naming what failed."""
     try:
         loaded = load_index(index_dir, embedder.name, version=name)
+        written = _new_rows(loaded, chunks)
     except CorruptIndex as exc:
         raise IndexStoreError(f"The new index version did not load back as `assistant serve` would load it: "
                               f"{exc.problem}. Nothing was published; the previous version stays in use. "
                               "This is a bug: please report it with the file named.") from exc
-    if list(loaded.chunks) != chunks:
-        changed = next(i for i, pair in enumerate(zip(loaded.chunks, chunks), 1) if pair[0] != pair[1]) \
-            if len(loaded.chunks) == len(chunks) else len(loaded.chunks)
+    if written != chunks:
+        changed = next((i for i, pair in enumerate(zip(written, chunks), 1) if pair[0] != pair[1]), len(written))
         raise IndexStoreError(f"The new index version {name} reads back differently from what was written "
                               f"(chunk {changed}). Nothing was published; the previous version stays in use. "
                               "This is a bug: please report it.")
+    if not chunks:
+        return
     probe = chunks[len(chunks) // 2]
     rows, _ = loaded.search_dense(embedder.embed_query(probe.embed_text), 5)
-    if not any(loaded.chunks[r].chunk_id == probe.chunk_id for r in rows):
+    if not any(loaded.chunk(int(r)).chunk_id == probe.chunk_id for r in rows):
         raise IndexStoreError(f"the new index version {name} failed its smoke query; the previous one stays published")
+
+
+def _new_rows(loaded: LoadedIndex, chunks: list[Chunk]) -> list[Chunk]:
+    """The last len(chunks) rows of the version: where commit_version put the new chunks."""
+    start = loaded.rows - len(chunks)
+    return [loaded.chunk(row) for row in range(start, loaded.rows)]

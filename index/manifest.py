@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: segments plus deletion marks (1: one FAISS file and chunks.jsonl per version)
 LIBRARIES = ("sentence-transformers", "faiss-cpu", "bm25s", "langchain-text-splitters", "torch")
 
 
@@ -35,6 +35,17 @@ class Manifest:
     files: dict[str, str] = field(default_factory=dict)  # file name -> sha256
     format_version: int = FORMAT_VERSION
     libraries: dict[str, str] = field(default_factory=dict)
+    # [{"name", "rows", "deleted", "sha256" of its segment.json, "ann": {kind, nlist, nprobe, recall_at_10…}}]
+    segments: list[dict] = field(default_factory=list)
+
+    def ann_summary(self) -> dict:
+        """How dense search runs: exact everywhere, or the IVF parameters and measured recall of the
+        largest approximate segment."""
+        approximate = [s for s in self.segments if s.get("ann", {}).get("kind") == "ivf"]
+        if not approximate:
+            return {"kind": "exact"}
+        largest = max(approximate, key=lambda s: s["rows"])
+        return {**largest["ann"], "segments": len(approximate)}
 
     def counts_by_type(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -44,7 +55,8 @@ class Manifest:
 
     def to_json(self) -> str:
         data = asdict(self)
-        data["counts"] = {"documents": len(self.documents), "chunks": self.chunks, "by_type": self.counts_by_type()}
+        data["counts"] = {"documents": len(self.documents), "chunks": self.chunks, "by_type": self.counts_by_type(),
+                          "segments": len(self.segments), "deleted": sum(s["deleted"] for s in self.segments)}
         return json.dumps(data, indent=2, sort_keys=True)
 
     @classmethod

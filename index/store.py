@@ -1,11 +1,16 @@
-"""The index on disk: a folder of immutable versions and a pointer to the published one.
+"""The index on disk: immutable segments, versions that list them, and a pointer to the published one.
 
-    <index_dir>/CURRENT                 name of the published version (replaced atomically)
-    <index_dir>/versions/<name>/        manifest.json, vectors.faiss, chunks.jsonl, lexical/
-    <index_dir>/build.lock              held by the one build that may run
+    <index_dir>/CURRENT                       name of the published version (replaced atomically)
+    <index_dir>/versions/<name>/manifest.json what the version holds: its segments (each pinned by the
+                                              sha256 of its segment.json), documents, model, chunker
+    <index_dir>/versions/<name>/deleted/<segment>.npy   rows of that segment this version no longer has
+    <index_dir>/segments/<name>/              one segment (see index.segment); shared between versions
+    <index_dir>/build.lock                    held by the one build that may run
 
-A version is written completely, fsynced and verified before CURRENT points at it, so a crash at
-any moment leaves the previous version published and loadable.
+A new version writes only what changed: a new segment for new and changed documents, and deletion
+marks for the rows they replace (Lucene's commit points). Everything is written and fsynced before
+CURRENT points at it, so a crash at any moment leaves the previous version published and loadable.
+Segments no kept version lists are removed by the next build.
 """
 
 from __future__ import annotations
@@ -13,41 +18,129 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
-import faiss
 import numpy as np
 
 from corpus import Chunk
 from index.errors import CorruptIndex, IndexMismatch, MissingIndex
-from index.lexical import LexicalIndex
-from index.manifest import FORMAT_VERSION, Manifest, checksums, sha256_file
+from index.lexical import LexicalMatches, LexicalSearch
+from index.manifest import FORMAT_VERSION, Manifest, sha256_file
+from index.segment import SEGMENT_FILE, Segment, read_chunks  # noqa: F401 — read_chunks: for tools
+from index.segment import json_line as _json_line  # noqa: F401 — kept for callers of the old name
 
 POINTER = "CURRENT"
 VERSIONS = "versions"
-CHUNKS = "chunks.jsonl"
+SEGMENTS = "segments"
 
 
-@dataclass(frozen=True)
+class VectorView:
+    """The stored float32 vectors by global row, with the FAISS-style calls older callers use."""
+
+    def __init__(self, index: LoadedIndex):
+        self._index = index
+        self.ntotal = index.rows
+        self.d = int(index.manifest.model["dimension"])
+
+    def reconstruct(self, row: int) -> np.ndarray:
+        return self._index.vectors_of(np.array([row]))[0]
+
+    def reconstruct_batch(self, rows) -> np.ndarray:
+        return self._index.vectors_of(np.asarray(rows, dtype=np.int64))
+
+
+class ChunkView:
+    """`index.chunks`: indexing takes a global row (as search returns); iterating and len() cover the
+    live chunks only. Reads lazily; iterating everything is for tools and tests, not questions."""
+
+    def __init__(self, index: LoadedIndex):
+        self._index = index
+
+    def __getitem__(self, row: int) -> Chunk:
+        return self._index.chunk(int(row))
+
+    def __len__(self) -> int:
+        return self._index.live
+
+    def __iter__(self):
+        for row in self._index.live_rows():
+            yield self._index.chunk(int(row))
+
+
+@dataclass(frozen=True, eq=False)
 class LoadedIndex:
     version: str
     manifest: Manifest
-    vectors: faiss.Index
-    chunks: tuple[Chunk, ...]
-    lexical: LexicalIndex
+    segments: tuple[Segment, ...]
+    deleted: tuple[np.ndarray, ...]  # per segment: sorted local rows this version no longer has
+    offsets: np.ndarray  # global row where each segment starts, then the total
+
+    @property
+    def rows(self) -> int:
+        """Rows over all segments, deleted ones included (global rows run 0..rows-1)."""
+        return int(self.offsets[-1])
+
+    @property
+    def live(self) -> int:
+        return self.rows - sum(len(d) for d in self.deleted)
+
+    @cached_property
+    def lexical(self) -> LexicalSearch:
+        return LexicalSearch([s.lexical for s in self.segments], self.offsets, list(self.deleted))
+
+    @property
+    def vectors(self) -> VectorView:
+        return VectorView(self)
+
+    @property
+    def chunks(self) -> ChunkView:
+        return ChunkView(self)
+
+    def _locate(self, rows: np.ndarray) -> np.ndarray:
+        return np.searchsorted(self.offsets, rows, side="right") - 1
+
+    def chunk(self, row: int) -> Chunk:
+        """The chunk at a global row (a row search returned)."""
+        part = int(self._locate(np.array([row]))[0])
+        return self.segments[part].chunk(int(row) - int(self.offsets[part]))
+
+    def doc_of(self, rows) -> dict[int, str]:
+        """{row: document id} for the given global rows."""
+        rows = [int(r) for r in rows]
+        parts = self._locate(np.array(rows, dtype=np.int64)) if rows else []
+        return {row: self.segments[p].doc_id(row - int(self.offsets[p])) for row, p in zip(rows, parts)}
+
+    def live_rows(self) -> np.ndarray:
+        out = [np.setdiff1d(np.arange(s.rows), d) + int(o) for s, d, o in zip(self.segments, self.deleted, self.offsets)]
+        return np.concatenate(out) if out else np.zeros(0, np.int64)
+
+    def vectors_of(self, rows: np.ndarray) -> np.ndarray:
+        rows = np.asarray(rows, dtype=np.int64)
+        out = np.zeros((len(rows), int(self.manifest.model["dimension"])), dtype=np.float32)
+        parts = self._locate(rows)
+        for p in np.unique(parts):
+            at = np.flatnonzero(parts == p)
+            out[at] = self.segments[p].vectors[rows[at] - int(self.offsets[p])]
+        return out
 
     def search_dense(self, query_vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        k = min(k, self.vectors.ntotal)
-        if k <= 0:
-            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        scores, rows = self.vectors.search(query_vector.reshape(1, -1).astype(np.float32), k)
-        keep = rows[0] >= 0
-        return rows[0][keep].astype(np.int64), scores[0][keep]
+        """The k live rows nearest the query, best first: exact, or IVF re-scored exactly on large segments."""
+        query = np.asarray(query_vector, dtype=np.float32).reshape(-1)
+        found = [seg.search(query, k, dead) for seg, dead in zip(self.segments, self.deleted)]
+        rows = np.concatenate([r + int(o) for (r, _), o in zip(found, self.offsets)]) if found else np.zeros(0, np.int64)
+        scores = np.concatenate([s for _, s in found]) if found else np.zeros(0, np.float32)
+        order = np.lexsort((rows, -scores))[:k]
+        return rows[order].astype(np.int64), scores[order].astype(np.float32)
+
+    def search_lexical(self, question: str) -> LexicalMatches:
+        """BM25 scores of the live rows holding a word of the question (`.top(k)`, `.scores_of(rows)`)."""
+        return self.lexical.query(question)
 
     def stored_vectors(self) -> np.ndarray:
-        return self.vectors.reconstruct_n(0, self.vectors.ntotal) if self.vectors.ntotal else np.zeros(
-            (0, self.vectors.d), dtype=np.float32)
+        return self.vectors_of(self.live_rows())
 
 
 def current_version(index_dir: Path) -> str | None:
@@ -58,23 +151,6 @@ def current_version(index_dir: Path) -> str | None:
     return name or None
 
 
-def write_version(folder: Path, vectors: np.ndarray, chunks: list[Chunk], manifest: Manifest) -> Manifest:
-    """Write every file of a version, fsync them, and return the manifest with their checksums."""
-    folder.mkdir(parents=True)
-    index = faiss.IndexFlatIP(int(manifest.model["dimension"]))
-    if len(vectors):
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    faiss.write_index(index, str(folder / "vectors.faiss"))
-    with open(folder / CHUNKS, "w", encoding="utf-8", newline="\n") as handle:
-        for chunk in chunks:
-            handle.write(_json_line(chunk.to_dict()))
-    LexicalIndex.build([c.embed_text for c in chunks]).save(folder / "lexical")
-    manifest = Manifest(**{**manifest.__dict__, "files": checksums(folder)})
-    (folder / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
-    _fsync_tree(folder)
-    return manifest
-
-
 def publish(index_dir: Path, name: str) -> None:
     """Point CURRENT at versions/<name>: os.replace of a temp file, then fsync of the folder."""
     tmp = Path(index_dir) / f".{POINTER}.{os.getpid()}.tmp"
@@ -83,7 +159,14 @@ def publish(index_dir: Path, name: str) -> None:
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, Path(index_dir) / POINTER)
-    _fsync_dir(Path(index_dir))
+    fsync_dir(Path(index_dir))
+
+
+def read_manifest(folder: Path) -> Manifest:
+    try:
+        return Manifest.from_json((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise CorruptIndex(f"Index file {folder / 'manifest.json'} is missing or not readable") from exc
 
 
 def load_index(index_dir: Path, expected_model: str | None = None, version: str | None = None) -> LoadedIndex:
@@ -92,10 +175,7 @@ def load_index(index_dir: Path, expected_model: str | None = None, version: str 
     if not version:
         raise MissingIndex(f"No index at {index_dir} — run `assistant build` first.")
     folder = index_dir / VERSIONS / version
-    try:
-        manifest = Manifest.from_json((folder / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError, TypeError, KeyError) as exc:
-        raise CorruptIndex(f"Index file {folder / 'manifest.json'} is missing or not readable") from exc
+    manifest = read_manifest(folder)
     if manifest.format_version != FORMAT_VERSION:
         raise IndexMismatch(f"Index {index_dir} has format {manifest.format_version}, this version reads "
                             f"{FORMAT_VERSION} — run `assistant build --full`.")
@@ -103,61 +183,71 @@ def load_index(index_dir: Path, expected_model: str | None = None, version: str 
         raise IndexMismatch(f"Index {index_dir} was built with model {manifest.model['name']!r} but the settings "
                             f"name {expected_model!r} — run `assistant build --full` to rebuild it with "
                             f"{expected_model!r}, or set the model back.")
-    _verify(folder, manifest)
-    chunks = read_chunks(folder / CHUNKS)
+    records = verify(index_dir, folder, manifest)
+    segments, deleted = [], []
+    for entry, record in zip(manifest.segments, records):
+        segments.append(Segment.open(index_dir / SEGMENTS / entry["name"], record))
+        deleted.append(_deleted(folder, entry))
+    offsets = np.concatenate([[0], np.cumsum([s.rows for s in segments])]).astype(np.int64)
+    return LoadedIndex(version, manifest, tuple(segments), tuple(deleted), offsets)
+
+
+def _deleted(folder: Path, entry: dict) -> np.ndarray:
+    if not entry.get("deleted"):
+        return np.zeros(0, np.int64)
     try:
-        vectors = faiss.read_index(str(folder / "vectors.faiss"))
-        lexical = LexicalIndex.load(folder / "lexical")
-    except (OSError, RuntimeError, ValueError, TypeError, KeyError) as exc:
-        raise CorruptIndex(f"Index {folder} cannot be read ({exc})") from exc
-    if vectors.ntotal != len(chunks) or lexical.size != len(chunks):
-        raise CorruptIndex(f"Index {folder} is inconsistent ({vectors.ntotal} vectors, {len(chunks)} chunks, "
-                           f"{lexical.size} lexical entries)")
-    return LoadedIndex(version=version, manifest=manifest, vectors=vectors, chunks=chunks, lexical=lexical)
+        rows = np.load(folder / "deleted" / f"{entry['name']}.npy")
+    except (OSError, ValueError) as exc:
+        raise CorruptIndex(f"Index file {folder / 'deleted' / (entry['name'] + '.npy')} cannot be read ({exc})") from exc
+    if len(rows) != entry["deleted"] or (len(rows) and (rows.min() < 0 or rows.max() >= entry["rows"])):
+        raise CorruptIndex(f"Deletion marks of segment {entry['name']} in {folder} do not match the manifest")
+    return rows.astype(np.int64)
 
 
-def _json_line(record: dict) -> str:
-    """One JSON line, UTF-8 text where it can be; a record holding a lone surrogate (which UTF-8
-    cannot carry) is written with \\u escapes instead, so it still reads back exactly."""
-    line = json.dumps(record, ensure_ascii=False) + "\n"
+def verify(index_dir: Path, folder: Path, manifest: Manifest) -> list[dict]:
+    """Check every file of the version and its segments against its sha256 (files hashed two at a time);
+    return each segment's record."""
+    expected = {folder / rel: sha for rel, sha in manifest.files.items()}
+    records = []
+    for entry in manifest.segments:
+        seg = index_dir / SEGMENTS / entry["name"]
+        _check(seg / SEGMENT_FILE, entry["sha256"])
+        try:
+            record = json.loads((seg / SEGMENT_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise CorruptIndex(f"Index file {seg / SEGMENT_FILE} is not readable ({exc})") from exc
+        records.append(record)
+        expected.update({seg / rel: sha for rel, sha in record["files"].items()})
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(lambda item: _check(*item), sorted(expected.items(), key=lambda i: -_size(i[0]))))
+    return records
+
+
+def _size(path: Path) -> int:
     try:
-        line.encode("utf-8")
-    except UnicodeEncodeError:
-        line = json.dumps(record) + "\n"
-    return line
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
-def read_chunks(path: Path) -> tuple[Chunk, ...]:
-    """Chunks as written, one JSON object per "\\n"-ended line. Only "\\n" ends a line: JSON escapes it
-    inside strings, while text may hold U+2028, U+0085 and other characters that str.splitlines()
-    would also split on."""
-    chunks = []
-    try:
-        with open(path, encoding="utf-8", newline="\n") as handle:
-            for number, line in enumerate(handle, start=1):
-                if line.strip():
-                    chunks.append(_chunk_from_line(line, path, number))
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CorruptIndex(f"Index file {path} cannot be read ({exc})") from exc
-    return tuple(chunks)
+def _check(path: Path, sha: str) -> None:
+    if not path.is_file() or sha256_file(path) != sha:
+        raise CorruptIndex(f"Index file {path} is missing or altered (checksum mismatch)")
 
 
-def _chunk_from_line(line: str, path: Path, number: int) -> Chunk:
-    try:
-        return Chunk.from_dict(json.loads(line))
-    except (ValueError, TypeError, KeyError) as exc:
-        raise CorruptIndex(f"Index file {path}, line {number}, is not a chunk record ({exc})") from exc
-
-
-def _verify(folder: Path, manifest: Manifest) -> None:
-    for rel, expected in manifest.files.items():
-        path = folder / rel
-        if not path.is_file() or sha256_file(path) != expected:
-            raise CorruptIndex(f"Index file {path} is missing or altered (checksum mismatch)")
+def referenced_segments(index_dir: Path, versions: list[str]) -> set[str]:
+    names = set()
+    for version in versions:
+        try:
+            names |= {s["name"] for s in read_manifest(Path(index_dir) / VERSIONS / version).segments}
+        except CorruptIndex:
+            continue
+    return names
 
 
 def remove_old_versions(index_dir: Path, keep: int) -> list[str]:
-    """Delete versions beyond the newest `keep` (never the published one) and unfinished leftovers."""
+    """Delete versions beyond the newest `keep` (never the published one), unfinished leftovers, and
+    segments no remaining version lists. Only a build (holding the lock) calls this."""
     root = Path(index_dir) / VERSIONS
     if not root.is_dir():
         return []
@@ -170,10 +260,16 @@ def remove_old_versions(index_dir: Path, keep: int) -> list[str]:
         shutil.rmtree(root / name, ignore_errors=True)
     for tmp in Path(index_dir).glob(f".{POINTER}.*.tmp"):
         tmp.unlink(missing_ok=True)
+    segments = Path(index_dir) / SEGMENTS
+    if segments.is_dir():
+        used = referenced_segments(index_dir, [n for n in keep_names if n])
+        for folder in segments.iterdir():
+            if folder.name not in used:
+                shutil.rmtree(folder, ignore_errors=True)
     return removed
 
 
-def _fsync_tree(folder: Path) -> None:
+def fsync_tree(folder: Path) -> None:
     for root, _, names in os.walk(folder):
         for name in names:
             fd = os.open(os.path.join(root, name), os.O_RDONLY)
@@ -181,11 +277,11 @@ def _fsync_tree(folder: Path) -> None:
                 os.fsync(fd)
             finally:
                 os.close(fd)
-        _fsync_dir(Path(root))
-    _fsync_dir(folder.parent)
+        fsync_dir(Path(root))
+    fsync_dir(folder.parent)
 
 
-def _fsync_dir(folder: Path) -> None:
+def fsync_dir(folder: Path) -> None:
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)

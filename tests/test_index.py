@@ -45,11 +45,15 @@ def test_manifest_records_what_the_index_holds(content, tmp_path, embedder):
     build_index(content, tmp_path / "index", embedder, chunker(embedder))
     index = load_index(tmp_path / "index")
     manifest = json.loads((tmp_path / "index" / "versions" / index.version / "manifest.json").read_text())
-    assert manifest["format_version"] == 1
+    assert manifest["format_version"] == 2
     assert manifest["model"] == {"name": "all-MiniLM-L6-v2", "dimension": 384, "max_seq_length": 256}
-    assert manifest["counts"] == {"documents": 3, "chunks": 3, "by_type": {"article": 3}}
+    assert manifest["counts"] == {"documents": 3, "chunks": 3, "by_type": {"article": 3}, "segments": 1,
+                                  "deleted": 0}
     assert set(manifest["documents"]) == {"budgets.md", "risks.md", "gates.md"}
-    assert {"vectors.faiss", "chunks.jsonl"} <= set(manifest["files"])
+    [segment] = manifest["segments"]
+    assert segment["rows"] == 3 and segment["ann"] == {"kind": "exact"}  # small: exact search
+    record = json.loads((tmp_path / "index" / "segments" / segment["name"] / "segment.json").read_text())
+    assert {"vectors.npy", "chunks.jsonl", "offsets.npy", "docs.npy"} <= set(record["files"])
     assert "sentence-transformers" in manifest["libraries"] and manifest["built_at"]
 
 
@@ -66,8 +70,7 @@ def test_model_mismatch_is_refused_with_the_fix(content, tmp_path, embedder):
 
 def test_altered_index_file_is_refused(content, tmp_path, embedder):
     build_index(content, tmp_path / "index", embedder, chunker(embedder))
-    version = current_version(tmp_path / "index")
-    chunks = tmp_path / "index" / "versions" / version / "chunks.jsonl"
+    [chunks] = (tmp_path / "index" / "segments").glob("*/chunks.jsonl")
     chunks.write_text(chunks.read_text()[:-20])
     with pytest.raises(CorruptIndex, match="checksum mismatch"):
         load_index(tmp_path / "index")
