@@ -33,9 +33,9 @@ class AnnSettings:
 def build_ann(vectors: np.ndarray, settings: AnnSettings) -> tuple[faiss.Index | None, dict]:
     """An IVF index over `vectors` (rows × dim, unit length) with nprobe tuned for the recall target."""
     rows, dim = vectors.shape
-    if rows < max(settings.threshold, 1000):
+    if rows < max(settings.threshold, 1):
         return None, {"kind": "exact"}
-    nlist = int(min(4096, max(64, round(math.sqrt(rows)))))
+    nlist = int(max(1, min(4096, round(math.sqrt(rows)), rows // 39)))  # ≥ 39 training points a list
     index = faiss.index_factory(dim, f"IVF{nlist},SQ8", faiss.METRIC_INNER_PRODUCT)
     rng = np.random.default_rng(settings.seed)
     train = vectors[np.sort(rng.choice(rows, size=min(rows, 40 * nlist), replace=False))]

@@ -73,7 +73,7 @@ def commit_version(index_dir: Path, base: LoadedIndex | None, change: Change, ma
 
 def write_new_segment(index_dir: Path, chunks: list[Chunk], vectors: np.ndarray, ann: AnnSettings) -> dict:
     folder = index_dir / SEGMENTS / new_name("s")
-    (index_dir / SEGMENTS).mkdir(exist_ok=True)
+    (index_dir / SEGMENTS).mkdir(parents=True, exist_ok=True)
     record = write_segment(folder, chunks, vectors, ann)
     fsync_tree(folder)
     return {"name": folder.name, "rows": record["rows"], "ann": record["ann"],

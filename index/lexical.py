@@ -88,8 +88,9 @@ class LexicalMatches:
         k = min(k, len(self.rows))
         if k <= 0:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        best = np.argpartition(-self.scores, k - 1)[:k]
-        best = best[np.lexsort((self.rows[best], -self.scores[best]))]
+        kth = np.partition(self.scores, len(self.scores) - k)[len(self.scores) - k]
+        best = np.flatnonzero(self.scores >= kth)  # ties at the cut are settled by row, as a full sort would
+        best = best[np.lexsort((self.rows[best], -self.scores[best]))][:k]
         return self.rows[best], self.scores[best]
 
     def scores_of(self, rows: np.ndarray) -> np.ndarray:

@@ -7,6 +7,7 @@ must come from one published version, and once the app serves the last edition i
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 
@@ -118,6 +119,11 @@ def chunk_texts(index_dir, version: str | None = None) -> set[tuple[str, str]]:
     return {(c.doc_id, c.text) for c in load_index(index_dir, version=version).chunks}
 
 
+def load_manifest_segments(index_dir, version: str) -> list[str]:
+    manifest = json.loads((index_dir / "versions" / version / "manifest.json").read_text())
+    return [s["name"] for s in manifest["segments"]]
+
+
 def test_a_bad_new_index_is_refused_and_the_old_one_keeps_serving(build, embedder, tmp_path, caplog):
     content = tmp_path / "content"
     content.mkdir()
@@ -128,7 +134,8 @@ def test_a_bad_new_index_is_refused_and_the_old_one_keeps_serving(build, embedde
     write_edition(content, 1)
     build(content)
     bad = current_version(settings.index_dir)
-    (settings.index_dir / "versions" / bad / "chunks.jsonl").write_text("garbage\n")  # checksum now fails
+    new_segment = load_manifest_segments(settings.index_dir, bad)[-1]
+    (settings.index_dir / "segments" / new_segment / "chunks.jsonl").write_text("garbage\n")  # checksum fails
     reloader = IndexReloader(assistant)
     assert reloader.check() is False
     assert assistant.index.version == good

@@ -80,7 +80,7 @@ def test_cli_build_and_ask_with_separators_exit_zero(tmp_path):
 
 def test_a_damaged_chunk_line_is_named_with_its_file_and_line(tmp_path, build):
     settings = build(write_separator_folder(tmp_path / "content"))
-    chunks = settings.index_dir / "versions" / current_version(settings.index_dir) / "chunks.jsonl"
+    [chunks] = (settings.index_dir / "segments").glob("*/chunks.jsonl")
     lines = chunks.read_text(encoding="utf-8").split("\n")
     lines[1] = lines[1][: len(lines[1]) // 2]
     chunks.write_text("\n".join(lines), encoding="utf-8")
@@ -95,10 +95,10 @@ def test_a_version_that_does_not_load_back_is_never_published(tmp_path, build, e
     settings = build(write_separator_folder(tmp_path / "content"))
     published = current_version(settings.index_dir)
     (tmp_path / "content" / "new.md").write_text("# New\n\nA new article about lessons learned.\n")
-    from index import store
+    from index import segment
 
-    real = store._json_line
-    monkeypatch.setattr(store, "_json_line", lambda record: real(record)[:-1] + "\u2028")  # a writer bug
+    real = segment.json_line
+    monkeypatch.setattr(segment, "json_line", lambda record: real(record)[:-1] + "\u2028")  # a writer bug
     with pytest.raises(IndexStoreError) as caught:
         build_index(tmp_path / "content", settings.index_dir, embedder, chunk_settings(embedder))
     message = str(caught.value)

@@ -1,0 +1,249 @@
+"""Scale benchmark: a synthetic knowledge base of N chunks through write → publish → load → ask.
+
+    .venv/bin/python bench/scale.py --chunks 100000
+    .venv/bin/python bench/scale.py --chunks 1000000 --json
+
+Texts: 60-word windows of SciFact abstracts (../shared/eval/scifact; the bundled sample knowledge
+base when it is missing), each chunk a window with 15% of its words swapped for random words of the
+same vocabulary (fixed seed); ten chunks a document. Vectors: the windows embedded once with the
+real model (cached in .assistant/bench), each chunk's vector its window's plus Gaussian noise
+(σ = 0.03 a component, cosine ≈ 0.87 to the window), renormalised. Queries: six words of a window
+as text, the window's vector plus fresh noise as the query vector, passed in so no model time counts.
+
+Stages, each timed: write + publish (one segment, the IVF index and its recall tuning, checksums,
+fsync, the load-back check, CURRENT); a one-article change through the real `build_index` (the
+model chunks and embeds the new article; old rows get deletion marks in a new version); then a fresh
+process (as `assistant serve` starts) loads the published version and answers hybrid questions:
+load seconds, p50/p95/p99 of `Assistant.ask` end to end, its peak RSS (the model included), and
+dense recall@10 against exact search. Prints a table (or --json) and writes bench/results/scale-N.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from corpus import Chunk, ChunkSettings, Document, LoadResult, Segment  # noqa: E402
+from index import AnnSettings, Embedder, build_index, load_index  # noqa: E402
+from index.commit import Change, Policy, commit_version  # noqa: E402
+from index.manifest import DocumentEntry, Manifest, library_versions  # noqa: E402
+from index.store import publish  # noqa: E402
+
+SCIFACT = ROOT.parent / "shared" / "eval" / "scifact"
+CACHE = ROOT / ".assistant" / "bench"
+WORDS, BASES, PER_DOC, SWAP, SIGMA = 60, 4000, 10, 0.15, 0.03
+
+
+def base_passages(eval_dir: Path) -> list[tuple[str, str]]:
+    """(title, 60-word text) windows of SciFact abstracts, or of the sample knowledge base."""
+    out = []
+    corpus = eval_dir / "corpus.jsonl"
+    if corpus.is_file():
+        for line in corpus.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            words = record["text"].split()
+            out += [(record["title"], " ".join(words[i:i + WORDS])) for i in range(0, len(words) - WORDS // 2, WORDS)]
+            if len(out) >= BASES:
+                break
+    else:
+        from assistant.config import SAMPLE_CONTENT
+        for path in sorted(SAMPLE_CONTENT.rglob("*.md")):
+            words = path.read_text(encoding="utf-8").split()
+            out += [(path.stem, " ".join(words[i:i + WORDS])) for i in range(0, len(words), WORDS)]
+    return out[:BASES]
+
+
+def base_vectors(passages, embedder: Embedder) -> np.ndarray:
+    CACHE.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256("\n".join(x for _, x in passages).encode()).hexdigest()[:12]
+    path = CACHE / f"scale-base-{len(passages)}-{digest}.npy"
+    if not path.is_file():
+        np.save(path, embedder.embed([f"{t}\n\n{x}" for t, x in passages]))
+    return np.load(path)
+
+
+def noisy(vectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    out = vectors + rng.normal(0, SIGMA, vectors.shape).astype(np.float32)
+    return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+def synthesize(n: int, passages, vectors: np.ndarray, seed: int = 14):
+    """N chunks (ten a document), their vectors, and the documents' manifest entries."""
+    rng = np.random.default_rng(seed)
+    vocab = sorted({w for _, text in passages for w in text.split()})
+    word_id = {w: i for i, w in enumerate(vocab)}
+    ids = np.array([[word_id[w] for w in (text.split() + text.split())[:WORDS]] for _, text in passages], np.int32)
+    vocab = np.array(vocab, dtype=object)
+    which = rng.integers(0, len(passages), n)
+    chunks, entries = [], {}
+    for start in range(0, n, 100_000):
+        part = ids[which[start:start + 100_000]]
+        swap = rng.random(part.shape) < SWAP
+        part[swap] = rng.integers(0, len(vocab), int(swap.sum()))
+        for offset, row in enumerate(part):
+            i = start + offset
+            doc, title = f"kb/{i // PER_DOC:07d}.md", passages[which[i]][0]
+            text = " ".join(vocab[row].tolist())
+            chunks.append(Chunk(f"{doc}#{i % PER_DOC}", doc, title, f"https://kb.example.org/{doc}", "article",
+                                (f"Part {i % PER_DOC + 1}",), text, f"{title} › Part {i % PER_DOC + 1}\n\n{text}",
+                                f"part-{i % PER_DOC + 1}"))
+            entries.setdefault(doc, DocumentEntry(f"hash-{doc}", title, f"https://kb.example.org/{doc}", "article", 0))
+    entries = {d: replace(e, chunks=min(PER_DOC, n - int(d[3:10]) * PER_DOC)) for d, e in entries.items()}
+    return chunks, noisy(vectors[which], rng), entries
+
+
+def queries(passages, vectors: np.ndarray, count: int, seed: int = 41):
+    rng = np.random.default_rng(seed)
+    which = rng.integers(0, len(passages), count)
+    texts = [" ".join(rng.choice(passages[j][1].split(), 6, replace=False).tolist()) for j in which]
+    return texts, noisy(vectors[which], rng)
+
+
+def write_and_publish(index_dir: Path, chunks, vectors, entries, embedder, chunker, ann: AnnSettings) -> tuple[float, str]:
+    started = time.perf_counter()
+    manifest = Manifest(
+        model={"name": embedder.name, "dimension": embedder.dimension, "max_seq_length": embedder.max_seq_length},
+        chunker=chunker.as_dict(), documents=entries, chunks=0,
+        built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        content_dir=str((index_dir.parent / "content").resolve()), libraries=library_versions())
+    name, _ = commit_version(index_dir, None, Change(frozenset(), chunks, vectors), manifest, Policy(ann))
+    load_index(index_dir, embedder.name, version=name)  # the load-back check a build does
+    publish(index_dir, name)
+    return time.perf_counter() - started, name
+
+
+def one_article_change(index_dir: Path, entries, embedder, chunker, ann: AnnSettings):
+    """Rewrite document 5 through build_index (plan, chunk, embed, segment + deletion marks, check, publish)."""
+    docs = [Document(d, e.title, e.url, e.source_type, (), e.content_hash) for d, e in entries.items()]
+    changed = "kb/0000005.md"
+    text = ("The lantern protocol for portfolio triage: every proposal is scored by the portfolio board "
+            "within five days, then ranked against strategic themes.")
+    docs = [replace(d, segments=(Segment(text, ("Overview",), "overview"),), content_hash="hash-new")
+            if d.doc_id == changed else d for d in docs]
+    started = time.perf_counter()
+    report = build_index(index_dir.parent / "content", index_dir, embedder, chunker, ann=ann,
+                         loaded=LoadResult(tuple(docs), (), ()))
+    return time.perf_counter() - started, report
+
+
+def serve(index_dir: Path, query_file: Path) -> dict:
+    """In a fresh process: load as `assistant serve` does, answer every query, measure."""
+    from assistant import Assistant, Settings
+
+    data = np.load(query_file, allow_pickle=False)
+    texts = json.loads((query_file.with_suffix(".json")).read_text())
+    started = time.perf_counter()
+    embedder = Embedder()
+    model_s = time.perf_counter() - started
+    started = time.perf_counter()
+    assistant = Assistant(Settings(index_dir=index_dir), embedder)
+    load_s = time.perf_counter() - started
+    vectors = data["vectors"]
+    for text, vector in zip(texts[:5], vectors[:5]):  # warm-up
+        assistant.ask(text, query_vector=vector)
+    times = []
+    for text, vector in zip(texts, vectors):
+        started = time.perf_counter()
+        assistant.ask(text, query_vector=vector)
+        times.append((time.perf_counter() - started) * 1000)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    lantern = assistant.ask("lantern protocol portfolio triage", query_vector=embedder.embed_query(
+        "lantern protocol for portfolio triage")).passages[0].doc_id
+    return {"load_s": round(load_s, 2), "model_load_s": round(model_s, 2), "rss_serve_mb": round(rss),
+            "p50_ms": round(float(np.percentile(times, 50)), 1), "p95_ms": round(float(np.percentile(times, 95)), 1),
+            "p99_ms": round(float(np.percentile(times, 99)), 1), "queries": len(times),
+            "recall_at_10": dense_recall(assistant.index, vectors), "changed_article_found": lantern == "kb/0000005.md"}
+
+
+def dense_recall(index, queries: np.ndarray) -> float:
+    """search_dense's top 10 against brute force over every live stored vector."""
+    best_rows, best_scores = [], []
+    for segment, dead, offset in zip(index.segments, index.deleted, index.offsets):
+        for start in range(0, segment.rows, 100_000):
+            scores = np.asarray(segment.vectors[start:start + 100_000] @ queries.T, np.float32)
+            scores[np.intersect1d(dead, np.arange(start, start + len(scores))) - start] = -np.inf
+            top = np.argpartition(-scores, 9, axis=0)[:10].T
+            best_rows.append(top + start + int(offset))
+            best_scores.append(np.take_along_axis(scores.T, top, axis=1))
+    rows, scores = np.concatenate(best_rows, axis=1), np.concatenate(best_scores, axis=1)
+    truth = np.take_along_axis(rows, np.argsort(-scores, axis=1)[:, :10], axis=1)
+    hits = sum(len(set(t) & set(index.search_dense(q, 10)[0].tolist())) for t, q in zip(truth.tolist(), queries))
+    return round(hits / (10 * len(queries)), 4)
+
+
+def du(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def run(args) -> dict:
+    index_dir = Path(args.dir or CACHE / f"scale-{args.chunks}") / "index"
+    if index_dir.exists():
+        subprocess.run(["rm", "-rf", str(index_dir)], check=True)
+    index_dir.mkdir(parents=True)
+    embedder = Embedder()
+    chunker = ChunkSettings(embedder.max_seq_length, 200, 32)
+    ann = AnnSettings(threshold=args.ann_threshold)
+    passages = base_passages(Path(args.eval_dir) / "scifact" if args.eval_dir else SCIFACT)
+    vectors = base_vectors(passages, embedder)
+    started = time.perf_counter()
+    chunks, chunk_vectors, entries = synthesize(args.chunks, passages, vectors)
+    generate_s = time.perf_counter() - started
+    write_s, _ = write_and_publish(index_dir, chunks, chunk_vectors, entries, embedder, chunker, ann)
+    del chunks, chunk_vectors
+    rss_write = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    bytes_first = du(index_dir)
+    update_s, report = one_article_change(index_dir, entries, embedder, chunker, ann)
+    texts, query_vectors = queries(passages, vectors, args.queries)
+    query_file = index_dir.parent / "queries.npz"
+    np.savez(query_file, vectors=query_vectors)
+    query_file.with_suffix(".json").write_text(json.dumps(texts))
+    child = subprocess.run([sys.executable, __file__, "--serve", str(index_dir), str(query_file)],
+                           capture_output=True, text=True, check=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    served = json.loads(child.stdout.strip().splitlines()[-1])
+    return {"chunks": args.chunks, "dimension": embedder.dimension, "cores": os.cpu_count(),
+            "vectors": f"{len(passages)} SciFact 60-word windows embedded with {embedder.name}, + N(0, {SIGMA}²) "
+                       "a component, renormalised", "generate_s": round(generate_s, 1),
+            "write_publish_s": round(write_s, 1), "rss_write_mb": round(rss_write), "bytes_on_disk": bytes_first,
+            "one_article_publish_s": round(update_s, 1), "search": report.search, "segments": report.segments,
+            "deleted": report.deleted, **served}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chunks", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--ann-threshold", type=int, default=AnnSettings().threshold)
+    parser.add_argument("--eval-dir", help="folder holding scifact/ (default ../shared/eval)")
+    parser.add_argument("--dir", help="where the index is written (default .assistant/bench/scale-N)")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--serve", nargs=2, metavar=("INDEX", "QUERIES"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        print(json.dumps(serve(Path(args.serve[0]), Path(args.serve[1]))))
+        return
+    result = run(args)
+    out = ROOT / "bench" / "results" / f"scale-{args.chunks}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2))
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print("\n".join(f"{k:<22} {v}" for k, v in result.items()))
+
+
+if __name__ == "__main__":
+    main()
