@@ -77,8 +77,13 @@ def base_vectors(passages, embedder: Embedder) -> np.ndarray:
 
 
 def noisy(vectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    out = vectors + rng.normal(0, SIGMA, vectors.shape).astype(np.float32)
-    return out / np.linalg.norm(out, axis=1, keepdims=True)
+    """Each vector plus N(0, SIGMA²) a component, renormalised (in place, in blocks: float32 throughout)."""
+    out = np.ascontiguousarray(vectors, dtype=np.float32)
+    for start in range(0, len(out), 100_000):
+        block = out[start:start + 100_000]
+        block += SIGMA * rng.standard_normal(block.shape, dtype=np.float32)
+        block /= np.linalg.norm(block, axis=1, keepdims=True)
+    return out
 
 
 def synthesize(n: int, passages, vectors: np.ndarray, seed: int = 14):
@@ -86,7 +91,7 @@ def synthesize(n: int, passages, vectors: np.ndarray, seed: int = 14):
     rng = np.random.default_rng(seed)
     vocab = sorted({w for _, text in passages for w in text.split()})
     word_id = {w: i for i, w in enumerate(vocab)}
-    ids = np.array([[word_id[w] for w in (text.split() + text.split())[:WORDS]] for _, text in passages], np.int32)
+    ids = np.array([[word_id[w] for w in (text.split() * WORDS)[:WORDS]] for _, text in passages], np.int32)
     vocab = np.array(vocab, dtype=object)
     which = rng.integers(0, len(passages), n)
     chunks, entries = [], {}
