@@ -68,14 +68,16 @@ def index_info(index: LoadedIndex, settings: Settings) -> dict:
     m = index.manifest
     return {"index_dir": str(settings.index_dir), "version": index.version, "documents": len(m.documents),
             "by_type": m.counts_by_type(), "chunks": m.chunks, "model": m.model["name"],
-            "dimension": m.model["dimension"], "built_at": m.built_at, "content_dir": m.content_dir}
+            "dimension": m.model["dimension"], "built_at": m.built_at, "content_dir": m.content_dir,
+            "segments": len(m.segments), "search": m.ann_summary()}
 
 
 def info_text(data: dict) -> str:
     types = ", ".join(f"{n} {t}" for t, n in data["by_type"].items())
     rows = [("Index", data["index_dir"]), ("Documents", f"{data['documents']} ({types})"), ("Chunks", data["chunks"]),
             ("Model", f"{data['model']} ({data['dimension']} dimensions)"), ("Built at", data["built_at"]),
-            ("Content", data["content_dir"]), ("Version", data["version"])]
+            ("Content", data["content_dir"]), ("Version", data["version"]),
+            ("Search", search_line(data["search"], data["segments"], 0).split(": ", 1)[1])]
     return "\n".join(f"{label:<10} {value}" for label, value in rows)
 
 
