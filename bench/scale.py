@@ -194,6 +194,10 @@ def du(folder: Path) -> int:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
+def say(message: str) -> None:
+    print(f"[{datetime.now().strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
 def run(args) -> dict:
     index_dir = Path(args.dir or CACHE / f"scale-{args.chunks}") / "index"
     if index_dir.exists():
@@ -204,18 +208,22 @@ def run(args) -> dict:
     ann = AnnSettings(threshold=args.ann_threshold)
     passages = base_passages(Path(args.eval_dir) / "scifact" if args.eval_dir else SCIFACT)
     vectors = base_vectors(passages, embedder)
+    say(f"generating {args.chunks} chunks")
     started = time.perf_counter()
     chunks, chunk_vectors, entries = synthesize(args.chunks, passages, vectors)
     generate_s = time.perf_counter() - started
+    say("writing and publishing")
     write_s, _ = write_and_publish(index_dir, chunks, chunk_vectors, entries, embedder, chunker, ann)
     del chunks, chunk_vectors
     rss_write = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     bytes_first = du(index_dir)
+    say(f"written in {write_s:.1f} s; one-article change")
     update_s, report = one_article_change(index_dir, entries, embedder, chunker, ann)
     texts, query_vectors = queries(passages, vectors, args.queries)
     query_file = index_dir.parent / "queries.npz"
     np.savez(query_file, vectors=query_vectors)
     query_file.with_suffix(".json").write_text(json.dumps(texts))
+    say(f"published in {update_s:.1f} s; serving {args.queries} questions in a fresh process")
     child = subprocess.run([sys.executable, __file__, "--serve", str(index_dir), str(query_file)],
                            capture_output=True, text=True, check=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
     served = json.loads(child.stdout.strip().splitlines()[-1])
