@@ -181,7 +181,8 @@ def dense_recall(index, queries: np.ndarray) -> float:
         for start in range(0, segment.rows, 100_000):
             scores = np.asarray(segment.vectors[start:start + 100_000] @ queries.T, np.float32)
             scores[np.intersect1d(dead, np.arange(start, start + len(scores))) - start] = -np.inf
-            top = np.argpartition(-scores, 9, axis=0)[:10].T
+            keep = min(10, len(scores))
+            top = np.argpartition(-scores, keep - 1, axis=0)[:keep].T
             best_rows.append(top + start + int(offset))
             best_scores.append(np.take_along_axis(scores.T, top, axis=1))
     rows, scores = np.concatenate(best_rows, axis=1), np.concatenate(best_scores, axis=1)

@@ -109,9 +109,14 @@ class LoadedIndex:
 
     def doc_of(self, rows) -> dict[int, str]:
         """{row: document id} for the given global rows."""
-        rows = [int(r) for r in rows]
-        parts = self._locate(np.array(rows, dtype=np.int64)) if rows else []
-        return {row: self.segments[p].doc_id(row - int(self.offsets[p])) for row, p in zip(rows, parts)}
+        rows = np.asarray(list(rows), dtype=np.int64)
+        parts = self._locate(rows)
+        out: dict[int, str] = {}
+        for p in np.unique(parts):
+            at = rows[parts == p]
+            names = self.segments[p].doc_ids
+            out.update(zip(at.tolist(), [names[c] for c in self.segments[p].docs[at - int(self.offsets[p])].tolist()]))
+        return {int(row): out[int(row)] for row in rows}
 
     def live_rows(self) -> np.ndarray:
         out = [np.setdiff1d(np.arange(s.rows), d) + int(o) for s, d, o in zip(self.segments, self.deleted, self.offsets)]

@@ -26,7 +26,7 @@ def free_port() -> int:
 
 def start_replica(index_dir, port: int) -> subprocess.Popen:
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
-    return subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--index", str(index_dir), "--port", str(port)],
+    return subprocess.Popen([sys.executable, "-P", "-m", "assistant", "serve", "--index", str(index_dir), "--port", str(port)],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 
 
