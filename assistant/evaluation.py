@@ -18,7 +18,7 @@ from assistant.ranking import Fusion, rank_documents
 from assistant.search import Assistant
 from corpus import LoadError
 from corpus.beir import load_corpus, load_queries
-from assistant.building import chunk_settings, progress_bar
+from assistant.building import ann_settings, chunk_settings, progress_bar
 from index import Embedder, build_index
 
 CUTOFFS = (1, 3, 5, 10)
@@ -56,7 +56,8 @@ def eval_index(settings: Settings, dataset: Path | None, embedder: Embedder, cac
     chunker = chunk_settings(settings, embedder)
     with progress_bar(progress) as report:
         build_index(folder if dataset else SAMPLE_CONTENT, index_dir, embedder, chunker, base_url=settings.base_url,
-                    loaded=load_corpus(corpus_file) if dataset else None, progress=report)
+                    loaded=load_corpus(corpus_file) if dataset else None, progress=report,
+                    ann=ann_settings(settings), max_segments=settings.max_segments)
     return index_dir
 
 
