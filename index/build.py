@@ -22,7 +22,7 @@ from index.manifest import DocumentEntry, Manifest, library_versions
 from index.ann import AnnSettings
 from index.commit import Change, Policy, commit_version
 from index.errors import BuildLocked
-from index.store import LoadedIndex, load_index, publish, remove_old_versions
+from index.store import VERSIONS, LoadedIndex, load_index, publish, read_manifest, remove_old_versions
 
 Progress = Callable[[float, str], None]  # (fraction done, what is happening)
 
@@ -162,7 +162,7 @@ def _build_locked(plan, content_dir, index_dir, embedder, chunker, base_url, kee
     )
     change = Change(frozenset(plan.changed) | frozenset(plan.removed), chunks, vectors)
     name, manifest = commit_version(index_dir, previous, change, manifest, policy)
-    _smoke_test(index_dir, name, embedder, chunks)
+    _smoke_test(index_dir, name, embedder, chunks, previous)
     publish(index_dir, name)
     remove_old_versions(index_dir, keep_versions)
     progress(1.0, "published")
@@ -204,12 +204,16 @@ def _count_by_document(chunks: list[Chunk]) -> dict[str, int]:
     return counts
 
 
-def _smoke_test(index_dir: Path, name: str, embedder: Embedder, chunks: list[Chunk]) -> None:
-    """Load the written version from disk through the code `serve` and `ask` use (load_index), check the
-    new chunks read back exactly as written, and that one of them finds itself. Raises before anything
-    is published, naming what failed."""
+def _smoke_test(index_dir: Path, name: str, embedder: Embedder, chunks: list[Chunk],
+                previous: LoadedIndex | None) -> None:
+    """Load the written version from disk through the code `serve` and `ask` use (load_index; segments
+    reused from `previous` were checked when it was loaded, under this build's lock), check the new
+    chunks read back exactly as written, and that one of them finds itself. Raises before anything is
+    published, naming what failed."""
     try:
-        loaded = load_index(index_dir, embedder.name, version=name)
+        reused = {s["name"] for s in previous.manifest.segments} if previous is not None else set()
+        fresh = [s["name"] for s in read_manifest(index_dir / VERSIONS / name).segments if s["name"] not in reused]
+        loaded = load_index(index_dir, embedder.name, version=name, check_data=fresh)
         written = _new_rows(loaded, chunks)
     except CorruptIndex as exc:
         raise IndexStoreError(f"The new index version did not load back as `assistant serve` would load it: "

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Collection
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -174,7 +175,11 @@ def read_manifest(folder: Path) -> Manifest:
         raise CorruptIndex(f"Index file {folder / 'manifest.json'} is missing or not readable") from exc
 
 
-def load_index(index_dir: Path, expected_model: str | None = None, version: str | None = None) -> LoadedIndex:
+def load_index(index_dir: Path, expected_model: str | None = None, version: str | None = None,
+               check_data: Collection[str] | None = None) -> LoadedIndex:
+    """The published (or named) version, every file checked against its sha256. `check_data` names the
+    segments whose data files are hashed (None: all; the manifest, deletion marks and segment records
+    always are): a build checks the segments it wrote, having just checked the ones it reuses."""
     index_dir = Path(index_dir)
     version = version or current_version(index_dir)
     if not version:
@@ -188,7 +193,7 @@ def load_index(index_dir: Path, expected_model: str | None = None, version: str 
         raise IndexMismatch(f"Index {index_dir} was built with model {manifest.model['name']!r} but the settings "
                             f"name {expected_model!r} — run `assistant build --full` to rebuild it with "
                             f"{expected_model!r}, or set the model back.")
-    records = verify(index_dir, folder, manifest)
+    records = verify(index_dir, folder, manifest, check_data)
     segments, deleted = [], []
     for entry, record in zip(manifest.segments, records):
         segments.append(Segment.open(index_dir / SEGMENTS / entry["name"], record))
@@ -209,7 +214,7 @@ def _deleted(folder: Path, entry: dict) -> np.ndarray:
     return rows.astype(np.int64)
 
 
-def verify(index_dir: Path, folder: Path, manifest: Manifest) -> list[dict]:
+def verify(index_dir: Path, folder: Path, manifest: Manifest, check_data: Collection[str] | None = None) -> list[dict]:
     """Check every file of the version and its segments against its sha256 (files hashed two at a time);
     return each segment's record."""
     expected = {folder / rel: sha for rel, sha in manifest.files.items()}
@@ -222,7 +227,8 @@ def verify(index_dir: Path, folder: Path, manifest: Manifest) -> list[dict]:
         except (OSError, ValueError) as exc:
             raise CorruptIndex(f"Index file {seg / SEGMENT_FILE} is not readable ({exc})") from exc
         records.append(record)
-        expected.update({seg / rel: sha for rel, sha in record["files"].items()})
+        if check_data is None or entry["name"] in check_data:
+            expected.update({seg / rel: sha for rel, sha in record["files"].items()})
     with ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(lambda item: _check(*item), sorted(expected.items(), key=lambda i: -_size(i[0]))))
     return records
