@@ -76,79 +76,112 @@ def idf(df: int, n: int) -> float:
     return math.log(1 + (n - df + 0.5) / (df + 0.5))
 
 
-class LexicalMatches:
-    """A question's BM25 scores over the rows that hold at least one of its words (global rows, sorted)."""
+Postings = tuple[np.ndarray, np.ndarray]  # (global rows, sorted; BM25 contribution of one word)
 
-    def __init__(self, rows: np.ndarray, scores: np.ndarray):
-        self.rows = rows
-        self.scores = scores
+
+def accumulate(terms: list[Postings], size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sum the words' contributions per row: (rows holding any of them, sorted; their scores)."""
+    terms = [t for t in terms if len(t[0])]
+    if not terms:
+        return np.zeros(0, np.int64), np.zeros(0, np.float32)
+    rows, weights = np.concatenate([t[0] for t in terms]), np.concatenate([t[1] for t in terms])
+    if len(rows) * 8 > size:  # many postings: accumulate densely (C loops over the rows)
+        total = np.bincount(rows, weights=weights, minlength=size)
+        keep = np.flatnonzero(total > 0)
+        return keep, total[keep].astype(np.float32)
+    keep, inverse = np.unique(rows, return_inverse=True)
+    return keep, np.bincount(inverse, weights=weights).astype(np.float32)
+
+
+def lookup(postings: Postings, rows: np.ndarray) -> np.ndarray:
+    """Each row's score in sorted postings (0 where absent)."""
+    held, scores = postings
+    if len(held) == 0:
+        return np.zeros(len(rows), np.float32)
+    at = np.minimum(np.searchsorted(held, rows), len(held) - 1)
+    return np.where(held[at] == rows, scores[at], 0.0).astype(np.float32)
+
+
+class LexicalMatches:
+    """A question's BM25 scores, found from posting lists only.
+
+    Words are split MaxScore-style: the rare ("essential") words' postings are summed into candidate
+    rows; the common words' contributions are looked up for those candidates only. When the k-th best
+    candidate beats the most any row could get from the common words alone, that top k is exact;
+    otherwise every posting is summed (the exact fallback)."""
+
+    def __init__(self, essential: list[Postings], common: list[Postings], size: int):
+        self.essential, self.common, self.size = essential, common, size
+        self.rows, self.scores = accumulate(essential, size)
+
+    def _common(self, rows: np.ndarray) -> np.ndarray:
+        total = np.zeros(len(rows), np.float32)
+        for postings in self.common:
+            total += lookup(postings, rows)
+        return total
 
     def top(self, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """The k best rows scoring above zero, best first."""
-        k = min(k, len(self.rows))
+        """The k best rows scoring above zero, best first (ties by row)."""
+        rows, scores = self.rows, self.scores + self._common(self.rows)
+        bound = sum(float(w.max()) for _, w in self.common if len(w))
+        if self.common and (len(rows) < k or _kth(scores, k) <= bound):
+            rows, scores = accumulate(self.essential + self.common, self.size)
+        k = min(k, len(rows))
         if k <= 0:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        kth = np.partition(self.scores, len(self.scores) - k)[len(self.scores) - k]
-        best = np.flatnonzero(self.scores >= kth)  # ties at the cut are settled by row, as a full sort would
-        best = best[np.lexsort((self.rows[best], -self.scores[best]))][:k]
-        return self.rows[best], self.scores[best]
+        best = np.flatnonzero(scores >= _kth(scores, k))  # ties at the cut are settled by row
+        best = best[np.lexsort((rows[best], -scores[best]))][:k]
+        return rows[best], scores[best]
 
     def scores_of(self, rows: np.ndarray) -> np.ndarray:
         """BM25 score of each given row (0 where none of the words occurs)."""
         rows = np.asarray(rows, dtype=np.int64)
-        if len(self.rows) == 0:
-            return np.zeros(len(rows), np.float32)
-        at = np.minimum(np.searchsorted(self.rows, rows), len(self.rows) - 1)
-        return np.where(self.rows[at] == rows, self.scores[at], 0.0).astype(np.float32)
+        return lookup((self.rows, self.scores), rows) + self._common(rows)
 
     def dense(self, size: int) -> np.ndarray:
         out = np.zeros(size, np.float32)
-        out[self.rows] = self.scores
+        rows, scores = accumulate(self.essential + self.common, self.size)
+        out[rows] = scores
         return out
+
+
+def _kth(scores: np.ndarray, k: int) -> float:
+    return float(np.partition(scores, len(scores) - k)[len(scores) - k])
 
 
 class LexicalSearch:
     """The segments' lexical indexes as one; `dead` holds each segment's deleted local rows."""
+
+    COMMON = 1 / 32  # a word in more than this share of the rows is looked up, not summed, when it can be
 
     def __init__(self, parts: list[LexicalIndex], offsets: np.ndarray, dead: list[np.ndarray] | None = None):
         self.parts = parts
         self.offsets = offsets
         self.dead = dead or [np.zeros(0, np.int64)] * len(parts)
         self.size = int(offsets[-1]) if len(offsets) else 0
+        self._dead_rows = np.concatenate([d + int(o) for d, o in zip(self.dead, offsets)]) if parts else np.zeros(0)
 
     def query(self, question: str) -> LexicalMatches:
-        words = list(dict.fromkeys(query_words(question)))
-        found_rows, found_scores = [], []
-        for part, offset, dead in zip(self.parts, self.offsets, self.dead):
-            rows, scores = self._segment(part, words, dead)
-            found_rows.append(rows + int(offset))
-            found_scores.append(scores)
-        if not found_rows:
-            return LexicalMatches(np.zeros(0, np.int64), np.zeros(0, np.float32))
-        return LexicalMatches(np.concatenate(found_rows), np.concatenate(found_scores))
+        terms = [t for t in (self._postings(word) for word in dict.fromkeys(query_words(question))) if len(t[0])]
+        terms.sort(key=lambda t: len(t[0]))
+        common = [t for t in terms[1:] if len(t[0]) > self.COMMON * self.size]
+        return LexicalMatches(terms[:len(terms) - len(common)], common, self.size)
 
-    def _segment(self, part: LexicalIndex, words: list[str], dead: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _postings(self, word: str) -> Postings:
+        """One word's postings over all segments, version-wide IDF, deleted rows dropped."""
         rows, weights = [], []
-        for word in words:
+        for part, offset in zip(self.parts, self.offsets):
             hit, score = part.postings(word)
             if len(hit):
-                rows.append(hit)
-                weights.append(score * self._idf_ratio(part, word))
+                rows.append(hit + int(offset))
+                weights.append(score * np.float32(self._idf_ratio(part, word)))
         if not rows:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        rows, weights = np.concatenate(rows), np.concatenate(weights)
-        if len(rows) * 8 > part.size:  # many postings: accumulate densely (C loops over the segment)
-            total = np.bincount(rows, weights=weights, minlength=part.size)
-            if len(dead):
-                total[dead] = 0
-            keep = np.flatnonzero(total > 0)
-            return keep, total[keep].astype(np.float32)
-        keep, inverse = np.unique(rows, return_inverse=True)
-        total = np.bincount(inverse, weights=weights).astype(np.float32)
-        if len(dead):
-            alive = ~np.isin(keep, dead)
-            keep, total = keep[alive], total[alive]
-        return keep, total
+        rows, weights = np.concatenate(rows), np.concatenate(weights).astype(np.float32)
+        if len(self._dead_rows):
+            alive = ~np.isin(rows, self._dead_rows)
+            rows, weights = rows[alive], weights[alive]
+        return rows, weights
 
     def _idf_ratio(self, part: LexicalIndex, word: str) -> float:
         """Version-wide IDF over this segment's own (1.0 with one segment, so scores stay exactly bm25s')."""
