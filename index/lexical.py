@@ -63,7 +63,15 @@ class LexicalIndex:
         if term is None:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
         start, end = int(self._indptr[term]), int(self._indptr[term + 1])
-        return np.asarray(self._indices[start:end], dtype=np.int64), np.asarray(self._data[start:end], np.float32)
+        return self._indices[start:end].astype(np.int64), np.asarray(self._data[start:end], np.float32)
+
+    def raw_postings(self, word: str) -> tuple[np.ndarray, np.ndarray]:
+        """The word's postings as stored (int32 rows, float32 scores), views of the memory map: no copy."""
+        term = self.vocab.get(word)
+        if term is None:
+            return self._indices[:0], self._data[:0]
+        start, end = int(self._indptr[term]), int(self._indptr[term + 1])
+        return self._indices[start:end], self._data[start:end]
 
     def scores(self, query: str) -> np.ndarray:
         """BM25 score of every row (zeros when no query word is in the vocabulary). O(rows): for tools and
@@ -93,13 +101,58 @@ def accumulate(terms: list[Postings], size: int) -> tuple[np.ndarray, np.ndarray
     return keep, np.bincount(inverse, weights=weights).astype(np.float32)
 
 
-def lookup(postings: Postings, rows: np.ndarray) -> np.ndarray:
-    """Each row's score in sorted postings (0 where absent)."""
+def lookup(postings: Postings, rows: np.ndarray, size: int = 0) -> np.ndarray:
+    """Each row's score in sorted postings (0 where absent). Long postings are scattered into a dense
+    array once (cheaper than a binary search per row)."""
     held, scores = postings
     if len(held) == 0:
         return np.zeros(len(rows), np.float32)
+    if size and len(held) * 32 > size and len(rows) * 8 > len(held) / 8:
+        dense = np.zeros(size, np.float32)
+        dense[held] = scores
+        return dense[rows]
     at = np.minimum(np.searchsorted(held, rows), len(held) - 1)
     return np.where(held[at] == rows, scores[at], 0.0).astype(np.float32)
+
+
+class CommonWord:
+    """A word in many rows: its postings left in the memory map, looked up by binary search for the
+    rows that need its score; `bound` is at least the most it can add to any row."""
+
+    def __init__(self, parts: list[tuple[np.ndarray, np.ndarray, int, float, np.ndarray | None]], bound: float):
+        self.parts = parts  # (rows int32, scores float32, segment offset, IDF ratio, deleted mask or None)
+        self.bound = bound
+
+    def lookup(self, rows: np.ndarray) -> np.ndarray:
+        total = np.zeros(len(rows), np.float32)
+        for held, scores, offset, ratio, _ in self.parts:
+            local = rows - offset
+            if len(rows) * 16 > len(held):  # many rows to look up: scatter the postings once instead
+                end = int(held[-1]) + 1
+                dense = np.zeros(end, np.float32)
+                dense[held] = scores
+                inside = np.flatnonzero((local >= 0) & (local < end))
+                total[inside] += dense[local[inside]] * np.float32(ratio)
+                continue
+            inside = np.flatnonzero((local >= 0) & (local <= (int(held[-1]) if len(held) else -1)))
+            if not len(inside):
+                continue
+            want = local[inside].astype(held.dtype)
+            at = np.minimum(np.searchsorted(held, want), len(held) - 1)
+            hit = held[at] == want
+            total[inside[hit]] += scores[at[hit]] * np.float32(ratio)
+        return total
+
+    def postings(self) -> Postings:
+        rows, weights = [], []
+        for held, scores, offset, ratio, dead in self.parts:
+            held, scores = held.astype(np.int64), np.asarray(scores, np.float32) * np.float32(ratio)
+            if dead is not None:
+                alive = ~dead[held]
+                held, scores = held[alive], scores[alive]
+            rows.append(held + offset)
+            weights.append(scores)
+        return np.concatenate(rows), np.concatenate(weights)
 
 
 class LexicalMatches:
@@ -110,22 +163,25 @@ class LexicalMatches:
     candidate beats the most any row could get from the common words alone, that top k is exact;
     otherwise every posting is summed (the exact fallback)."""
 
-    def __init__(self, essential: list[Postings], common: list[Postings], size: int):
+    def __init__(self, essential: list[Postings], common: list[CommonWord], size: int):
         self.essential, self.common, self.size = essential, common, size
         self.rows, self.scores = accumulate(essential, size)
 
     def _common(self, rows: np.ndarray) -> np.ndarray:
         total = np.zeros(len(rows), np.float32)
-        for postings in self.common:
-            total += lookup(postings, rows)
+        for word in self.common:
+            total += word.lookup(rows)
         return total
+
+    def _all(self) -> tuple[np.ndarray, np.ndarray]:
+        return accumulate(self.essential + [w.postings() for w in self.common], self.size)
 
     def top(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         """The k best rows scoring above zero, best first (ties by row)."""
         rows, scores = self.rows, self.scores + self._common(self.rows)
-        bound = sum(float(w.max()) for _, w in self.common if len(w))
+        bound = sum(w.bound for w in self.common)
         if self.common and (len(rows) < k or _kth(scores, k) <= bound):
-            rows, scores = accumulate(self.essential + self.common, self.size)
+            rows, scores = self._all()
         k = min(k, len(rows))
         if k <= 0:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
@@ -140,7 +196,7 @@ class LexicalMatches:
 
     def dense(self, size: int) -> np.ndarray:
         out = np.zeros(size, np.float32)
-        rows, scores = accumulate(self.essential + self.common, self.size)
+        rows, scores = self._all()
         out[rows] = scores
         return out
 
@@ -159,29 +215,44 @@ class LexicalSearch:
         self.offsets = offsets
         self.dead = dead or [np.zeros(0, np.int64)] * len(parts)
         self.size = int(offsets[-1]) if len(offsets) else 0
-        self._dead_rows = np.concatenate([d + int(o) for d, o in zip(self.dead, offsets)]) if parts else np.zeros(0)
+        self._dead_masks = []  # per segment: a bool a row (1 MB a million rows), None when nothing is deleted
+        for part, dead in zip(parts, self.dead):
+            mask = None
+            if len(dead):
+                mask = np.zeros(part.size, dtype=bool)
+                mask[dead] = True
+            self._dead_masks.append(mask)
 
     def query(self, question: str) -> LexicalMatches:
-        terms = [t for t in (self._postings(word) for word in dict.fromkeys(query_words(question))) if len(t[0])]
-        terms.sort(key=lambda t: len(t[0]))
-        common = [t for t in terms[1:] if len(t[0]) > self.COMMON * self.size]
-        return LexicalMatches(terms[:len(terms) - len(common)], common, self.size)
+        frequency = {w: sum(p.document_frequency(w) for p in self.parts) for w in dict.fromkeys(query_words(question))}
+        words = sorted((w for w in frequency if frequency[w]), key=lambda w: (frequency[w], w))
+        common = [w for w in words[1:] if frequency[w] > self.COMMON * self.size]
+        essential = [self._postings(w) for w in words if w not in common]
+        return LexicalMatches(essential, [self._common_word(w, frequency[w]) for w in common], self.size)
+
+    def _common_word(self, word: str, frequency: int) -> CommonWord:
+        parts = [(*part.raw_postings(word), int(offset), self._idf_ratio(part, word), dead)
+                 for part, offset, dead in zip(self.parts, self.offsets, self._dead_masks)]
+        parts = [p for p in parts if len(p[0])]
+        return CommonWord(parts, sum(float(p[1].max()) * p[3] for p in parts))
 
     def _postings(self, word: str) -> Postings:
         """One word's postings over all segments, version-wide IDF, deleted rows dropped."""
         rows, weights = [], []
-        for part, offset in zip(self.parts, self.offsets):
+        for part, offset, dead in zip(self.parts, self.offsets, self._dead_masks):
             hit, score = part.postings(word)
+            if len(hit) and dead is not None:
+                alive = ~dead[hit]
+                hit, score = hit[alive], score[alive]
             if len(hit):
-                rows.append(hit + int(offset))
-                weights.append(score * np.float32(self._idf_ratio(part, word)))
+                rows.append(hit + int(offset) if offset else hit)
+                ratio = self._idf_ratio(part, word)
+                weights.append(score if ratio == 1.0 else score * np.float32(ratio))
         if not rows:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        rows, weights = np.concatenate(rows), np.concatenate(weights).astype(np.float32)
-        if len(self._dead_rows):
-            alive = ~np.isin(rows, self._dead_rows)
-            rows, weights = rows[alive], weights[alive]
-        return rows, weights
+        if len(rows) == 1:
+            return rows[0], weights[0]
+        return np.concatenate(rows), np.concatenate(weights)
 
     def _idf_ratio(self, part: LexicalIndex, word: str) -> float:
         """Version-wide IDF over this segment's own (1.0 with one segment, so scores stay exactly bm25s')."""
