@@ -137,7 +137,7 @@ def one_article_change(index_dir: Path, entries, embedder, chunker, ann: AnnSett
     changed = "kb/0000005.md"
     text = ("The lantern protocol for portfolio triage: every proposal is scored by the portfolio board "
             "within five days, then ranked against strategic themes.")
-    docs = [replace(d, segments=(Segment(text, ("Overview",), "overview"),), content_hash="hash-new")
+    docs = [replace(d, segments=(Segment(text, ("Overview",), "overview"),), content_hash=f"hash-{time.time()}")
             if d.doc_id == changed else d for d in docs]
     started = time.perf_counter()
     report = build_index(index_dir.parent / "content", index_dir, embedder, chunker, ann=ann,
@@ -165,13 +165,18 @@ def serve(index_dir: Path, query_file: Path) -> dict:
         started = time.perf_counter()
         assistant.ask(text, query_vector=vector)
         times.append((time.perf_counter() - started) * 1000)
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    rss = peak_rss_mb()  # not ru_maxrss: Linux carries the parent's peak across fork and exec
     lantern = assistant.ask("lantern protocol portfolio triage", query_vector=embedder.embed_query(
         "lantern protocol for portfolio triage")).passages[0].doc_id
     return {"load_s": round(load_s, 2), "model_load_s": round(model_s, 2), "rss_serve_mb": round(rss),
             "p50_ms": round(float(np.percentile(times, 50)), 1), "p95_ms": round(float(np.percentile(times, 95)), 1),
             "p99_ms": round(float(np.percentile(times, 99)), 1), "queries": len(times),
             "recall_at_10": dense_recall(assistant.index, vectors), "changed_article_found": lantern == "kb/0000005.md"}
+
+
+def peak_rss_mb() -> float:
+    status = Path("/proc/self/status").read_text()
+    return int(status.split("VmHWM:")[1].split()[0]) / 1024
 
 
 def dense_recall(index, queries: np.ndarray) -> float:
@@ -201,10 +206,13 @@ def say(message: str) -> None:
 
 def run(args) -> dict:
     index_dir = Path(args.dir or CACHE / f"scale-{args.chunks}") / "index"
+    out = ROOT / "bench" / "results" / f"scale-{args.chunks}.json"
+    embedder = Embedder()
+    if args.reuse and (index_dir / "CURRENT").is_file() and out.is_file():
+        return {**json.loads(out.read_text()), **measure(args, index_dir, embedder, load_index(index_dir).manifest.documents)}
     if index_dir.exists():
         subprocess.run(["rm", "-rf", str(index_dir)], check=True)
     index_dir.mkdir(parents=True)
-    embedder = Embedder()
     chunker = ChunkSettings(embedder.max_seq_length, 200, 32)
     ann = AnnSettings(threshold=args.ann_threshold)
     passages = base_passages(Path(args.eval_dir) / "scifact" if args.eval_dir else SCIFACT)
@@ -217,8 +225,20 @@ def run(args) -> dict:
     write_s, _ = write_and_publish(index_dir, chunks, chunk_vectors, entries, embedder, chunker, ann)
     del chunks, chunk_vectors
     rss_write = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    bytes_first = du(index_dir)
-    say(f"written in {write_s:.1f} s; one-article change")
+    return {"chunks": args.chunks, "dimension": embedder.dimension, "cores": os.cpu_count(),
+            "vectors": f"{len(passages)} SciFact 60-word windows embedded with {embedder.name}, + N(0, {SIGMA}²) "
+                       "a component, renormalised", "generate_s": round(generate_s, 1),
+            "write_publish_s": round(write_s, 1), "rss_write_mb": round(rss_write), "bytes_on_disk": du(index_dir),
+            **measure(args, index_dir, embedder, entries)}
+
+
+def measure(args, index_dir: Path, embedder, entries) -> dict:
+    """The one-article change, then serving in a fresh process."""
+    chunker = ChunkSettings(embedder.max_seq_length, 200, 32)
+    ann = AnnSettings(threshold=args.ann_threshold)
+    passages = base_passages(Path(args.eval_dir) / "scifact" if args.eval_dir else SCIFACT)
+    vectors = base_vectors(passages, embedder)
+    say("one-article change")
     update_s, report = one_article_change(index_dir, entries, embedder, chunker, ann)
     texts, query_vectors = queries(passages, vectors, args.queries)
     query_file = index_dir.parent / "queries.npz"
@@ -228,12 +248,8 @@ def run(args) -> dict:
     child = subprocess.run([sys.executable, __file__, "--serve", str(index_dir), str(query_file)],
                            capture_output=True, text=True, check=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
     served = json.loads(child.stdout.strip().splitlines()[-1])
-    return {"chunks": args.chunks, "dimension": embedder.dimension, "cores": os.cpu_count(),
-            "vectors": f"{len(passages)} SciFact 60-word windows embedded with {embedder.name}, + N(0, {SIGMA}²) "
-                       "a component, renormalised", "generate_s": round(generate_s, 1),
-            "write_publish_s": round(write_s, 1), "rss_write_mb": round(rss_write), "bytes_on_disk": bytes_first,
-            "one_article_publish_s": round(update_s, 1), "search": report.search, "segments": report.segments,
-            "deleted": report.deleted, **served}
+    return {"one_article_publish_s": round(update_s, 1), "search": report.search, "segments": report.segments,
+            "deleted": report.deleted, "load_average": round(os.getloadavg()[0], 1), **served}
 
 
 def main() -> None:
@@ -244,6 +260,8 @@ def main() -> None:
     parser.add_argument("--eval-dir", help="folder holding scifact/ (default ../shared/eval)")
     parser.add_argument("--dir", help="where the index is written (default .assistant/bench/scale-N)")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--reuse", action="store_true",
+                        help="keep the index a previous run wrote (and its write numbers); redo the change and serving")
     parser.add_argument("--serve", nargs=2, metavar=("INDEX", "QUERIES"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
