@@ -213,7 +213,7 @@ def _smoke_test(index_dir: Path, name: str, embedder: Embedder, chunks: list[Chu
     try:
         reused = {s["name"] for s in previous.manifest.segments} if previous is not None else set()
         fresh = [s["name"] for s in read_manifest(index_dir / VERSIONS / name).segments if s["name"] not in reused]
-        loaded = load_index(index_dir, embedder.name, version=name, check_data=fresh)
+        loaded = load_index(index_dir, embedder.name, version=name, check_data=fresh, opened=previous)
         written = _new_rows(loaded, chunks)
     except CorruptIndex as exc:
         raise IndexStoreError(f"The new index version did not load back as `assistant serve` would load it: "

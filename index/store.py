@@ -176,10 +176,11 @@ def read_manifest(folder: Path) -> Manifest:
 
 
 def load_index(index_dir: Path, expected_model: str | None = None, version: str | None = None,
-               check_data: Collection[str] | None = None) -> LoadedIndex:
+               check_data: Collection[str] | None = None, opened: LoadedIndex | None = None) -> LoadedIndex:
     """The published (or named) version, every file checked against its sha256. `check_data` names the
     segments whose data files are hashed (None: all; the manifest, deletion marks and segment records
-    always are): a build checks the segments it wrote, having just checked the ones it reuses."""
+    always are): a build checks the segments it wrote, having just checked the ones it reuses, whose
+    open Segment objects it passes as `opened` (segments are immutable)."""
     index_dir = Path(index_dir)
     version = version or current_version(index_dir)
     if not version:
@@ -195,8 +196,9 @@ def load_index(index_dir: Path, expected_model: str | None = None, version: str 
                             f"{expected_model!r}, or set the model back.")
     records = verify(index_dir, folder, manifest, check_data)
     segments, deleted = [], []
+    reuse = {s.name: s for s in opened.segments} if opened is not None else {}
     for entry, record in zip(manifest.segments, records):
-        segments.append(Segment.open(index_dir / SEGMENTS / entry["name"], record))
+        segments.append(reuse.get(entry["name"]) or Segment.open(index_dir / SEGMENTS / entry["name"], record))
         deleted.append(_deleted(folder, entry))
     offsets = np.concatenate([[0], np.cumsum([s.rows for s in segments])]).astype(np.int64)
     return LoadedIndex(version, manifest, tuple(segments), tuple(deleted), offsets)
