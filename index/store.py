@@ -252,8 +252,9 @@ def referenced_segments(index_dir: Path, versions: list[str]) -> set[str]:
     names = set()
     for version in versions:
         try:
-            names |= {s["name"] for s in read_manifest(Path(index_dir) / VERSIONS / version).segments}
-        except CorruptIndex:
+            data = json.loads((Path(index_dir) / VERSIONS / version / "manifest.json").read_text(encoding="utf-8"))
+            names |= {s["name"] for s in data.get("segments", [])}
+        except (OSError, ValueError, TypeError, KeyError):
             continue
     return names
 
