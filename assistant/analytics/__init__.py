@@ -21,7 +21,8 @@ from assistant.analytics.export import write_csv
 from assistant.analytics.privacy import mask
 from assistant.analytics.recorder import QuestionLog
 from assistant.analytics.report import Gap, Report, build_report
-from assistant.analytics.store import Store, open_store
+from assistant.analytics.text import report_text
+from assistant.analytics.store import SQLITE_NAME, Store, open_store
 
 UNITS = {"h": 3600, "d": 86400, "w": 7 * 86400}
 
@@ -53,6 +54,9 @@ def parse_since(text: str | None, now: float | None = None) -> float | None:
 
 def load_report(settings, since: float | None, embed) -> tuple[Report, object]:
     """Read the store named by the settings and compute the report over the period."""
+    if not settings.database_url and not (settings.data_dir / SQLITE_NAME).is_file():
+        raise AnalyticsError(f"No question log at {settings.data_dir / SQLITE_NAME}: start `assistant serve` "
+                             "with the same settings (log_questions on) and let visitors ask first")
     store = open_store(settings.data_dir, settings.database_url)
     try:
         snapshot = store.snapshot(since)
@@ -63,4 +67,4 @@ def load_report(settings, since: float | None, embed) -> tuple[Report, object]:
 
 __all__ = ["AnalyticsError", "FeedbackRefused", "Gap", "QuestionLog", "Report", "SchemaTooNew", "Store",
            "StoreUnavailable", "build_report", "load_report", "mask", "open_log", "open_store", "parse_since",
-           "write_csv"]
+           "report_text", "write_csv"]
