@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/load.py              # 10, then 50 clients, 20 questions each; then a burst of 150
     .venv/bin/python bench/load.py --clients 10 50 --questions 20 --burst 0 --concurrency-limit 2
+    .venv/bin/python bench/load.py --logging-check      # 50 clients asking + giving feedback, log on vs off
 
 It starts `assistant serve` on a free loopback port over the index in .assistant/index (built from
 the bundled sample knowledge base when there is none), waits until it answers, then runs each level:
@@ -14,6 +15,12 @@ queue is full, the client is told "try again") or an `error` (anything else, tim
 The --burst level fires that many single questions at once, more than the queue holds
 (concurrency_limit + max_queue), to show that the overflow is refused at once as busy.
 Prints a table and writes bench/results/load.json.
+
+--logging-check serves the index twice, with the question log off and then on (a fresh SQLite store
+in a temp folder), each time with --clients (default 50) clients asking --questions each; with the
+log on, every client also sends 👍/👎 through `/feedback` for each answer. It prints the `/search`
+p50/p95 of both runs, then stops the server and counts the rows in the store: every answered
+question and every acknowledged piece of feedback must be there. Writes bench/results/logging.json.
 """
 
 from __future__ import annotations
@@ -104,27 +111,34 @@ def wait_ready(server: subprocess.Popen, base: str, log_path: Path, timeout: flo
 
 async def ask(http: httpx.AsyncClient, base: str, question: str) -> tuple[str, float, str]:
     """(outcome, seconds, detail) for one question through the /search API."""
+    outcome, seconds, detail, _ = await call(http, base, "search", [question, 5])
+    return outcome, seconds, detail
+
+
+async def call(http: httpx.AsyncClient, base: str, name: str, data: list) -> tuple[str, float, str, object]:
+    """(outcome, seconds, detail, result) for one call of a named API endpoint."""
     started = time.perf_counter()
     try:
-        joined = await http.post(f"{base}/gradio_api/call/search", json={"data": [question, 5]})
+        joined = await http.post(f"{base}/gradio_api/call/{name}", json={"data": data})
         if joined.status_code == 503:
-            return "busy", time.perf_counter() - started, joined.json().get("detail", "")
+            return "busy", time.perf_counter() - started, joined.json().get("detail", ""), None
         joined.raise_for_status()
         event_id = joined.json()["event_id"]
         event = None
-        async with http.stream("GET", f"{base}/gradio_api/call/search/{event_id}") as stream:
+        async with http.stream("GET", f"{base}/gradio_api/call/{name}/{event_id}") as stream:
             async for line in stream.aiter_lines():
                 if line.startswith("event:"):
                     event = line.split(":", 1)[1].strip()
                 elif line.startswith("data:") and event in ("complete", "error"):
-                    data = json.loads(line.split(":", 1)[1])
-                    if event == "complete" and isinstance(data, list) and "passages" in data[0]:
-                        return "ok", time.perf_counter() - started, ""
-                    return "error", time.perf_counter() - started, f"{event}: {str(data)[:120]}"
-        return "error", time.perf_counter() - started, "stream ended without an answer"
+                    result = json.loads(line.split(":", 1)[1])
+                    if event == "complete" and isinstance(result, list) and isinstance(result[0], dict):
+                        return "ok", time.perf_counter() - started, "", result[0]
+                    return "error", time.perf_counter() - started, f"{event}: {str(result)[:120]}", None
+        return "error", time.perf_counter() - started, "stream ended without an answer", None
     except (httpx.HTTPError, ValueError, KeyError) as exc:
         where = getattr(getattr(exc, "_request", None), "method", "")
-        return "error", time.perf_counter() - started, f"{where} {type(exc).__name__}: {str(exc)[:120]}".strip()
+        detail = f"{where} {type(exc).__name__}: {str(exc)[:120]}".strip()
+        return "error", time.perf_counter() - started, detail, None
 
 
 async def run_level(base: str, clients: int, per_client: int, pool: list[str], time_limit: float) -> Level:
@@ -175,6 +189,74 @@ def row(lv: Level) -> str:
             f"{lv.p50_ms:>7} {lv.p95_ms:>7} {lv.p99_ms:>7}")
 
 
+async def run_logged_level(base: str, clients: int, per_client: int, pool: list[str], time_limit: float,
+                           feedback: bool) -> tuple[Level, dict]:
+    """Like run_level; with `feedback`, each answer is rated through /feedback. Also returns the
+    answer_ids received and the feedback acknowledged (to count against the store afterwards)."""
+    results: list[tuple[str, float, str]] = []
+    seen = {"answer_ids": 0, "feedback_ok": 0, "feedback_failed": 0}
+
+    async def client(number: int) -> None:
+        async with httpx.AsyncClient(timeout=httpx.Timeout(time_limit)) as http:
+            for turn in range(per_client):
+                outcome, seconds, detail, answer = await call(
+                    http, base, "search", [pool[(number * 7 + turn * 13) % len(pool)], 5])
+                results.append((outcome if answer is None or "passages" in answer else "error", seconds, detail))
+                answer_id = (answer or {}).get("answer_id")
+                seen["answer_ids"] += bool(answer_id)
+                if feedback and answer_id:
+                    rated, _, _, _ = await call(http, base, "feedback", [answer_id, turn % 3 != 0, f"client {number}"])
+                    seen["feedback_ok" if rated == "ok" else "feedback_failed"] += 1
+
+    started = time.perf_counter()
+    tasks = [asyncio.create_task(client(n)) for n in range(clients)]
+    _, pending = await asyncio.wait(tasks, timeout=time_limit)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    results += [("error", time_limit, "unfinished at the time limit")] * (clients * per_client - len(results))
+    return summarise(clients, results, time.perf_counter() - started), seen
+
+
+def logging_check(args, pool: list[str]) -> dict:
+    """The same load with the question log off, then on (+ feedback); rows counted after the second."""
+    from assistant.analytics import open_store
+
+    runs = {}
+    data_dir = Path(tempfile.mkdtemp(prefix="assistant-load-data-"))
+    for label, overrides in (("off", {"ASSISTANT_LOG_QUESTIONS": "false"}),
+                             ("on", {"ASSISTANT_LOG_QUESTIONS": "true", "ASSISTANT_DATA_DIR": str(data_dir)})):
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        log_path = Path(tempfile.gettempdir()) / f"assistant-load-{port}.log"
+        server = start_server(args.index, port, log_path, overrides)
+        try:
+            wait_ready(server, base, log_path)
+            warm, warm_seen = asyncio.run(run_logged_level(base, 2, 3, pool, 60, label == "on"))
+            level, seen = asyncio.run(run_logged_level(base, args.clients[-1], args.questions, pool,
+                                                       args.time_limit, label == "on"))
+        finally:
+            server.terminate()  # SIGTERM: the log writes what is queued before the process ends
+            server.wait(timeout=60)
+        seen = {k: seen[k] + warm_seen[k] for k in seen}
+        runs[label] = {"level": asdict(level), **seen}
+        print(f"log {label:<3} {row(level)}", flush=True)
+    store = open_store(data_dir)
+    try:
+        counts = store.counts()
+    finally:
+        store.close()
+    on = runs["on"]
+    summary = {"runs": runs, "rows": counts,
+               "every_question_stored": counts["questions"] == on["answer_ids"],
+               "every_acknowledged_feedback_stored": counts["feedback"] == on["feedback_ok"],
+               "p95_change": round(runs["on"]["level"]["p95_ms"] / runs["off"]["level"]["p95_ms"] - 1, 3)}
+    print(f"rows: {counts['questions']} questions (answers with an answer_id: {on['answer_ids']}), "
+          f"{counts['feedback']} feedback (acknowledged: {on['feedback_ok']}, failed: {on['feedback_failed']}); "
+          f"/search p95 with the log on: {100 * summary['p95_change']:+.1f}% vs off")
+    return summary
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, nargs="+", default=[10, 50], help="concurrency levels, in order")
@@ -185,9 +267,20 @@ def main() -> None:
     parser.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index to serve (built when missing)")
     parser.add_argument("--concurrency-limit", type=int, help="override the app's concurrency_limit")
     parser.add_argument("--max-queue", type=int, help="override the app's max_queue")
+    parser.add_argument("--logging-check", action="store_true",
+                        help="compare /search with the question log off and on (with feedback), and count rows")
     args = parser.parse_args()
 
     ensure_index(args.index)
+    if args.logging_check:
+        print("        " + HEAD, flush=True)
+        summary = logging_check(args, questions())
+        out = RESULTS.with_name("logging.json")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps({"machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+                                   "questions_per_client": args.questions, **summary}, indent=2))
+        print(f"Results: {out.relative_to(ROOT)}")
+        return
     overrides = {f"ASSISTANT_{name.upper()}": str(value) for name, value in
                  (("concurrency_limit", args.concurrency_limit), ("max_queue", args.max_queue)) if value}
     port = free_port()

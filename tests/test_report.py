@@ -151,3 +151,19 @@ def test_periods_and_spreadsheet_safe_cells():
     assert parse_since("all", now) is None and parse_since("2026-03-01", now) == 1772323200.0
     assert safe_cell('=HYPERLINK("http://evil")') == '\'=HYPERLINK("http://evil")'
     assert safe_cell("@SUM(A1)") == "'@SUM(A1)" and safe_cell("plain") == "plain" and safe_cell(-3) == -3
+
+
+def test_any_text_becomes_storable_and_masking_is_stable():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from assistant.analytics.privacy import clean
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.text(alphabet=st.characters(codec=None), max_size=200))
+    def check(text):
+        kept = mask(clean(text, 10_000))
+        kept.encode("utf-8")  # no lone surrogates left
+        assert "\x00" not in kept and mask(kept) == kept
+
+    check()

@@ -48,6 +48,7 @@ def insights_tab(assistant: Assistant, settings: Settings, password: gr.Textbox,
         complaints = gr.HTML(elem_id="kb-insights-complaints")
         tops = gr.HTML(elem_id="kb-insights-top")
         files = gr.File(label="CSV download", file_count="multiple", interactive=False, elem_id="kb-insights-csv")
+    folder = Path(tempfile.mkdtemp(prefix="assistant-insights-"))  # rewritten by each showing (one at a time)
 
     def on_show(given: str, chosen: str, progress=gr.Progress()):
         empty = (None, None, "", "", "", None)
@@ -61,7 +62,6 @@ def insights_tab(assistant: Assistant, settings: Settings, password: gr.Textbox,
         progress(0.2, desc="reading the question log")
         try:
             report, snapshot = load_report(settings, parse_since(chosen), assistant.embedder.embed)
-            folder = Path(tempfile.mkdtemp(prefix="assistant-insights-"))
             paths = write_csv(report, snapshot, folder)
         except KNOWN_ERRORS as exc:
             return (_notice(f"The report could not be made: {exc}"), *empty)

@@ -5,7 +5,7 @@ Times are Unix seconds (UTC). `Question.id` is the `answer_id` handed to the pag
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
@@ -53,4 +53,3 @@ class Snapshot:
     questions: tuple[Question, ...] = ()
     feedback: tuple[Feedback, ...] = ()
     clicks: tuple[Click, ...] = ()
-    counts: dict = field(default_factory=dict)

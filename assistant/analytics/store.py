@@ -47,13 +47,13 @@ class Store:
     def sql(self, text: str) -> str:
         return text
 
-    def begin(self, exclusive: bool = False) -> None:
+    def begin(self, read_only: bool = False) -> None:
         raise NotImplementedError
 
     # --- transactions ---------------------------------------------------------------------------
-    def _run(self, work, exclusive: bool = False):
+    def _run(self, work, read_only: bool = False):
         try:
-            self.begin(exclusive)
+            self.begin(read_only)
             result = work(self.connection.cursor())
             self.connection.commit()
             return result
@@ -103,7 +103,7 @@ class Store:
                              (version, time.time(), description))
             return before, max(before, min(upto, schema.LATEST))
 
-        return self._run(work, exclusive=True)
+        return self._run(work)
 
     # --- writing ----------------------------------------------------------------------------------
     def write(self, items: list) -> list[bool]:
@@ -143,7 +143,7 @@ class Store:
     # --- reading ----------------------------------------------------------------------------------
     def snapshot(self, since: float | None = None) -> Snapshot:
         """The questions asked since `since` (all when None), with their citations, feedback, clicks."""
-        return self._run(lambda cur: self._snapshot(cur, since))
+        return self._run(lambda cur: self._snapshot(cur, since), read_only=True)
 
     def _snapshot(self, cursor, since: float | None) -> Snapshot:
         start = -1.0 if since is None else since
@@ -169,7 +169,7 @@ class Store:
         """Rows per table (for benchmarks and checks)."""
         tables = ("questions", "citations", "feedback", "clicks")
         return self._run(lambda cur: {t: int(self.execute(cur, f"SELECT COUNT(*) FROM {t}").fetchone()[0])
-                                      for t in tables})
+                                      for t in tables}, read_only=True)
 
     def close(self) -> None:
         try:
@@ -194,8 +194,9 @@ class SQLiteStore(Store):
                                    "data_dir is a writable folder") from exc
         super().__init__(connection)
 
-    def begin(self, exclusive: bool = False) -> None:
-        self.connection.execute("BEGIN IMMEDIATE")  # take the write lock now, not half-way through
+    def begin(self, read_only: bool = False) -> None:
+        # a write takes the lock at once, not half-way through; a read sees one snapshot (WAL: never blocks)
+        self.connection.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 class PostgresStore(Store):
@@ -218,8 +219,10 @@ class PostgresStore(Store):
     def sql(self, text: str) -> str:
         return text.replace("?", "%s")
 
-    def begin(self, exclusive: bool = False) -> None:
-        pass  # psycopg opens a transaction with the first statement
+    def begin(self, read_only: bool = False) -> None:
+        if read_only:  # every SELECT of a snapshot sees the same moment
+            self.connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        # otherwise psycopg opens the transaction with the first statement
 
     def lock_for_migration(self, cursor) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", (self.MIGRATION_LOCK,))
