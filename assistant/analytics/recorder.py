@@ -164,6 +164,10 @@ class QuestionLog:
 
     # --- the writer thread ------------------------------------------------------------------------
     def _run(self) -> None:
+        try:
+            self._connected()  # open (and migrate) the store at start, not at the first question
+        except AnalyticsError as exc:
+            self._failed(exc)
         while True:
             batch = self._take()
             if batch and batch[-1].item is STOP:
@@ -231,6 +235,7 @@ class QuestionLog:
     def _connected(self) -> Store:
         if self._store is None:
             self._store = self._open_store()
+            log.info("question log: writing to %s", self._store.location)
         return self._store
 
     def _due_for_purge(self) -> bool:
