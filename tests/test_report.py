@@ -167,3 +167,23 @@ def test_any_text_becomes_storable_and_masking_is_stable():
         assert "\x00" not in kept and mask(kept) == kept
 
     check()
+
+
+def test_report_reads_a_postgresql_log(postgres_url):
+    from assistant import NO_MATCH, Answer, Passage
+    from assistant.analytics import QuestionLog, open_store
+
+    nearest = Passage(title="Project financial tracking", url="https://help.example.org/kb/finance/", section="",
+                      text="…", highlight="", score=0.3, source_type="article", doc_id="finance.md")
+    log = QuestionLog(lambda: open_store(None, postgres_url))
+    try:
+        ids = [log.record(Answer(q, False, (nearest,), NO_MATCH), "api", 0.02, "v1") for q in TRAVEL]
+        log.feedback(ids[0], False, "We need this")
+    finally:
+        log.close()
+    result = CliRunner().invoke(main, ["report", "--json", "--since", "all"],
+                                env={"ASSISTANT_DATABASE_URL": postgres_url})
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert (report["questions"], report["no_match"], report["not_helpful"]) == (3, 3, 1)
+    assert [(g["size"], g["nearest_title"]) for g in report["gaps"]] == [(3, "Project financial tracking")]
