@@ -3,6 +3,7 @@
     .venv/bin/python bench/load.py              # 10, then 50 clients, 20 questions each; then a burst of 150
     .venv/bin/python bench/load.py --clients 10 50 --questions 20 --burst 0 --concurrency-limit 2
     .venv/bin/python bench/load.py --logging-check      # 50 clients asking + giving feedback, log on vs off
+    .venv/bin/python bench/load.py --logging-check --rounds 3 --questions 8
 
 It starts `assistant serve` on a free loopback port over the index in .assistant/index (built from
 the bundled sample knowledge base when there is none), waits until it answers, then runs each level:
@@ -16,11 +17,12 @@ The --burst level fires that many single questions at once, more than the queue 
 (concurrency_limit + max_queue), to show that the overflow is refused at once as busy.
 Prints a table and writes bench/results/load.json.
 
---logging-check serves the index twice, with the question log off and then on (a fresh SQLite store
-in a temp folder), each time with --clients (default 50) clients asking --questions each; with the
-log on, every client also sends 👍/👎 through `/feedback` for each answer. It prints the `/search`
-p50/p95 of both runs, then stops the server and counts the rows in the store: every answered
-question and every acknowledged piece of feedback must be there. Writes bench/results/logging.json.
+--logging-check serves the index with the question log off and on (a fresh SQLite store in a temp
+folder), alternated --rounds times, each with --clients (default 50) clients asking --questions
+each; then once more with the log on where every client also sends 👍/👎 through `/feedback` after
+each answer. It prints each run and the median /search p95 per setting, then counts the rows in
+the store: every answer_id handed out and every acknowledged feedback must be there. It also
+times what logging adds in the request thread. Writes bench/results/logging.json.
 """
 
 from __future__ import annotations
@@ -223,15 +225,18 @@ def logging_check(args, pool: list[str]) -> dict:
     store's rows are counted after the last run."""
     from assistant.analytics import open_store
 
-    runs = {}
+    runs: dict[str, dict] = {}
     cost = request_path_cost()
     print(f"logging adds {cost} µs to a question in the request thread (QuestionLog.record)", flush=True)
     data_dir = Path(tempfile.mkdtemp(prefix="assistant-load-data-"))
     logged = {"ASSISTANT_LOG_QUESTIONS": "true", "ASSISTANT_DATA_DIR": str(data_dir)}
-    for label, overrides, feedback in (("off", {"ASSISTANT_LOG_QUESTIONS": "false"}, False),
-                                       ("on", logged, False), ("on+feedback", logged, True)):
+    plan = [("off", {"ASSISTANT_LOG_QUESTIONS": "false"}, False), ("on", logged, False)] * args.rounds
+    for label, overrides, feedback in plan + [("on+feedback", logged, True)]:
         level, seen = serve_and_run(args, pool, overrides, feedback)
-        runs[label] = {"level": asdict(level), **seen}
+        run = runs.setdefault(label, {"levels": [], "answer_ids": 0, "feedback_ok": 0, "feedback_failed": 0})
+        run["levels"].append(asdict(level))
+        for key in seen:
+            run[key] += seen[key]
         print(f"{label:<12} {row(level)}", flush=True)
     store = open_store(data_dir)
     try:
@@ -240,10 +245,11 @@ def logging_check(args, pool: list[str]) -> dict:
         store.close()
     asked = runs["on"]["answer_ids"] + runs["on+feedback"]["answer_ids"]
     rated = runs["on+feedback"]["feedback_ok"]
-    p95 = {label: run["level"]["p95_ms"] for label, run in runs.items()}
+    p95 = {label: statistics.median(level["p95_ms"] for level in run["levels"]) for label, run in runs.items()}
     summary = {"runs": runs, "rows": counts, "record_us": cost,
                "every_question_stored": counts["questions"] >= asked,  # > when a cancelled request was answered
                "every_acknowledged_feedback_stored": counts["feedback"] == rated,
+               "median_p95_ms": p95,
                "p95_change_logging": round(p95["on"] / p95["off"] - 1, 3),
                "p95_change_logging_and_feedback": round(p95["on+feedback"] / p95["off"] - 1, 3)}
     print(f"rows: {counts['questions']} questions (answer_ids handed out: {asked}), {counts['feedback']} feedback "
@@ -301,6 +307,8 @@ def main() -> None:
     parser.add_argument("--max-queue", type=int, help="override the app's max_queue")
     parser.add_argument("--logging-check", action="store_true",
                         help="compare /search with the question log off and on (with feedback), and count rows")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="--logging-check: off/on pairs, alternated (medians reported; default 2)")
     args = parser.parse_args()
 
     ensure_index(args.index)
