@@ -72,6 +72,7 @@ def create_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
     with gr.Blocks(title="PMO Help Centre", analytics_enabled=False) as demo:
         header = gr.HTML(header_html(assistant.info()), js_on_load=None, elem_id="kb-header")
         chat = _chatbot()
+        feedback.attach(demo, chat)  # 👍/👎 under answers, the improvement box just below the chat
         with gr.Row(equal_height=True):
             box = gr.Textbox(placeholder=PLACEHOLDER, show_label=False, lines=1, max_lines=4, scale=5,
                              autofocus=True, submit_btn=True, elem_id="kb-question")
@@ -83,7 +84,6 @@ def create_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
         for button, text in zip(buttons, EXAMPLES):
             button.click(lambda history, q=text: respond(q, history), [chat], outputs,
                          api_visibility="private").then(None, js=SCROLL_TO_NEWEST)
-        feedback.attach(demo, chat)
         admin_panel(assistant, settings, header, feedback.log)
         gr.api(search, api_name="search")
         demo.load(lambda: header_html(assistant.info()), None, header, api_visibility="private")

@@ -88,8 +88,8 @@ def figures_html(report: Report) -> str:
         ("Questions", f"{report.questions:,}", f"since {report.since}" if report.since else "all time"),
         ("Answered", f"{report.answered:,}", share(report.answered)),
         ("No match", f"{report.no_match:,}", share(report.no_match)),
-        ("Helpful 👍", f"{report.helpful:,}", ""),
-        ("Not helpful 👎", f"{report.not_helpful:,}", ""),
+        ("Helpful", f"{report.helpful:,}", ""),
+        ("Not helpful", f"{report.not_helpful:,}", ""),
         ("Click-through", "–" if report.click_through_rate is None else f"{100 * report.click_through_rate:.0f}%",
          "of chat answers"),
         ("Mean click position", "–" if report.mean_click_position is None else f"{report.mean_click_position:.1f}",
@@ -113,7 +113,7 @@ def complaints_html(report: Report) -> str:
     rows = [[str(d["not_helpful"]), _link(d["url"], d["title"]),
              _lines([f"“{c['comment']}” — on “{c['question']}” ({c['date']})" for c in d["comments"]])]
             for d in report.documents_with_complaints]
-    return _table("Documents with complaints", ["👎", "Document", "Comments"], rows,
+    return _table("Documents with complaints", ["Not helpful", "Document", "Comments"], rows,
                   "No answer was marked unhelpful in this period.")
 
 
@@ -122,7 +122,7 @@ def tops_html(report: Report) -> str:
     documents = [[_link(d["url"], d["title"]), str(d["answers"]), str(d["clicks"]), str(d["helpful"]),
                   str(d["not_helpful"])] for d in report.top_documents]
     return (_table("Top questions", ["Asked", "Question", "No match"], questions, "No questions in this period.")
-            + _table("Top documents", ["Document", "In answers", "Clicks", "👍", "👎"], documents,
+            + _table("Top documents", ["Document", "In answers", "Clicks", "Helpful", "Not helpful"], documents,
                      "No document was cited in this period."))
 
 

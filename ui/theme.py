@@ -59,5 +59,6 @@ CSS += """
 .kb-insights table { width: 100%; border-collapse: collapse; font-size: .9rem; }
 .kb-insights th, .kb-insights td { text-align: left; vertical-align: top; padding: 4px 8px;
   border-bottom: 1px solid var(--border-color-primary); overflow-wrap: anywhere; }
+.kb-insights th { white-space: nowrap; }
 .kb-insights h3 { font-size: 1rem; margin: 12px 0 4px; }
 """

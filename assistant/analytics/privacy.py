@@ -54,6 +54,8 @@ def clean(text: object, limit: int, field: str = "comment") -> str:
     if len(text) > limit:
         raise FeedbackRefused(f"The {field} is {len(text):,} characters long; the limit is {limit:,}. "
                               "Please shorten it.")
+    if text.isprintable():  # the common case: no control characters, no surrogates
+        return text.strip()
     text = text.encode("utf-8", "replace").decode("utf-8")  # a lone surrogate becomes "?"
     kept = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs"))
     return kept.strip()
