@@ -217,3 +217,39 @@ def test_an_unreachable_database_never_blocks_a_question(tmp_path, caplog):
         assert len(warnings) == 1 and "cannot reach the analytics database" in warnings[0]
     finally:
         log.close(timeout=1)
+
+
+def test_log_settings_from_the_file_and_environment(tmp_path):
+    from pathlib import Path
+
+    from assistant.config import SettingsError, load_settings
+
+    defaults = load_settings(env={})
+    assert (defaults.log_questions, defaults.retention_days, defaults.data_dir, defaults.database_url) == (
+        True, 180, Path(".assistant/data"), None)
+    (tmp_path / "assistant.toml").write_text('log_questions = false\nretention_days = 30\ndata_dir = "kb-data"\n')
+    settings = load_settings(env={"ASSISTANT_DATABASE_URL": "postgresql://kb@db.internal/help"})
+    assert (settings.log_questions, settings.retention_days, settings.data_dir) == (False, 30, Path("kb-data"))
+    assert settings.database_url == "postgresql://kb@db.internal/help"
+    assert load_settings(env={"ASSISTANT_LOG_QUESTIONS": "yes"}).log_questions is True
+    with pytest.raises(SettingsError, match="log_questions"):
+        load_settings(env={"ASSISTANT_LOG_QUESTIONS": "sometimes"})
+    with pytest.raises(SettingsError, match="database_url must start with postgresql://"):
+        load_settings(env={"ASSISTANT_DATABASE_URL": "mysql://x"})
+    with pytest.raises(SettingsError, match="retention_days must be 0"):
+        load_settings(env={"ASSISTANT_RETENTION_DAYS": "-1"})
+
+
+def test_a_failure_warning_is_logged_at_most_once_a_minute(caplog):
+    from assistant.analytics.recorder import Throttled
+
+    now = [1000.0]
+    throttled = Throttled(logging.getLogger("fake-clock-test"), clock=lambda: now[0])  # a fake clock, named so
+    with caplog.at_level(logging.WARNING, logger="fake-clock-test"):
+        assert throttled.warning("store down")
+        for step in range(5):
+            now[0] += 10
+            assert not throttled.warning("store down")
+        now[0] += 15  # 65 s after the first
+        assert throttled.warning("store down")
+    assert [r.getMessage() for r in caplog.records] == ["store down", "store down (5 more in the last minute not logged)"]
