@@ -109,18 +109,35 @@ class Store:
     def write(self, items: list) -> list[bool]:
         """Store questions, feedback and clicks in order, in one transaction. For each item: True when
         stored; False for feedback or a click whose answer is not in the store."""
-        return self._run(lambda cur: [self._write_one(cur, item) for item in items])
+
+        def work(cursor) -> list[bool]:
+            results, run = [], []
+            for item in [*items, None]:  # consecutive questions go in together (two statements)
+                if isinstance(item, Question):
+                    run.append(item)
+                    continue
+                if run:
+                    self._write_questions(cursor, run)
+                    results += [True] * len(run)
+                    run = []
+                if item is not None:
+                    results.append(self._write_one(cursor, item))
+            return results
+
+        return self._run(work)
+
+    def _write_questions(self, cursor, questions: list[Question]) -> None:
+        cursor.executemany(self.sql(
+            "INSERT INTO questions (id, asked_at, source, question, answered, top_score, latency_ms, index_version) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
+            [(q.id, q.asked_at, q.source, q.question, q.answered, q.top_score, q.latency_ms, q.index_version)
+             for q in questions])
+        citations = [(q.id, c.position, c.doc_id, c.title, c.url, c.score) for q in questions for c in q.citations]
+        if citations:
+            cursor.executemany(self.sql("INSERT INTO citations (question_id, position, doc_id, title, url, score) "
+                                        "VALUES (?, ?, ?, ?, ?, ?)"), citations)
 
     def _write_one(self, cursor, item) -> bool:
-        if isinstance(item, Question):
-            self.execute(cursor, "INSERT INTO questions (id, asked_at, source, question, answered, top_score, "
-                         "latency_ms, index_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                         (item.id, item.asked_at, item.source, item.question, item.answered, item.top_score,
-                          item.latency_ms, item.index_version))
-            for c in item.citations:
-                self.execute(cursor, "INSERT INTO citations (question_id, position, doc_id, title, url, score) "
-                             "VALUES (?, ?, ?, ?, ?, ?)", (item.id, c.position, c.doc_id, c.title, c.url, c.score))
-            return True
         if isinstance(item, Feedback):
             self.execute(cursor, FEEDBACK_SQL, (item.helpful, item.comment, item.given_at, item.answer_id))
             return cursor.rowcount > 0
