@@ -63,6 +63,7 @@ def test_votes_comment_and_click_are_stored(browser, app):
     box = page.locator("#kb-improve-text textarea")
     box.wait_for(timeout=15_000)
     assert "How can we improve this article?" in page.locator("#kb-improve").inner_text()
+    assert "About: Scoring and ranking projects" in page.locator("#kb-improve").inner_text()
     box.fill("Add a worked example with weights, please. Mail me: jo@example.org")
     page.locator("#kb-improve-send").click()
     page.get_by_text(SENT).wait_for(timeout=15_000)

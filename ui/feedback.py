@@ -20,7 +20,8 @@ import json
 import logging
 import re
 import time
-from html import escape, unescape
+from collections import OrderedDict
+from html import escape
 
 import gradio as gr
 from fastapi import Request
@@ -39,6 +40,7 @@ SENT = "Thank you — your suggestion was sent to the help-centre team."
 SUGGEST = "Suggest an improvement"
 CLICK_ROUTE = "/feedback/click"
 MAX_BEACON_BYTES = 8192
+REMEMBERED_TITLES = 10_000  # for "About: <article>" in the improvement box
 # The answer_id rides on a class name: Gradio's sanitizer keeps class but drops data-* attributes.
 ANSWER_ID_CLASS = re.compile(r'class="kb-turn kb-answer-([0-9a-f]{32})"')
 # Report clicks on passage links in the chat (left, middle, keyboard), then let the link open as usual.
@@ -62,6 +64,7 @@ class ChatFeedback:
     def __init__(self, settings: Settings, question_log: QuestionLog | None = None):
         self.settings = settings
         self.log = question_log if question_log is not None else open_log(settings)
+        self._titles: OrderedDict[str, str] = OrderedDict()  # answer_id -> first passage title, recent ones
         if self.log is not None:
             atexit.register(self.log.close)  # write what is queued when the server stops
 
@@ -71,10 +74,15 @@ class ChatFeedback:
         if self.log is None:
             return None
         try:
-            return self.log.record(answer, source, time.perf_counter() - started, index_version)
+            answer_id = self.log.record(answer, source, time.perf_counter() - started, index_version)
         except Exception:  # noqa: BLE001 — logging must never fail a visitor's question
             log.exception("question log: could not queue a question; the answer is unaffected")
             return None
+        if answer_id and source == "web" and answer.passages:
+            self._titles[answer_id] = answer.passages[0].title
+            while len(self._titles) > REMEMBERED_TITLES:
+                self._titles.popitem(last=False)
+        return answer_id
 
     def reply(self, html: str, answer_id: str | None) -> str:
         """The bot message: the rendered answer, marked with its answer_id, and the feedback prompt."""
@@ -114,7 +122,8 @@ class ChatFeedback:
         gr.api(self.feedback, api_name="feedback")
 
     def _on_vote(self, history: list | None, votes: dict, data: gr.LikeData):
-        answer_id, title = _answer_of(history or [], data.index)
+        answer_id = _answer_of(history or [], data.index)
+        title = self._titles.get(answer_id, "") if answer_id else ""
         hidden = (gr.Column(visible=False), "", "", "", None, votes)
         if answer_id is None:
             return hidden
@@ -176,20 +185,19 @@ def add_click_route(demo: gr.Blocks) -> None:
     add_route(demo, CLICK_ROUTE, click, "POST")
 
 
-def _answer_of(history: list, index) -> tuple[str | None, str]:
-    """(answer_id, first passage title) of the bot message at `index` of the chat history."""
+def _answer_of(history: list, index) -> str | None:
+    """The answer_id of the bot message at `index` of the chat history."""
     position = index[0] if isinstance(index, (list, tuple)) else index
     try:
         message = history[int(position)]
     except (IndexError, TypeError, ValueError):
-        return None, ""
+        return None
     content = message.get("content") if isinstance(message, dict) else getattr(message, "content", "")
     if isinstance(content, list):
         content = " ".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in content)
     content = content if isinstance(content, str) else ""
     found = ANSWER_ID_CLASS.search(content)
-    title = re.search(r'class="kb-link"[^>]*>([^<]*)<', content)
-    return (found.group(1) if found else None), (unescape(title.group(1)) if title else "")
+    return found.group(1) if found else None
 
 
 def _status(text: str, error: bool = False) -> str:
