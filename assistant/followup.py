@@ -2,8 +2,8 @@
 together with it. Pure.
 
 A question leans on the conversation when it opens like a continuation ("and…", "what about…"),
-has very few words of its own, or points back with a pronoun ("that", "it", "them") while having
-few words of its own. Anything else is stand-alone and is searched exactly as typed.
+has a single word of its own, or points back with a pronoun ("that", "it", "them") and has few
+words of its own. "What is a message house?" stands alone. Anything else is stand-alone and is searched exactly as typed.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ CONTINUATION = re.compile(r"^\s*(and|also|but|so|then|plus|or|what about|how abo
                           r"can we do that|what else)\b", re.I)
 ANAPHOR = re.compile(r"\b(that|this|it|its|they|them|their|those|these|there|he|she|him|her|one|ones|"
                      r"such|same|again|instead)\b", re.I)
-OWN_WORDS_ALONE = 2  # a question with this many content words or fewer cannot stand alone
-OWN_WORDS_WITH_POINTER = 3  # …nor can one with a pronoun and this many or fewer
+OWN_WORDS_ALONE = 1  # a question with this many content words or fewer cannot stand alone
+OWN_WORDS_WITH_POINTER = 3  # …nor can one that points back with a pronoun and has this many or fewer
 CONTEXT_TURNS = 2  # at most this many earlier questions are searched with a follow-up
 
 

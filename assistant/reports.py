@@ -71,10 +71,12 @@ def info_text(data: dict) -> str:
 def eval_text(result) -> str:
     rows = [("Dataset", result.dataset), ("Mode", result.mode), ("Queries", result.queries)]
     rows += [(name, f"{value:.4f}") for name, value in result.metrics.items()]
+    rows += [(name, f"{value:.4f}" if isinstance(value, float) else value) for name, value in result.answers.items()]
     if result.off_topic:
         rows.append(("Off-topic answered", f"{result.wrongly_answered} of {result.off_topic}"))
     rows.append(("Wrongly refused", f"{result.wrongly_refused} of {result.queries}"))
     if result.suggested_min_score is not None:
         rows.append(("Suggested min_score", f"{result.suggested_min_score:.2f} (answers at most 1 in 10 off-topic)"))
     rows.append(("Seconds", result.seconds))
-    return "\n".join(f"{label:<19} {value}" for label, value in rows)
+    width = max(len(str(label)) for label, _ in rows)
+    return "\n".join(f"{label:<{width}} {value}" for label, value in rows)

@@ -18,6 +18,7 @@ _ITEM = re.compile(r"^\s*(?:[-*+•▪◦‣–]|\d{1,3}[.)]|[a-z][.)])\s+")
 _HEADING = re.compile(r"^\s*#{1,6}\s+")
 _END = re.compile(r"[.!?…:;,]([\"'”’)\]*_`]*)$")
 _BOUNDARY = re.compile(r"([.!?…]+)([\"'”’)\]*_`]*)\s+(?=[\"'“‘(\[*_`]*[A-Z0-9])")
+_FORMULA_CHARS = 80  # a short line after a sentence ending in ':' completes that sentence
 _TITLE_CHARS = 50  # a line this short, unpunctuated, before a capitalised line is a title, not a wrap
 _MD_INLINE = [(re.compile(r"!?\[([^\]]*)\]\([^)]*\)"), r"\1"), (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),
               (re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])"), r"\1"),
@@ -28,6 +29,7 @@ _MD_INLINE = [(re.compile(r"!?\[([^\]]*)\]\([^)]*\)"), r"\1"), (re.compile(r"(\*
 class Sentence:
     text: str  # as written (Markdown kept), whitespace collapsed
     heading: bool = False  # a heading or title line rather than body text
+    item: bool = False  # a list item or table row
 
     @property
     def question(self) -> bool:
@@ -38,11 +40,14 @@ def split_sentences(text: str) -> list[Sentence]:
     """Every sentence of a passage, in order."""
     out: list[Sentence] = []
     for paragraph in re.split(r"\n\s*\n", text or ""):
-        for unit, heading in _units([line.strip() for line in paragraph.splitlines() if line.strip()]):
-            if heading:
+        for unit, kind in _units([line.strip() for line in paragraph.splitlines() if line.strip()]):
+            if out and out[-1].text.endswith(":") and kind in ("line", "title") and len(unit) <= _FORMULA_CHARS \
+                    and not out[-1].heading:
+                out[-1] = Sentence(f"{out[-1].text} {unit}")  # "The formula is: **E = (O + 4M + P) ÷ 6**"
+            elif kind in ("heading", "title"):
                 out.append(Sentence(unit, heading=True))
             else:
-                out.extend(Sentence(s) for s in _sentences(unit))
+                out.extend(Sentence(s, item=kind == "item") for s in _sentences(unit))
     return out
 
 
@@ -53,28 +58,30 @@ def plain(text: str) -> str:
     return text
 
 
-def _units(lines: list[str]) -> list[tuple[str, bool]]:
-    """The paragraph's lines joined where they were hard-wrapped: (text, is_heading) pairs."""
-    units: list[tuple[str, bool]] = []
+def _units(lines: list[str]) -> list[tuple[str, str]]:
+    """The paragraph's lines joined where they were hard-wrapped: (text, kind) pairs, kind one of
+    "heading" (Markdown #), "title" (a short title line), "item" (list item or table row), "line" (a
+    paragraph of one line) or "text"."""
+    units: list[tuple[str, str]] = []
     joinable = False  # the last unit is prose that a wrapped line may continue
     for number, line in enumerate(lines):
         following = lines[number + 1] if number + 1 < len(lines) else ""
         if _HEADING.match(line):
-            units.append((_HEADING.sub("", line), True))
+            units.append((_HEADING.sub("", line), "heading"))
             joinable = False
         elif _ITEM.match(line):
-            units.append((_ITEM.sub("", line), False))
+            units.append((_ITEM.sub("", line), "item"))
             joinable = True
         elif " | " in line:
-            units.append((line, False))
+            units.append((line, "item"))
             joinable = False
         elif _is_title(line, following, first=not units, alone=len(lines) == 1):
-            units.append((line, True))
+            units.append((line, "title"))
             joinable = False
         elif joinable and not _breaks_before(units[-1][0], line):
-            units[-1] = (f"{units[-1][0]} {line}", False)
+            units[-1] = (f"{units[-1][0]} {line}", units[-1][1])
         else:
-            units.append((line, False))
+            units.append((line, "line" if len(lines) == 1 else "text"))
             joinable = True
     return units
 

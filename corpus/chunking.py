@@ -106,12 +106,26 @@ def _group_cues(doc: Document, count_tokens: CountTokens, settings: ChunkSetting
             groups[-1].append(cue)
             lines.append(line)
             continue
+        if _keeps_question(groups, lines, line, cue, count_tokens, budget):
+            groups.append([groups[-1].pop(), cue])  # a question starts the next chunk, with its reply
+            lines = [lines.pop(), line]
+            continue
         for part in _split_text(line, budget, count_tokens, settings):
             # a cue too long for one chunk: each piece keeps the cue's times, its cue the speaker
             kept = Cue(cue.start or 0.0, cue.end or 0.0, cue.speaker, _unprefixed(part, cue.speaker))
             groups.append([Segment(**{**cue.__dict__, "text": part, "speaker": None, "cues": (kept,)})])
             lines = [part]
     return [_merge(group) for group in groups]
+
+
+def _keeps_question(groups, lines, line: str, cue: Segment, count_tokens: CountTokens, budget: int) -> bool:
+    """The chunk would end on a question that the next cue, another speaker's, answers: move it forward."""
+    last = groups[-1][-1] if groups else None
+    if last is None or len(groups[-1]) < 2 or last.cues or last.speaker == cue.speaker:
+        return False
+    if not last.text.rstrip().endswith("?"):
+        return False
+    return count_tokens("\n".join([lines[-1], line])) - 2 <= budget
 
 
 def _unprefixed(part: str, speaker: str | None) -> str:
