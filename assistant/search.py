@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from assistant.answers import NO_MATCH, Answer, Passage
 from assistant.config import Settings
+from assistant.examples import suggest_examples
 from assistant.followup import resolve
 from assistant.language import script_problem
 from assistant.passages import SentenceVectors, build_passages
@@ -100,6 +101,10 @@ class Assistant:
         if "Cs" in categories:  # a lone surrogate (possible in JSON) cannot be encoded, so not searched
             return "Your question contains characters that could not be read; please type it again."
         return script_problem(question, self.settings.question_scripts, self.settings.language)
+
+    def examples(self, count: int = 3) -> tuple[str, ...]:
+        """The configured example questions, else some taken from the index's own titles and headings."""
+        return self.settings.examples or suggest_examples(self._index.chunks, count)
 
     def info(self) -> dict:
         """What the served index holds: documents by type, chunks, model, build time (as `assistant info`)."""
