@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from assistant.sentences import plain
 
 _OPENS = re.compile(r"^[\"'“‘(\[*_`]*[A-Z0-9£$€]")
+_ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")
 _CLOSES = re.compile(r"[.!?…:)]([\"'”’)\]*_`]*)$")
 
 
@@ -26,15 +27,20 @@ def holds_fact(highlight: str, facts: Sequence[str]) -> bool:
 
 
 def whole_sentence(highlight: str, passage: str) -> bool:
-    """A whole sentence: it opens with a capital (or digit) and closes with end punctuation, or it is a
-    whole line of the passage (a list item, a table row, a recording's cue)."""
-    text = " ".join(highlight.split())
-    if not text:
+    """A whole sentence: it opens with a capital (or digit) and closes with end punctuation or at the end
+    of a line of the passage (a list item, a table row, a formula after "…:")."""
+    text = " ".join(plain(highlight).split())
+    if not text or not _OPENS.match(text):
         return False
-    if _OPENS.match(text) and _CLOSES.search(text):
+    if _CLOSES.search(text):
         return True
-    lines = {" ".join(re.sub(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+", "", line).split()) for line in passage.splitlines()}
-    return text in lines
+    raw = passage.splitlines()
+    for n, line in enumerate(raw):
+        ends_unit = n + 1 == len(raw) or not raw[n + 1].strip() or _ITEM.match(raw[n + 1]) or " | " in line
+        shown = " ".join(plain(_ITEM.sub("", line)).split())
+        if shown and ends_unit and (shown.endswith(text) or text.endswith(shown)):
+            return True
+    return False
 
 
 def moment_hit(start_seconds: float | None, moment: Sequence[float]) -> bool:

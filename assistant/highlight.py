@@ -3,7 +3,10 @@
 A sentence scores by meaning (its cosine similarity to the question, from the model) plus the
 share of the question's words it holds; a question, a heading or title line, and a fragment of a
 few words lose points, and a sentence with a number gains when the question asks for one
-("how long", "what temperature"). The model's part is computed by the caller in one batch.
+("how long", "what temperature"). A sentence also carries part of the score of the one before it:
+the sentence after a heading or a set-up that restates the question is often the answer (in a
+recording, the reply after "it was the hardest part" is where the fix is). The model's part is
+computed by the caller in one batch. Weights chosen on the sample's labelled questions.
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ LEXICAL_WEIGHT = 0.35
 QUESTION_PENALTY = 0.2
 HEADING_PENALTY = 0.3
 FRAGMENT_PENALTY = 0.15  # under four words
-NUMBER_BONUS = 0.08
+NUMBER_BONUS = 0.1
+CARRY_ARTICLE = 0.2  # share of the previous sentence's score a sentence carries
+CARRY_RECORDING = 1.0  # a cue is read with the cue before it
 _WANTS_NUMBER = re.compile(r"\b(how (many|much|long|often|far|old|big|hot|warm|cold|large|small|soon|quickly)|"
                            r"what (temperature|percentage|percent|proportion|share|size|age|time|year|ratio|"
                            r"weight|amount|number)|at what|when)\b", re.I)
@@ -54,17 +59,29 @@ def cheap_score(question_terms: set[str], sentence: Sentence, number_wanted: boo
 
 
 def shortlist(question: str, sentences: Sequence[Sentence], limit: int) -> list[int]:
-    """Indices of the sentences worth asking the model about: the best by words and shape, in order."""
+    """Indices of the sentences worth asking the model about: the best by words and shape, and the
+    sentence after each (it may carry the answer), in order."""
     wanted, number = terms(question), wants_number(question)
     ranked = sorted(range(len(sentences)), key=lambda i: (-cheap_score(wanted, sentences[i], number), i))
-    return sorted(ranked[:limit])
+    chosen = set(ranked[:limit])
+    chosen |= {i + 1 for i in chosen if i + 1 < len(sentences)}
+    return sorted(chosen)
+
+
+def scores(question: str, sentences: Sequence[Sentence], similarity: Sequence[float | None],
+           carry: float = CARRY_ARTICLE, questions_lead: bool = False) -> list[float | None]:
+    """Each sentence's score (None where it was not embedded): meaning + words + shape + carry.
+    questions_lead: a question is not penalised (in a recording it leads to its reply)."""
+    wanted, number = terms(question), wants_number(question)
+    base = [(similarity[i] or 0.0) + cheap_score(wanted, s, number) + (QUESTION_PENALTY if questions_lead and s.question else 0.0)
+            for i, s in enumerate(sentences)]
+    return [None if similarity[i] is None else base[i] + (carry * base[i - 1] if i else 0.0)
+            for i in range(len(sentences))]
 
 
 def best_index(question: str, sentences: Sequence[Sentence], similarity: Sequence[float | None]) -> int:
-    """The sentence that best answers: meaning + words + shape. similarity[i] None: not embedded (skipped)."""
-    wanted, number = terms(question), wants_number(question)
-    scored = [(similarity[i] + cheap_score(wanted, s, number), -i) for i, s in enumerate(sentences)
-              if similarity[i] is not None]
+    """The sentence that best answers. similarity[i] None: not embedded (not a candidate)."""
+    scored = [(score, -i) for i, score in enumerate(scores(question, sentences, similarity)) if score is not None]
     return -max(scored)[1] if scored else 0
 
 

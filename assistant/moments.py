@@ -34,9 +34,10 @@ def choose_moment(cues: Sequence[Cue], scores: Sequence[float | None]) -> Moment
     """scores[i]: how well cue i answers (None: not scored). At least one cue must be scored."""
     ranked = [i for i in range(len(cues)) if scores[i] is not None]
     best = max(ranked, key=lambda i: (scores[i], -i)) if ranked else 0
-    opens = best
-    if cue_sentence(cues[best]).question and best + 1 < len(cues) and _speaker(cues[best + 1]) != _speaker(cues[best]):
-        best += 1  # the reply answers; the link opens at the question so the visitor hears both
+    if _asks(cues, best) and best + 1 < len(cues) and _speaker(cues[best + 1]) != _speaker(cues[best]):
+        best += 1  # the reply answers
+    opens = best - 1 if best and _asks(cues, best - 1) and _speaker(cues[best - 1]) != _speaker(cues[best]) else best
+    # a reply opens at the question it answers, so the visitor hears both
     start = max(0.0, cues[opens].start - LEAD_IN_SECONDS)
     return Moment(start=start, end=cues[best].end, highlight=" ".join(cues[best].text.split()),
                   turns=exchange(cues, opens, best))
@@ -59,6 +60,10 @@ def exchange(cues: Sequence[Cue], first: int, answer: int) -> tuple[Turn, ...]:
              text=" ".join(" ".join(cues[i].text.split()) for i in group), answering=answer in group)
         for group in shown
     )
+
+
+def _asks(cues: Sequence[Cue], index: int) -> bool:
+    return cue_sentence(cues[index]).question
 
 
 def _speaker(cue: Cue) -> str:

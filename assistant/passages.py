@@ -15,13 +15,15 @@ from collections.abc import Sequence
 import numpy as np
 
 from assistant.answers import Passage
-from assistant.highlight import QUESTION_PENALTY, best_index, cheap_score, shortlist, terms, wants_number
+from assistant.highlight import CARRY_RECORDING, best_index, scores, shortlist
 from assistant.links import at_time, deep_link
 from assistant.moments import choose_moment, cue_sentence
 from assistant.sentences import Sentence, plain, split_sentences
 from corpus import Chunk
+from corpus.model import Cue
 
-PER_PASSAGE = 5  # candidate sentences per passage sent to the model
+PER_PASSAGE = 4  # candidate sentences per passage sent to the model (with the sentence after each)
+NEIGHBOUR_CUES = 4  # a recording's moment may lie this many cues into the passage before or after
 EMBED_CHARS = 300  # a candidate is cut to this many characters for the model (about 64 tokens)
 
 
@@ -52,44 +54,50 @@ class SentenceVectors:
 
 
 def build_passages(chunks: Sequence[Chunk], similarity: Sequence[float], question: str, query: np.ndarray,
-                   vectors: SentenceVectors) -> tuple[Passage, ...]:
-    units = [_units(chunk) for chunk in chunks]
+                   vectors: SentenceVectors, around: Sequence[tuple[tuple[Cue, ...], tuple[Cue, ...]]] = ()
+                   ) -> tuple[Passage, ...]:
+    """around[n]: the cues just before and after chunk n in its recording (an answer may straddle chunks)."""
+    cue_lists = [_cues(chunk, around[n] if n < len(around) else ((), ())) for n, chunk in enumerate(chunks)]
+    units = [[cue_sentence(c) for c in cues] if cues else split_sentences(chunk.text)
+             for chunk, cues in zip(chunks, cue_lists)]
     picked = [shortlist(question, sentences, PER_PASSAGE) for sentences in units]
     texts = [plain(units[n][i].text) for n, chosen in enumerate(picked) for i in chosen]
     found = vectors.vectors(texts)
     passages = []
-    for chunk, sentences, chosen, score in zip(chunks, units, picked, similarity):
+    for chunk, cues, sentences, chosen, score in zip(chunks, cue_lists, units, picked, similarity):
         sims: list[float | None] = [None] * len(sentences)
         for i in chosen:
             sims[i] = float(np.dot(found[plain(sentences[i].text)], query))
-        passages.append(_passage(chunk, sentences, sims, question, score))
+        passages.append(_passage(chunk, cues, sentences, sims, question, score))
     return tuple(passages)
 
 
-def _units(chunk: Chunk) -> list[Sentence]:
-    if chunk.cues:
-        return [cue_sentence(cue) for cue in chunk.cues]
-    return split_sentences(chunk.text)
+def neighbour_cues(chunks: Sequence[Chunk], row: int) -> tuple[tuple[Cue, ...], tuple[Cue, ...]]:
+    """The last cues of the chunk before `row` and the first of the chunk after, in the same recording."""
+    chunk = chunks[row]
+    if not chunk.cues:
+        return (), ()
+    before = chunks[row - 1] if row > 0 and chunks[row - 1].doc_id == chunk.doc_id else None
+    after = chunks[row + 1] if row + 1 < len(chunks) and chunks[row + 1].doc_id == chunk.doc_id else None
+    head = before.cues[-NEIGHBOUR_CUES:] if before and before.cues and before.cues[-1].end <= chunk.cues[0].start + 1 else ()
+    tail = after.cues[:NEIGHBOUR_CUES] if after and after.cues and after.cues[0].start >= chunk.cues[-1].start else ()
+    return tuple(head), tuple(tail)
 
 
-def _passage(chunk: Chunk, sentences: list[Sentence], sims: list[float | None], question: str,
-             score: float) -> Passage:
+def _cues(chunk: Chunk, around: tuple[tuple[Cue, ...], tuple[Cue, ...]]) -> tuple[Cue, ...]:
+    return (*around[0], *chunk.cues, *around[1]) if chunk.cues else ()
+
+
+def _passage(chunk: Chunk, cues: tuple[Cue, ...], sentences: list[Sentence], sims: list[float | None],
+             question: str, score: float) -> Passage:
     common = dict(title=chunk.title, section=" › ".join(chunk.section), text=chunk.text,
                   score=round(max(0.0, score), 4), source_type=chunk.source_type, page=chunk.page,
                   doc_id=chunk.doc_id)
-    if chunk.cues:
-        scores = [None if s is None else s + _shape(question, sentences, i) for i, s in enumerate(sims)]
-        moment = choose_moment(chunk.cues, scores)
+    if cues:
+        moment = choose_moment(cues, scores(question, sentences, sims, CARRY_RECORDING, questions_lead=True))
         return Passage(**common, url=at_time(chunk.url, moment.start), highlight=moment.highlight,
                        start_seconds=moment.start, end_seconds=moment.end, passage_start_seconds=chunk.start,
                        passage_end_seconds=chunk.end, exchange=moment.turns)
     highlight = sentences[best_index(question, sentences, sims)].text if sentences else ""
     return Passage(**common, url=deep_link(chunk), highlight=highlight, start_seconds=chunk.start,
                    end_seconds=chunk.end, passage_start_seconds=chunk.start, passage_end_seconds=chunk.end)
-
-
-def _shape(question: str, sentences: list[Sentence], index: int) -> float:
-    """A cue's words-and-shape score, without the question penalty: a question cue may lead to its reply."""
-    sentence = sentences[index]
-    bonus = QUESTION_PENALTY if sentence.question else 0.0
-    return cheap_score(terms(question), sentence, wants_number(question)) + bonus

@@ -19,7 +19,7 @@ from assistant.config import Settings
 from assistant.examples import suggest_examples
 from assistant.followup import resolve
 from assistant.language import script_problem
-from assistant.passages import SentenceVectors, build_passages
+from assistant.passages import SentenceVectors, build_passages, neighbour_cues
 from assistant.ranking import Fusion, cap_per_document, fuse, top_rows
 from assistant.reports import index_info
 from index import Embedder, LoadedIndex, current_version, load_index
@@ -73,7 +73,7 @@ class Assistant:
             top = cap_per_document(ranked, doc_of, 1)[:k]
             similarity = self._similarity(index, [row for row, _ in top], query_vector)
         passages = build_passages([index.chunks[row] for row, _ in top], similarity, query.text, query_vector,
-                                  self.sentence_vectors)
+                                  self.sentence_vectors, [neighbour_cues(index.chunks, row) for row, _ in top])
         return Answer(question=question, answered=answered, passages=passages,
                       message=None if answered else NO_MATCH, searched_for=query.shown)
 
