@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from assistant.highlight import terms
 
 CONTINUATION = re.compile(r"^\s*(and|also|but|so|then|plus|or|what about|how about|what if|same for|"
-                          r"and what|and how|why not|is that|does that|does it|is it|are they|can it|"
-                          r"can we do that|what else)\b", re.I)
+                          r"why not|what else)\b", re.I)
 ANAPHOR = re.compile(r"\b(that|this|it|its|they|them|their|those|these|there|he|she|him|her|one|ones|"
-                     r"such|same|again|instead)\b", re.I)
+                     r"such|same|again|instead|each|both|either)\b", re.I)
 OWN_WORDS_ALONE = 1  # a question with this many content words or fewer cannot stand alone
 OWN_WORDS_WITH_POINTER = 3  # …nor can one that points back with a pronoun and has this many or fewer
 CONTEXT_TURNS = 2  # at most this many earlier questions are searched with a follow-up

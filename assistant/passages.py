@@ -23,6 +23,7 @@ from corpus import Chunk
 from corpus.model import Cue
 
 PER_PASSAGE = 4  # candidate sentences per passage sent to the model (with the sentence after each)
+SWAP_MARGIN = 0.1  # a document's later passage is shown first when its answer scores this much better
 NEIGHBOUR_CUES = 4  # a recording's moment may lie this many cues into the passage before or after
 EMBED_CHARS = 300  # a candidate is cut to this many characters for the model (about 64 tokens)
 
@@ -63,13 +64,27 @@ def build_passages(chunks: Sequence[Chunk], similarity: Sequence[float], questio
     picked = [shortlist(question, sentences, PER_PASSAGE) for sentences in units]
     texts = [plain(units[n][i].text) for n, chosen in enumerate(picked) for i in chosen]
     found = vectors.vectors(texts)
-    passages = []
+    passages, strength = [], []
     for chunk, cues, sentences, chosen, score in zip(chunks, cue_lists, units, picked, similarity):
         sims: list[float | None] = [None] * len(sentences)
         for i in chosen:
             sims[i] = float(np.dot(found[plain(sentences[i].text)], query))
-        passages.append(_passage(chunk, cues, sentences, sims, question, score))
-    return tuple(passages)
+        passage, best = _passage(chunk, cues, sentences, sims, question, score)
+        passages.append(passage)
+        strength.append(best)
+    return tuple(lead_with_best_answer(passages, strength))
+
+
+def lead_with_best_answer(passages: list[Passage], strength: list[float]) -> list[Passage]:
+    """Within one document, the passage whose answering sentence scores clearly best comes first (it
+    takes the place of the document's first passage; documents keep their order)."""
+    out = list(passages)
+    for first in range(len(out)):
+        for later in range(first + 1, len(out)):
+            if out[later].doc_id == out[first].doc_id and strength[later] > strength[first] + SWAP_MARGIN:
+                out[first], out[later] = out[later], out[first]
+                strength[first], strength[later] = strength[later], strength[first]
+    return out
 
 
 def neighbour_cues(chunks: Sequence[Chunk], row: int) -> tuple[tuple[Cue, ...], tuple[Cue, ...]]:
@@ -89,15 +104,21 @@ def _cues(chunk: Chunk, around: tuple[tuple[Cue, ...], tuple[Cue, ...]]) -> tupl
 
 
 def _passage(chunk: Chunk, cues: tuple[Cue, ...], sentences: list[Sentence], sims: list[float | None],
-             question: str, score: float) -> Passage:
+             question: str, score: float) -> tuple[Passage, float]:
     common = dict(title=chunk.title, section=" › ".join(chunk.section), text=chunk.text,
                   score=round(max(0.0, score), 4), source_type=chunk.source_type, page=chunk.page,
                   doc_id=chunk.doc_id)
     if cues:
-        moment = choose_moment(cues, scores(question, sentences, sims, CARRY_RECORDING, questions_lead=True))
+        scored = scores(question, sentences, sims, CARRY_RECORDING, questions_lead=True)
+        moment = choose_moment(cues, scored)
         return Passage(**common, url=at_time(chunk.url, moment.start), highlight=moment.highlight,
                        start_seconds=moment.start, end_seconds=moment.end, passage_start_seconds=chunk.start,
-                       passage_end_seconds=chunk.end, exchange=moment.turns)
+                       passage_end_seconds=chunk.end, exchange=moment.turns), _top(scored)
+    scored = scores(question, sentences, sims)
     highlight = sentences[best_index(question, sentences, sims)].text if sentences else ""
     return Passage(**common, url=deep_link(chunk), highlight=highlight, start_seconds=chunk.start,
-                   end_seconds=chunk.end, passage_start_seconds=chunk.start, passage_end_seconds=chunk.end)
+                   end_seconds=chunk.end, passage_start_seconds=chunk.start, passage_end_seconds=chunk.end), _top(scored)
+
+
+def _top(scored: list[float | None]) -> float:
+    return max((s for s in scored if s is not None), default=0.0)
