@@ -36,7 +36,9 @@ class Passage:
     exchange: tuple[Turn, ...] = ()  # recordings: the speaker turns around the answer
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        data = asdict(self)
+        data["exchange"] = list(data["exchange"])  # JSON's shape: a list of turns
+        return data
 
 
 @dataclass(frozen=True)

@@ -63,7 +63,7 @@ def create_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
                 {"role": "assistant", "content": answer_html(answer, settings.no_match_hint)}]
         refused = not answer.passages and answer.message is not None
         # A refused question stays in the box to be shortened or rephrased; an answered one clears it.
-        kept = question if refused else ""
+        kept = question.encode("utf-8", "replace").decode("utf-8") if refused else ""  # no lone surrogates
         return kept, list(history or []) + turn, header(), asked if refused else asked + [question.strip()]
 
     def search(question: str, top_k: int = 5, previous: list[str] | None = None) -> dict:
