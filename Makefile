@@ -3,6 +3,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 BIN    := $(VENV)/bin
 INDEX  ?= .assistant/index
+FACE   ?= assistant/sample_kb/assistant.toml
 PORT   ?= 7860
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export HF_HUB_OFFLINE := 1
@@ -22,7 +23,7 @@ index: install
 	@[ -f $(INDEX)/CURRENT ] || $(BIN)/assistant build --index $(INDEX)
 
 serve: index
-	$(BIN)/assistant serve --index $(INDEX) --port $(PORT)
+	$(BIN)/assistant --config $(FACE) serve --index $(INDEX) --port $(PORT)
 
 chromium:
 	@command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium)

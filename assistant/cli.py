@@ -36,7 +36,7 @@ def main(ctx: click.Context, config: Path | None, model: str | None) -> None:
     \b
     Example:
       assistant build                 # index the bundled sample knowledge base
-      assistant ask "how do I set up a PMO?"
+      assistant ask "how do I set up a project office?"
     """
     ctx.obj = {"config": config, "flags": {"model": model}}
 
@@ -82,20 +82,24 @@ def build(ctx, content_dir, index_dir, base_url, full, dry_run, watch, as_json):
 @click.argument("question")
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder (default .assistant/index).")
 @click.option("--top-k", type=int, help="How many passages (default 5).")
+@click.option("--after", "previous", multiple=True, metavar="QUESTION",
+              help="An earlier question of the conversation (repeat for several, oldest first): a follow-up "
+                   "that leans on it is searched with it.")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
 @click.pass_context
-def ask(ctx, question, index_dir, top_k, as_json):
+def ask(ctx, question, index_dir, top_k, previous, as_json):
     """Ask a question; print the best passages with links to their sources.
 
     \b
     Example:
-      assistant ask "how do I move from PMO analyst to PMO manager?" --top-k 3
+      assistant ask "how should we score projects for the portfolio?" --top-k 3
+      assistant ask "how often should we redo that?" --after "how should we score projects?"
     """
     from assistant.search import Assistant
 
     settings = _settings(ctx, index_dir=index_dir, top_k=top_k)
     try:
-        answer = Assistant(settings).ask(question)
+        answer = Assistant(settings).ask(question, previous=previous)
     except KNOWN_ERRORS as exc:
         _fail(exc)
     if not answer.passages and answer.message:

@@ -8,14 +8,22 @@ Keys are the field names below, e.g.
     base_url = "https://help.example.org/kb"
     model = "all-MiniLM-L6-v2"
     min_score = 0.31
+    site_name = "Coffee Help Centre"
+    examples = ["How long should I rest beans?", "What is first crack?"]
+
+In the environment a list is a JSON array or '|'-separated: ASSISTANT_EXAMPLES="First?|Second?".
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+
+from corpus.text import safe_url
 
 SAMPLE_KB = Path(__file__).parent / "sample_kb"
 SAMPLE_CONTENT = SAMPLE_KB / "content"
@@ -48,6 +56,17 @@ class Settings:
     retention_days: int = 180  # delete logged questions older than this (0: keep them all)
     data_dir: Path = Path(".assistant/data")  # the SQLite analytics store; never touched by builds
     database_url: str | None = None  # postgresql://… to share one store between several servers
+    # The site's face (the web app): every word a visitor reads that is not content comes from here.
+    site_name: str = "Help Centre"
+    heading: str = "How can we help?"
+    subtitle: str | None = None  # a line under the heading
+    placeholder: str = "Ask a question in your own words…"
+    examples: tuple[str, ...] = ()  # example questions; none: taken from the index's own titles and headings
+    no_match_hint: str = "Try other words for what you need, or pick one of the examples."
+    accent_color: str = "#0f766e"  # CSS hex colour (#rgb or #rrggbb) of links, card edges and buttons
+    logo_url: str | None = None  # http(s) or relative image shown beside the site name
+    language: str = "English"  # the knowledge base's language, named when a question is in another script
+    question_scripts: tuple[str, ...] = ("Latin",)  # scripts the model reads; empty: no check
 
     def with_overrides(self, **values) -> Settings:
         """A copy with every value that is not None applied (the CLI flags)."""
@@ -90,11 +109,14 @@ def _coerced(settings: Settings, values: dict) -> Settings:
                 out[name] = int(value)
             elif kind == "float":
                 out[name] = float(value)
+            elif kind.startswith("tuple"):
+                out[name] = _text_list(name, value)
             else:
                 out[name] = str(value)
         except (TypeError, ValueError) as exc:
             raise SettingsError(f"setting {name}={value!r} is not a valid {kind}") from exc
     result = replace(settings, **out)
+    _check_face(result)
     for name in ("top_k", "max_per_doc", "chunk_tokens", "max_question_chars", "keep_versions", "batch_size"):
         if getattr(result, name) < 1:
             raise SettingsError(f"setting {name} must be at least 1, got {getattr(result, name)}")
@@ -115,3 +137,28 @@ def _boolean(value) -> bool:
     if text in ("0", "false", "no", "off"):
         return False
     raise ValueError(value)
+def _text_list(name: str, value: object) -> tuple[str, ...]:
+    """A list setting from TOML (an array), or from the environment: a JSON array or '|'-separated text."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                value = json.loads(text)
+            except ValueError as exc:
+                raise SettingsError(f"setting {name} is not a valid JSON array: {exc}; or separate items with '|'") from exc
+        else:
+            value = [part for part in text.split("|")]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, (str, int, float)) for v in value):
+        raise SettingsError(f"setting {name} must be a list of texts, e.g. {name} = [\"first\", \"second\"]")
+    return tuple(str(v).strip() for v in value if str(v).strip())
+
+
+_HEX = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
+
+
+def _check_face(settings: Settings) -> None:
+    if not _HEX.fullmatch(settings.accent_color):
+        raise SettingsError(f"setting accent_color={settings.accent_color!r} is not a hex colour; "
+                            "write it like \"#0f766e\" or \"#c60\"")
+    if settings.logo_url and safe_url(settings.logo_url)[0] is None:
+        raise SettingsError(f"setting logo_url={settings.logo_url!r} is not an http(s) or relative address")

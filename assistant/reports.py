@@ -7,6 +7,7 @@ import textwrap
 from assistant.answers import Answer
 from assistant.config import Settings
 from assistant.links import clock
+from assistant.sentences import plain
 from index import BuildReport, LoadedIndex
 from index.build import BuildPlan
 
@@ -41,14 +42,18 @@ def skipped_lines(skipped) -> list[str]:
 
 
 def answer_text(answer: Answer) -> str:
-    lines = [] if answer.answered else [answer.message or "", ""]
+    lines = [f"Searched for: {answer.searched_for}", ""] if answer.searched_for else []
+    lines += [] if answer.answered else [answer.message or "", ""]
     for number, p in enumerate(answer.passages, start=1):
         where = f" ▶ {clock(p.start_seconds)}" if p.start_seconds is not None else ""
         lines.append(f"{number}. {p.title}{where}  (score {p.score:.2f})")
         if p.section:
             lines.append(f"   {p.section}")
-        lines += textwrap.wrap(p.text, width=88, initial_indent="   ", subsequent_indent="   ", max_lines=6,
-                               placeholder=" …")
+        if p.highlight:
+            lines += textwrap.wrap(f"» {plain(p.highlight)}", width=88, initial_indent="   ",
+                                   subsequent_indent="     ", max_lines=4, placeholder=" …")
+        lines += textwrap.wrap(plain(p.text), width=88, initial_indent="   ", subsequent_indent="   ",
+                               max_lines=6, placeholder=" …")
         lines += [f"   {p.url}", ""]
     return "\n".join(lines).rstrip()
 
@@ -71,10 +76,12 @@ def info_text(data: dict) -> str:
 def eval_text(result) -> str:
     rows = [("Dataset", result.dataset), ("Mode", result.mode), ("Queries", result.queries)]
     rows += [(name, f"{value:.4f}") for name, value in result.metrics.items()]
+    rows += [(name, f"{value:.4f}" if isinstance(value, float) else value) for name, value in result.answers.items()]
     if result.off_topic:
         rows.append(("Off-topic answered", f"{result.wrongly_answered} of {result.off_topic}"))
     rows.append(("Wrongly refused", f"{result.wrongly_refused} of {result.queries}"))
     if result.suggested_min_score is not None:
         rows.append(("Suggested min_score", f"{result.suggested_min_score:.2f} (answers at most 1 in 10 off-topic)"))
     rows.append(("Seconds", result.seconds))
-    return "\n".join(f"{label:<19} {value}" for label, value in rows)
+    width = max(len(str(label)) for label, _ in rows)
+    return "\n".join(f"{label:<{width}} {value}" for label, value in rows)

@@ -12,10 +12,14 @@ from pathlib import Path
 
 import numpy as np
 
+from collections.abc import Sequence
+
 from assistant.answers import NO_MATCH, Answer, Passage
 from assistant.config import Settings
-from assistant.highlight import best_sentence
-from assistant.links import deep_link
+from assistant.examples import suggest_examples
+from assistant.followup import resolve
+from assistant.language import script_problem
+from assistant.passages import SentenceVectors, build_passages, neighbour_cues
 from assistant.ranking import Fusion, cap_per_document, fuse, top_rows
 from assistant.reports import index_info
 from index import Embedder, LoadedIndex, current_version, load_index
@@ -28,6 +32,7 @@ class Assistant:
         self.embedder = embedder or Embedder(settings.model, settings.device, settings.batch_size)
         self._index = load_index(settings.index_dir, expected_model=settings.model)
         self._swap = threading.Lock()
+        self.sentence_vectors = SentenceVectors(self.embedder)
 
     @property
     def index(self) -> LoadedIndex:
@@ -45,24 +50,32 @@ class Assistant:
             self._index = load_index(self.settings.index_dir, expected_model=self.settings.model, version=version)
             return True
 
-    def ask(self, question: str, top_k: int | None = None, query_vector: np.ndarray | None = None) -> Answer:
+    def ask(self, question: str, top_k: int | None = None, query_vector: np.ndarray | None = None,
+            previous: Sequence[str] = ()) -> Answer:
+        """Cited passages for a question. `previous`: the conversation's earlier questions, oldest first;
+        a follow-up that leans on them is searched together with them (stand-alone questions are not)."""
         question = question if isinstance(question, str) else ""
         problem = self.check_question(question)
         if problem:
             shown = question[:200].encode("utf-8", "replace").decode("utf-8")  # no lone surrogates in JSON
             return Answer(question=shown, answered=False, passages=(), message=problem)
+        query = resolve(question.strip(), previous or ())
         index = self._index  # one index for the whole question
         k = max(1, min(top_k or self.settings.top_k, 50))
-        query = self.embedder.embed_query(question.strip()) if query_vector is None else query_vector
-        ranked = self.rank_chunks(index, question, query)
+        if query_vector is None or query.shown:
+            query_vector = self.embedder.embed_query(query.text)
+        ranked = self.rank_chunks(index, query.text, query_vector)
         doc_of = [c.doc_id for c in index.chunks]
         top = cap_per_document(ranked, doc_of, self.settings.max_per_doc)[:k]
-        passages = tuple(self._passage(index, row, question, query) for row, _ in top)
-        answered = bool(passages) and max(p.score for p in passages) >= self.settings.min_score
+        similarity = self._similarity(index, [row for row, _ in top], query_vector)
+        answered = bool(top) and max(similarity) >= self.settings.min_score
         if not answered:
-            nearest = cap_per_document(ranked, doc_of, 1)[:k]
-            passages = tuple(self._passage(index, row, question, query) for row, _ in nearest)
-        return Answer(question=question, answered=answered, passages=passages, message=None if answered else NO_MATCH)
+            top = cap_per_document(ranked, doc_of, 1)[:k]
+            similarity = self._similarity(index, [row for row, _ in top], query_vector)
+        passages = build_passages([index.chunks[row] for row, _ in top], similarity, query.text, query_vector,
+                                  self.sentence_vectors, [neighbour_cues(index.chunks, row) for row, _ in top])
+        return Answer(question=question, answered=answered, passages=passages,
+                      message=None if answered else NO_MATCH, searched_for=query.shown)
 
     def rank_chunks(self, index: LoadedIndex, question: str, query: np.ndarray) -> list[tuple[int, float]]:
         return fuse(*self.candidates(index, question, query), self.fusion)
@@ -84,10 +97,14 @@ class Assistant:
                     f"{self.settings.max_question_chars:,}. Please shorten it.")
         categories = [unicodedata.category(ch) for ch in question]
         if not any(c[0] not in "CZ" for c in categories):
-            return "Please type a question, for example “How do I set up a PMO?”."
+            return "Please type a question: a few words about what you need help with."
         if "Cs" in categories:  # a lone surrogate (possible in JSON) cannot be encoded, so not searched
             return "Your question contains characters that could not be read; please type it again."
-        return None
+        return script_problem(question, self.settings.question_scripts, self.settings.language)
+
+    def examples(self, count: int = 3) -> tuple[str, ...]:
+        """The configured example questions, else some taken from the index's own titles and headings."""
+        return self.settings.examples or suggest_examples(self._index.chunks, count)
 
     def info(self) -> dict:
         """What the served index holds: documents by type, chunks, model, build time (as `assistant info`)."""
@@ -103,12 +120,8 @@ class Assistant:
         path = (root / doc_id).resolve()
         return path if path.is_relative_to(root) and path.is_file() else None
 
-    def _passage(self, index: LoadedIndex, row: int, question: str, query: np.ndarray) -> Passage:
-        chunk = index.chunks[row]
-        similarity = float(np.dot(index.vectors.reconstruct(int(row)), query))
-        return Passage(
-            title=chunk.title, url=deep_link(chunk), section=" › ".join(chunk.section), text=chunk.text,
-            highlight=best_sentence(question, chunk.text), score=round(max(0.0, similarity), 4),
-            source_type=chunk.source_type, start_seconds=chunk.start, end_seconds=chunk.end, page=chunk.page,
-            doc_id=chunk.doc_id,
-        )
+    @staticmethod
+    def _similarity(index: LoadedIndex, rows: list[int], query: np.ndarray) -> list[float]:
+        if not rows:
+            return []
+        return [float(v) for v in index.vectors.reconstruct_batch(np.asarray(rows, dtype=np.int64)) @ query]

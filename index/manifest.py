@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: transcript chunks carry their cues (start, end, speaker, text)
 LIBRARIES = ("sentence-transformers", "faiss-cpu", "bm25s", "langchain-text-splitters", "torch")
 
 

@@ -96,3 +96,13 @@ def test_module_entry_point_runs(sample_index):
                            "--index", str(sample_index), "--json"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["passages"][0]["title"]
+
+
+def test_ask_after_an_earlier_question_searches_with_it(coffee_index):
+    result = run("ask", "how long should it be?", "--index", str(coffee_index), "--after",
+                 "what grind suits a French press?", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["searched_for"] == "what grind suits a French press — how long should it be"
+    assert data["passages"][0]["doc_id"] == "guides/grinding.md"
+    assert {"passage_start_seconds", "passage_end_seconds", "exchange"} <= set(data["passages"][0])

@@ -11,7 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from assistant import NO_MATCH, Answer, Assistant, Passage, Settings
+from dataclasses import replace
+
+from assistant import NO_MATCH, Answer, Assistant, Passage, Settings, load_settings
+from assistant.config import SAMPLE_KB
 from assistant.links import clock
 from conftest import ask_in_page, needs_browser, open_page, start_app
 from ui.render import answer_html, header_html, passage_card
@@ -23,7 +26,8 @@ LATENCIES: list[float] = []
 
 @pytest.fixture(scope="module")
 def assistant(sample_index, embedder) -> Assistant:
-    return Assistant(Settings(index_dir=sample_index), embedder=embedder)
+    face = load_settings(SAMPLE_KB / "assistant.toml", env={})  # the sample's face, as `make serve` uses it
+    return Assistant(replace(face, index_dir=sample_index), embedder=embedder)
 
 
 @pytest.fixture(scope="module")
@@ -174,6 +178,38 @@ def test_hostile_content_renders_as_text_and_runs_nothing(browser, build, embedd
         assert chat.locator("script").count() == 0 and chat.locator("img").count() == 0
         assert chat.locator('a[href^="javascript:"]').count() == 0
         assert chat.locator("[onerror]").count() == 0
+        page.close()
+    finally:
+        demo.close()
+
+
+@needs_browser
+@pytest.mark.browser
+def test_another_site_face_moment_links_markdown_and_a_refused_question_kept(browser, coffee_index, embedder):
+    settings = replace(load_settings(coffee_index.parent / "assistant.toml", env={}), index_dir=coffee_index)
+    coffee = Assistant(settings, embedder=embedder)
+    demo, url = start_app(coffee, settings)
+    try:
+        page = open_page(browser, url)
+        assert "Bean Counter Help" in page.locator("#kb-header").text_content()
+        assert "Roasting questions?" in page.locator("#kb-header").inner_text()
+        box = page.locator("#kb-question textarea")
+        assert box.get_attribute("placeholder") == "Ask about roasting, resting or grinding…"
+        assert page.get_by_role("button", name="What grind suits a French press?").count() == 1
+        assert "PMO" not in page.content() and page.title() == "Bean Counter Help"
+        question = "What do you do with the beans when the roast is finished?"
+        expected = coffee.ask(question).passages[0]
+        answer = ask(page, question)
+        first = answer.locator("a.kb-time").first
+        assert first.inner_text().strip() == f"▶ {clock(expected.start_seconds)}" == "▶ 5:00"
+        assert first.get_attribute("href").endswith("#t=300")
+        assert "Tip them straight into a metal colander" in answer.locator(".kb-answering mark").first.inner_text()
+        stored = ask(page, "how should I store green beans?")
+        assert "**" not in stored.inner_text() and stored.locator("strong").count() >= 1
+        long_question = "why " * 600
+        refused = ask(page, long_question)
+        assert "the limit is 2,000" in refused.inner_text()
+        assert box.input_value() == long_question
         page.close()
     finally:
         demo.close()
