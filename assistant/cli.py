@@ -91,11 +91,14 @@ def ask(ctx, question, index_dir, top_k, as_json):
     Example:
       assistant ask "how do I move from PMO analyst to PMO manager?" --top-k 3
     """
-    from assistant.search import Assistant
+    from assistant.search import Assistant, check_question
 
     settings = _settings(ctx, index_dir=index_dir, top_k=top_k)
+    problem = check_question(question, settings.max_question_chars)  # before any index or model loads
+    if problem:
+        _fail(problem, code=2)
     try:
-        answer = Assistant(settings).ask(question)
+        answer = Assistant.open(settings).ask(question)
     except KNOWN_ERRORS as exc:
         _fail(exc)
     if not answer.passages and answer.message:

@@ -63,7 +63,7 @@ def index_info(index: LoadedIndex, settings: Settings) -> dict:
 def info_text(data: dict) -> str:
     types = ", ".join(f"{n} {t}" for t, n in data["by_type"].items())
     rows = [("Index", data["index_dir"]), ("Documents", f"{data['documents']} ({types})"), ("Chunks", data["chunks"]),
-            ("Model", f"{data['model']} ({data['dimension']} dimensions)"), ("Built at", data["built_at"]),
+            ("Model", f"{data['model']} ({data['dimension']} dimensions, {data.get('model_variant', 'fp32')})"), ("Built at", data["built_at"]),
             ("Content", data["content_dir"]), ("Version", data["version"])]
     return "\n".join(f"{label:<10} {value}" for label, value in rows)
 

@@ -71,9 +71,9 @@ def warm_rebuild(content: Path, index: Path, edited: Path) -> tuple[float, dict]
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from assistant.building import run_build
     from assistant.config import Settings
-    from index import Embedder
+    from assistant.embedders import open_embedder
 
-    embedder = Embedder()
+    embedder = open_embedder(Settings())
     edited.write_text(edited.read_text() + "\nA second added sentence about effect sizes.\n")
     started = time.perf_counter()
     report = run_build(Settings(content_dir=content, index_dir=index), show_progress=False, embedder=embedder)

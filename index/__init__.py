@@ -1,7 +1,7 @@
 """Embedding, the FAISS and BM25 indexes, the manifest, and crash-safe publishing.
 
 Public surface:
-    Embedder                         sentence-transformers adapter (embed, count_tokens)
+    Embedder, EmbedderSpec, make_embedder   the embedding protocol and its one factory (index.embedding)
     build_index(...) -> BuildReport  load, chunk, embed what changed, publish atomically
     load_index(dir, ...) -> LoadedIndex
     current_version(dir) -> str | None
@@ -9,7 +9,7 @@ Public surface:
 """
 
 from index.build import BuildReport, build_index, plan_build
-from index.embedder import DEFAULT_MODEL, Embedder
+from index.embedding import DEFAULT_MODEL, Embedder, EmbedderSpec, make_embedder
 from index.errors import (
     BuildLocked,
     CorruptIndex,
@@ -27,6 +27,7 @@ __all__ = [
     "BuildReport",
     "CorruptIndex",
     "Embedder",
+    "EmbedderSpec",
     "IndexMismatch",
     "IndexStoreError",
     "LoadedIndex",
@@ -36,5 +37,6 @@ __all__ = [
     "build_index",
     "current_version",
     "load_index",
+    "make_embedder",
     "plan_build",
 ]

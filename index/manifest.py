@@ -11,7 +11,8 @@ from importlib import metadata
 from pathlib import Path
 
 FORMAT_VERSION = 1
-LIBRARIES = ("sentence-transformers", "faiss-cpu", "bm25s", "langchain-text-splitters", "torch")
+LIBRARIES = ("onnxruntime", "tokenizers", "sentence-transformers", "faiss-cpu", "bm25s", "langchain-text-splitters",
+             "torch")
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class DocumentEntry:
 
 @dataclass(frozen=True)
 class Manifest:
-    model: dict  # {"name", "dimension", "max_seq_length"}
+    model: dict  # {"name", "dimension", "max_seq_length", "variant" (fp32|int8), "backend" (what embedded)}
     chunker: dict  # ChunkSettings.as_dict()
     documents: dict[str, DocumentEntry]
     chunks: int

@@ -44,6 +44,11 @@ class LoadedIndex:
         keep = rows[0] >= 0
         return rows[0][keep].astype(np.int64), scores[0][keep]
 
+    @property
+    def variant(self) -> str:
+        """The model variant the vectors were made with (indexes from before variants: fp32)."""
+        return self.manifest.model.get("variant", "fp32")
+
     def stored_vectors(self) -> np.ndarray:
         return self.vectors.reconstruct_n(0, self.vectors.ntotal) if self.vectors.ntotal else np.zeros(
             (0, self.vectors.d), dtype=np.float32)
@@ -85,7 +90,10 @@ def publish(index_dir: Path, name: str) -> None:
     _fsync_dir(Path(index_dir))
 
 
-def load_index(index_dir: Path, expected_model: str | None = None, version: str | None = None) -> LoadedIndex:
+def load_index(index_dir: Path, expected_model: str | None = None, version: str | None = None,
+               expected_variant: str | None = None) -> LoadedIndex:
+    """The published version (or `version`), verified; IndexMismatch when it was made with another model
+    or, given `expected_variant`, another model variant than the one that will embed the questions."""
     index_dir = Path(index_dir)
     version = version or current_version(index_dir)
     if not version:
@@ -102,6 +110,11 @@ def load_index(index_dir: Path, expected_model: str | None = None, version: str 
         raise IndexMismatch(f"Index {index_dir} was built with model {manifest.model['name']!r} but the settings "
                             f"name {expected_model!r} — run `assistant build --full` to rebuild it with "
                             f"{expected_model!r}, or set the model back.")
+    variant = manifest.model.get("variant", "fp32")
+    if expected_variant and variant != expected_variant:
+        raise IndexMismatch(f"Index {index_dir} was built with the {variant} variant of its model but the questions "
+                            f"would be embedded with {expected_variant} — restart to pick up the index's variant, "
+                            f"or run `assistant build --full` to rebuild it.")
     _verify(folder, manifest)
     try:
         vectors = faiss.read_index(str(folder / "vectors.faiss"))

@@ -8,8 +8,16 @@ from __future__ import annotations
 
 import os
 
+import atexit  # noqa: E402
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
+# The model's ONNX export, made once per session (also for the CLI subprocesses the tests start).
+MODEL_CACHE = tempfile.mkdtemp(prefix="assistant-test-models-")
+os.environ["ASSISTANT_MODEL_CACHE_DIR"] = MODEL_CACHE
+atexit.register(shutil.rmtree, MODEL_CACHE, True)
 
 from pathlib import Path  # noqa: E402
 
@@ -18,7 +26,7 @@ import pytest  # noqa: E402
 from assistant import building  # noqa: E402
 from assistant.config import SAMPLE_CONTENT, Settings  # noqa: E402
 from corpus import ChunkSettings  # noqa: E402
-from index import Embedder, build_index  # noqa: E402
+from index import Embedder, build_index, make_embedder  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -26,13 +34,14 @@ def _isolated(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     for name in list(os.environ):
-        if name.startswith("ASSISTANT_"):
+        if name.startswith("ASSISTANT_") and name != "ASSISTANT_MODEL_CACHE_DIR":
             monkeypatch.delenv(name)
 
 
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
-    return Embedder()
+    """The default embedder (ONNX Runtime, fp32), exported into this session's model cache."""
+    return make_embedder()
 
 
 def chunk_settings(embedder: Embedder, settings: Settings | None = None) -> ChunkSettings:

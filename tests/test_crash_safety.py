@@ -17,12 +17,12 @@ DRIVER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
     from corpus import ChunkSettings
-    from index import Embedder, build_index
+    from index import make_embedder, build_index
     content, index_dir = Path(sys.argv[1]), Path(sys.argv[2])
-    embedder = Embedder()
+    embedder = make_embedder()
     def progress(fraction, message):
         print(message, flush=True)
-    build_index(content, index_dir, embedder, ChunkSettings(embedder.max_seq_length, 200, 32), progress=progress)
+    build_index(content, index_dir, embedder, ChunkSettings(embedder.max_tokens, 200, 32), progress=progress)
     print("DONE", flush=True)
 """)
 QUESTIONS = ["how do I keep a risk register", "forecasting project spend", "what is a stage gate"]

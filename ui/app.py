@@ -133,5 +133,5 @@ def add_source_route(demo: gr.Blocks, assistant: Assistant) -> None:
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
     """Load the model and index once, then serve the UI and `/search` until stopped."""
-    assistant = Assistant(settings)
+    assistant = Assistant.open(settings)
     launch(create_app(assistant, settings), assistant, host, port, block=True)
