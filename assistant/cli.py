@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from assistant.config import Settings, load_settings
-from assistant import KNOWN_ERRORS
 from assistant import reports
+from assistant.config import Settings, load_settings
+from assistant.errors import KNOWN_ERRORS
 
 
 def _settings(ctx: click.Context, **flags) -> Settings:
@@ -91,13 +91,17 @@ def ask(ctx, question, index_dir, top_k, as_json):
     Example:
       assistant ask "how do I move from PMO analyst to PMO manager?" --top-k 3
     """
-    from assistant.search import Assistant, check_question
+    from assistant.questions import check_question
+    from index.pointer import published_version
 
     settings = _settings(ctx, index_dir=index_dir, top_k=top_k)
     problem = check_question(question, settings.max_question_chars)  # before any index or model loads
     if problem:
         _fail(problem, code=2)
     try:
+        published_version(settings.index_dir)  # no index: say so before loading anything
+        from assistant.search import Assistant
+
         answer = Assistant.open(settings).ask(question)
     except KNOWN_ERRORS as exc:
         _fail(exc)

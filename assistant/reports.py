@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import textwrap
+from typing import TYPE_CHECKING
 
 from assistant.answers import Answer
 from assistant.config import Settings
 from assistant.links import clock
-from index import BuildReport, LoadedIndex
-from index.build import BuildPlan
+
+if TYPE_CHECKING:
+    from index import BuildReport, LoadedIndex
+    from index.build import BuildPlan
 
 
 def build_text(outcome: BuildReport | BuildPlan) -> str:
+    from index.build import BuildPlan
+
     if isinstance(outcome, BuildPlan):
         lines = ["Dry run: nothing written."]
         if outcome.full:

@@ -7,7 +7,6 @@ index it started with, so no answer mixes two versions.
 from __future__ import annotations
 
 import threading
-import unicodedata
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +14,7 @@ import numpy as np
 from assistant.answers import NO_MATCH, Answer, Passage
 from assistant.config import Settings
 from assistant.highlight import best_sentence
+from assistant.questions import check_question
 from assistant.links import deep_link
 from assistant.ranking import Fusion, cap_per_document, fuse, top_rows
 from assistant.reports import index_info
@@ -39,10 +39,24 @@ class Assistant:
 
     @classmethod
     def open(cls, settings: Settings, fusion: Fusion | None = None) -> Assistant:
-        from assistant.embedders import open_embedder
+        """Load the published index and the embedder of its model variant; the model loads in a second
+        thread while the index is read and verified (onnxruntime builds its session outside the GIL)."""
+        from concurrent.futures import ThreadPoolExecutor
 
-        index = load_index(settings.index_dir, expected_model=settings.model)
-        return cls(settings, open_embedder(settings, variant=index.variant), fusion, index)
+        from assistant.embedders import open_embedder
+        from index.manifest import peek_model
+        from index.pointer import VERSIONS, published_version
+
+        version = published_version(settings.index_dir)
+        model = peek_model(Path(settings.index_dir) / VERSIONS / version)
+        if model.get("name") != settings.model:  # unreadable or another model: load_index says which
+            index = load_index(settings.index_dir, expected_model=settings.model, version=version)
+            return cls(settings, open_embedder(settings, variant=index.variant), fusion, index)
+        with ThreadPoolExecutor(1, thread_name_prefix="load-model") as pool:
+            embedder = pool.submit(open_embedder, settings, model.get("variant", "fp32"))
+            index = load_index(settings.index_dir, expected_model=settings.model, version=version,
+                               expected_variant=model.get("variant", "fp32"))
+            return cls(settings, embedder.result(), fusion, index)
 
     @property
     def index(self) -> LoadedIndex:
@@ -130,14 +144,3 @@ class Assistant:
             doc_id=chunk.doc_id,
         )
 
-
-def check_question(question: str, max_chars: int) -> str | None:
-    """A message for a question that cannot be searched; None when it can. Needs no model or index."""
-    if len(question) > max_chars:  # first, so the checks below stay bounded
-        return f"Your question is {len(question):,} characters long; the limit is {max_chars:,}. Please shorten it."
-    categories = [unicodedata.category(ch) for ch in question]
-    if not any(c[0] not in "CZ" for c in categories):
-        return "Please type a question, for example “How do I set up a PMO?”."
-    if "Cs" in categories:  # a lone surrogate (possible in JSON) cannot be encoded, so not searched
-        return "Your question contains characters that could not be read; please type it again."
-    return None

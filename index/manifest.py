@@ -56,6 +56,14 @@ class Manifest:
         return cls(**data)
 
 
+def peek_model(version_dir: Path) -> dict:
+    """The manifest's model entry ({} when unreadable: loading the index reports that properly)."""
+    try:
+        return dict(json.loads((Path(version_dir) / "manifest.json").read_text(encoding="utf-8"))["model"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+
+
 def library_versions() -> dict[str, str]:
     versions = {"python": platform.python_version()}
     for name in LIBRARIES:

@@ -20,12 +20,11 @@ import faiss
 import numpy as np
 
 from corpus import Chunk
-from index.errors import CorruptIndex, IndexMismatch, MissingIndex
+from index.errors import CorruptIndex, IndexMismatch
 from index.lexical import LexicalIndex
 from index.manifest import FORMAT_VERSION, Manifest, checksums, sha256_file
+from index.pointer import POINTER, VERSIONS, current_version, published_version
 
-POINTER = "CURRENT"
-VERSIONS = "versions"
 
 
 @dataclass(frozen=True)
@@ -52,14 +51,6 @@ class LoadedIndex:
     def stored_vectors(self) -> np.ndarray:
         return self.vectors.reconstruct_n(0, self.vectors.ntotal) if self.vectors.ntotal else np.zeros(
             (0, self.vectors.d), dtype=np.float32)
-
-
-def current_version(index_dir: Path) -> str | None:
-    try:
-        name = (Path(index_dir) / POINTER).read_text().strip()
-    except OSError:
-        return None
-    return name or None
 
 
 def write_version(folder: Path, vectors: np.ndarray, chunks: list[Chunk], manifest: Manifest) -> Manifest:
@@ -95,9 +86,7 @@ def load_index(index_dir: Path, expected_model: str | None = None, version: str 
     """The published version (or `version`), verified; IndexMismatch when it was made with another model
     or, given `expected_variant`, another model variant than the one that will embed the questions."""
     index_dir = Path(index_dir)
-    version = version or current_version(index_dir)
-    if not version:
-        raise MissingIndex(f"No index at {index_dir} — run `assistant build` first.")
+    version = version or published_version(index_dir)
     folder = index_dir / VERSIONS / version
     try:
         manifest = Manifest.from_json((folder / "manifest.json").read_text(encoding="utf-8"))

@@ -24,7 +24,7 @@ from pathlib import Path  # noqa: E402
 import pytest  # noqa: E402
 
 from assistant import building  # noqa: E402
-from assistant.config import SAMPLE_CONTENT, Settings  # noqa: E402
+from assistant.config import Settings  # noqa: E402
 from corpus import ChunkSettings  # noqa: E402
 from index import Embedder, build_index, make_embedder  # noqa: E402
 
@@ -49,11 +49,19 @@ def chunk_settings(embedder: Embedder, settings: Settings | None = None) -> Chun
 
 
 @pytest.fixture(scope="session")
-def sample_index(tmp_path_factory, embedder) -> Path:
-    """The bundled sample knowledge base, built once; tests must not modify it."""
-    index_dir = tmp_path_factory.mktemp("sample") / "index"
-    build_index(SAMPLE_CONTENT, index_dir, embedder, chunk_settings(embedder))
-    return index_dir
+def eval_cache(tmp_path_factory) -> Path:
+    """Where `evaluate` keeps its indexes in tests; holds the sample index, so evaluating the sample
+    questions reuses it instead of embedding the sample again."""
+    return tmp_path_factory.mktemp("eval-cache")
+
+
+@pytest.fixture(scope="session")
+def sample_index(eval_cache, embedder) -> Path:
+    """The bundled sample knowledge base, built once (as `assistant eval` builds it); tests must not
+    modify it."""
+    from assistant.evaluation import eval_index
+
+    return eval_index(Settings(), None, embedder, cache_dir=eval_cache)
 
 
 @pytest.fixture()
@@ -65,7 +73,7 @@ def sample_settings(sample_index) -> Settings:
 def build(embedder, tmp_path):
     """Build an index of a content folder: build(content_dir) -> Settings pointing at it."""
 
-    def _build(content_dir: Path, index_dir: Path | None = None, **kwargs) -> Settings:
+    def _build(content_dir: Path, index_dir: Path | None = None, embedder: Embedder = embedder, **kwargs) -> Settings:
         settings = Settings(content_dir=content_dir, index_dir=index_dir or tmp_path / "index")
         build_index(content_dir, settings.index_dir, embedder, chunk_settings(embedder), **kwargs)
         return settings

@@ -15,17 +15,17 @@ from pathlib import Path
 import numpy as np
 
 from index.embedding.model_cache import ExportPaths
-from index.embedding.protocol import empty, normalised
+from index.embedding.vectors import empty, normalised
 
 
 class OnnxEmbedder:
     backend = "onnx"
     bulk_size = 512  # texts per embed() call that a build hands over (progress granularity)
 
-    def __init__(self, session, tokenizer, counter, meta: dict, name: str, variant: str, batch_size: int = 32):
+    def __init__(self, session, tokenizer, meta: dict, name: str, variant: str, batch_size: int = 32):
         self._session = session
         self._tokenizer = tokenizer  # truncating, for embedding
-        self._counter = counter  # not truncating, for count_tokens
+        self._counter = None  # not truncating, for count_tokens; made on first use (questions never count)
         self._inputs = list(meta["inputs"])
         self._normalised = bool(meta.get("normalised"))
         self._pad = int(meta.get("pad_token_id", 0))
@@ -47,20 +47,25 @@ class OnnxEmbedder:
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         options.intra_op_num_threads = threads or int(os.environ.get("ASSISTANT_ONNX_THREADS", 0) or 0)
         options.log_severity_level = 3
+        # No busy-waiting between ops: on a small shared host spinning threads steal the CPU from everyone.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         session = ort.InferenceSession(str(paths.onnx(variant)), options, providers=["CPUExecutionProvider"])
         tokenizer = Tokenizer.from_file(str(paths.tokenizer))
         tokenizer.no_padding()
         tokenizer.enable_truncation(int(meta["max_seq_length"]))
-        counter = Tokenizer.from_file(str(paths.tokenizer))
-        counter.no_padding()
-        counter.no_truncation()
-        return cls(session, tokenizer, counter, meta, name, variant, batch_size)
+        return cls(session, tokenizer, meta, name, variant, batch_size)
 
     @property
     def max_seq_length(self) -> int:
         return self.max_tokens
 
     def count_tokens(self, text: str) -> int:
+        if self._counter is None:
+            from tokenizers import Tokenizer
+
+            counter = Tokenizer.from_str(self._tokenizer.to_str())
+            counter.no_truncation()
+            self._counter = counter
         return len(self._counter.encode(text, add_special_tokens=True).ids)
 
     def embed(self, texts: Sequence[str], progress: bool = False) -> np.ndarray:

@@ -6,12 +6,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-import numpy as np
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    import numpy as np
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 VARIANTS = ("fp32", "int8")  # what the index records: the numbers the vectors were made with
@@ -56,12 +58,3 @@ class EmbedderSpec:
         if self.backend not in BACKENDS:
             raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, got {self.backend!r}")
 
-
-def empty(dimension: int) -> np.ndarray:
-    return np.zeros((0, dimension), dtype=np.float32)
-
-
-def normalised(vectors: np.ndarray) -> np.ndarray:
-    vectors = np.asarray(vectors, dtype=np.float32)
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return np.ascontiguousarray(vectors / np.maximum(norms, 1e-12), dtype=np.float32)

@@ -16,7 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 
 from index.embedding.model_cache import model_folder
-from index.embedding.protocol import DEFAULT_MODEL, empty
+from index.embedding.protocol import DEFAULT_MODEL
+from index.embedding.vectors import empty
 from index.errors import ModelError
 
 GPU_BATCH = 1024
@@ -76,7 +77,9 @@ class SentenceTransformerEmbedder:
     def _tokenize(self, batch: list[str]):
         features = self._tokenizer(batch, padding=True, truncation="longest_first", max_length=self.max_tokens,
                                    return_tensors="pt")
-        return {name: tensor.pin_memory() for name, tensor in features.items()}
+        if not self.on_gpu:
+            return dict(features)
+        return {name: tensor.pin_memory() for name, tensor in features.items()}  # for non-blocking copies
 
     def _embed_pipelined(self, texts: list[str], progress: bool) -> np.ndarray:
         import torch
