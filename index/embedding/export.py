@@ -59,7 +59,7 @@ def _export_fp32(folder: Path, paths: ExportPaths) -> None:
         raw.unlink(missing_ok=True)
         model.tokenizer.backend_tokenizer.save(str(staging / "tokenizer.json"))
         meta = {"source": str(folder), "fingerprint": fingerprint(folder), "inputs": inputs,
-                "dimension": int(model.get_embedding_dimension()), "max_seq_length": int(model.max_seq_length),
+                "dimension": _dimension(model), "max_seq_length": int(model.max_seq_length),
                 "pad_token_id": int(model.tokenizer.pad_token_id or 0), "normalised": _has_normalize(model),
                 "libraries": _versions()}
         (staging / "export.json").write_text(json.dumps(meta, indent=2), encoding="utf-8")
@@ -169,3 +169,9 @@ def _versions() -> dict:
         except metadata.PackageNotFoundError:
             pass
     return out
+
+
+def _dimension(model) -> int:
+    """sentence-transformers 6 names it get_embedding_dimension; 5 get_sentence_embedding_dimension."""
+    getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+    return int(getter())

@@ -8,6 +8,7 @@ so the tokenizer no longer starves the GPU. On CPU it is plain `SentenceTransfor
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import deque
 from collections.abc import Sequence
@@ -21,7 +22,7 @@ from index.embedding.vectors import empty
 from index.errors import ModelError
 
 GPU_BATCH = 1024
-TOKENIZER_THREADS = 4
+TOKENIZER_THREADS = max(2, min(8, (os.cpu_count() or 2) - 1))
 
 
 class SentenceTransformerEmbedder:
@@ -51,7 +52,7 @@ class SentenceTransformerEmbedder:
         self.backend = "torch-cuda-fp16" if self.on_gpu and fp16 else f"torch-{self.device}"
         self._lock = threading.Lock()
         self._tokenizer = self._model.tokenizer
-        self.dimension = int(self._model.get_embedding_dimension())
+        self.dimension = _dimension(self._model)
         self.max_tokens = int(self._model.max_seq_length)
 
     @property
@@ -112,3 +113,9 @@ def _bar(total: int, enabled: bool):
     from tqdm import tqdm
 
     return tqdm(total=total, desc="embedding", unit="text", disable=not enabled)
+
+
+def _dimension(model) -> int:
+    """sentence-transformers 6 names it get_embedding_dimension; 5 get_sentence_embedding_dimension."""
+    getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+    return int(getter())
