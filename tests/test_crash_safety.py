@@ -77,14 +77,14 @@ def test_kill_9_leaves_the_old_index_answering_as_before(published, embedder, st
     version = current_version(settings.index_dir)
     if stage == "published":  # killed after the switch: the new index is complete and loads
         assert version != before_version
-        assert len(load_index(settings.index_dir).manifest.documents) == 43
+        assert len(load_index(settings.index_dir).manifest.documents) == 18
     else:
         assert version == before_version
         assert answers(settings, embedder) == before
     seen = run_until(content, settings.index_dir, None)
     assert seen[-1] == "DONE"
     index = load_index(settings.index_dir)
-    assert len(index.manifest.documents) == 43
+    assert len(index.manifest.documents) == 18
     leftovers = [p.name for p in (settings.index_dir / "versions").iterdir() if not (p / "manifest.json").exists()]
     assert leftovers == []
 

@@ -38,7 +38,7 @@ def varied_texts(sample_index) -> list[str]:
               next((sample_index / "versions").iterdir()).joinpath("chunks.jsonl").read_text().splitlines()]
     words = [chunk.split() for chunk in chunks]
     cut = [" ".join(w[:n]) for w, n in zip(words, itertools.cycle((2, 4, 7, 12, 24)))]
-    joined = [" ".join(chunks[i:i + 2]) + " " + chunks[i + 2] for i in range(0, 400, 8)]  # past 256 tokens
+    joined = [" ".join(chunks[i:i + 4]) for i in range(0, 400, 8)]  # past 256 tokens
     questions = [json.loads(line)["text"] for line in (SAMPLE_QUESTIONS / "queries.jsonl").read_text().splitlines()]
     mixed = [f"{a} {b}" for a, b in zip(ODD * 30, itertools.cycle(questions))]
     return cut + joined + questions + ODD + mixed
