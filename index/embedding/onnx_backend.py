@@ -19,11 +19,19 @@ from index.embedding.vectors import empty, normalised
 
 
 class OnnxEmbedder:
+    """Questions (and calls of a few texts) run on a one-thread session: for a dozen tokens, waiting on a
+    second thread costs more than it gives, and a server answers several questions at once. Bulk
+    embedding gets a session on every core (ASSISTANT_ONNX_THREADS to cap it), made on first use."""
+
     backend = "onnx"
     bulk_size = 512  # texts per embed() call that a build hands over (progress granularity)
+    few = 8  # at most this many texts: the one-thread session
 
-    def __init__(self, session, tokenizer, meta: dict, name: str, variant: str, batch_size: int = 32):
-        self._session = session
+    def __init__(self, session, tokenizer, meta: dict, name: str, variant: str, batch_size: int = 32,
+                 model_path: Path | None = None):
+        self._session = session  # one thread
+        self._bulk = None if model_path else session
+        self._model_path = model_path
         self._tokenizer = tokenizer  # truncating, for embedding
         self._counter = None  # not truncating, for count_tokens; made on first use (questions never count)
         self._inputs = list(meta["inputs"])
@@ -38,22 +46,16 @@ class OnnxEmbedder:
     @classmethod
     def from_folder(cls, folder: Path, name: str, variant: str = "fp32", batch_size: int = 32,
                     meta: dict | None = None, threads: int | None = None) -> OnnxEmbedder:
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
         paths = ExportPaths(Path(folder))
         meta = meta or paths.read_meta()
-        options = ort.SessionOptions()
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.intra_op_num_threads = threads or int(os.environ.get("ASSISTANT_ONNX_THREADS", 0) or 0)
-        options.log_severity_level = 3
-        # No busy-waiting between ops: on a small shared host spinning threads steal the CPU from everyone.
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        session = ort.InferenceSession(str(paths.onnx(variant)), options, providers=["CPUExecutionProvider"])
         tokenizer = Tokenizer.from_file(str(paths.tokenizer))
         tokenizer.no_padding()
         tokenizer.enable_truncation(int(meta["max_seq_length"]))
-        return cls(session, tokenizer, meta, name, variant, batch_size)
+        if threads:  # one session with exactly this many threads for everything
+            return cls(_session(paths.onnx(variant), threads), tokenizer, meta, name, variant, batch_size)
+        return cls(_session(paths.onnx(variant), 1), tokenizer, meta, name, variant, batch_size, paths.onnx(variant))
 
     @property
     def max_seq_length(self) -> int:
@@ -80,15 +82,21 @@ class OnnxEmbedder:
             from tqdm import tqdm
 
             starts = tqdm(starts, desc="embedding", unit="batch")
+        session = self._session if len(texts) <= self.few else self._bulk_session()
         for start in starts:
             rows = order[start:start + self.batch_size]
-            out[rows] = self._run([encodings[r] for r in rows])
+            out[rows] = self._run(session, [encodings[r] for r in rows])
         return out if self._normalised else normalised(out)
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text])[0]
 
-    def _run(self, encodings) -> np.ndarray:
+    def _bulk_session(self):
+        if self._bulk is None:
+            self._bulk = _session(self._model_path, int(os.environ.get("ASSISTANT_ONNX_THREADS", 0) or 0))
+        return self._bulk
+
+    def _run(self, session, encodings) -> np.ndarray:
         width = max(len(e.ids) for e in encodings)
         feeds = {name: np.zeros((len(encodings), width), dtype=np.int64) for name in self._inputs}
         feeds["input_ids"].fill(self._pad)
@@ -98,4 +106,17 @@ class OnnxEmbedder:
             feeds["attention_mask"][row, :size] = 1
             if "token_type_ids" in feeds:
                 feeds["token_type_ids"][row, :size] = encoding.type_ids
-        return self._session.run(None, feeds)[0]
+        return session.run(None, feeds)[0]
+
+
+def _session(model: Path, threads: int):
+    """An onnxruntime CPU session; threads 0: one per core."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.intra_op_num_threads = threads
+    options.log_severity_level = 3
+    # No busy-waiting between ops: on a small shared host spinning threads steal the CPU from everyone.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
