@@ -172,10 +172,20 @@ def serve(ctx, index_dir, host, port):
     Example:
       assistant serve --port 7860      # then open http://127.0.0.1:7860
     """
-    from ui.app import serve as serve_app
+    from concurrent.futures import ThreadPoolExecutor
+
+    from index.pointer import published_version
 
     settings = _settings(ctx, index_dir=index_dir)
     try:
-        serve_app(settings, host=host, port=port)
+        published_version(settings.index_dir)  # no index: say so before importing the web stack
+        from assistant.search import Assistant
+
+        with ThreadPoolExecutor(1, thread_name_prefix="open") as pool:
+            opening = pool.submit(Assistant.open, settings)  # the index and model load while Gradio imports
+            from ui.app import serve as serve_app
+
+            assistant = opening.result()
+        serve_app(settings, host=host, port=port, assistant=assistant)
     except KNOWN_ERRORS as exc:
         _fail(exc)
