@@ -8,6 +8,7 @@ Public surface (the heavy parts imported on first use, so a refused question cos
 Errors:
     AssistantError
      ├── SettingsError                  a setting has an unusable value
+     ├── analytics.AnalyticsError (tree) the question log's store or a report
      ├── index.IndexStoreError (tree)   no index, mismatch, corrupt files, build locked, nothing indexed
      └── corpus.CorpusError (tree)      unreadable content folder or file
 """

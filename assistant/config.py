@@ -49,6 +49,10 @@ class Settings:
     admin_password: str | None = None
     concurrency_limit: int = 4
     max_queue: int = 64
+    log_questions: bool = True  # keep masked questions, feedback and clicks for `assistant report`
+    retention_days: int = 180  # delete logged questions older than this (0: keep them all)
+    data_dir: Path = Path(".assistant/data")  # the SQLite analytics store; never touched by builds
+    database_url: str | None = None  # postgresql://… to share one store between several servers
 
     def with_overrides(self, **values) -> Settings:
         """A copy with every value that is not None applied (the CLI flags)."""
@@ -85,6 +89,8 @@ def _coerced(settings: Settings, values: dict) -> Settings:
                 out[name] = None
             elif "Path" in kind:
                 out[name] = Path(value).expanduser()
+            elif kind == "bool":
+                out[name] = _boolean(value)
             elif kind == "int":
                 out[name] = int(value)
             elif kind == "float":
@@ -100,4 +106,20 @@ def _coerced(settings: Settings, values: dict) -> Settings:
     for name in ("top_k", "max_per_doc", "chunk_tokens", "max_question_chars", "keep_versions", "batch_size"):
         if getattr(result, name) < 1:
             raise SettingsError(f"setting {name} must be at least 1, got {getattr(result, name)}")
+    if result.retention_days < 0:
+        raise SettingsError(f"setting retention_days must be 0 (keep all) or more, got {result.retention_days}")
+    if result.database_url and not result.database_url.startswith(("postgresql://", "postgres://")):
+        raise SettingsError("setting database_url must start with postgresql:// "
+                            "(leave it empty to use the SQLite store in data_dir)")
     return result
+
+
+def _boolean(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(value)
