@@ -8,7 +8,7 @@ PORT   ?= 7860
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export HF_HUB_OFFLINE := 1
 
-.PHONY: install serve index test chromium postgresql bench clean
+.PHONY: install serve index test chromium postgresql bench screenshot clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -36,7 +36,14 @@ postgresql:
 test: install chromium postgresql
 	$(PY) -m pytest
 
+# Refresh the README's picture: the browser test writes bench/results/ui/screenshot.png (ignored), copied here.
+screenshot: install chromium
+	$(PY) -m pytest -q tests/test_ui.py -k test_answer_cites_the_article_with_its_link
+	cp bench/results/ui/screenshot.png docs/screenshot.png
+
 bench: install
+	$(PY) bench/cold_start.py
+	$(PY) bench/embed_speed.py
 	$(PY) bench/quality.py
 	$(PY) bench/build_speed.py
 	$(PY) bench/load.py

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from assistant.config import Settings, load_settings
-from assistant import KNOWN_ERRORS
 from assistant import reports
+from assistant.config import Settings, load_settings
+from assistant.errors import KNOWN_ERRORS
 
 
 def _settings(ctx: click.Context, **flags) -> Settings:
@@ -95,11 +95,18 @@ def ask(ctx, question, index_dir, top_k, previous, as_json):
       assistant ask "how should we score projects for the portfolio?" --top-k 3
       assistant ask "how often should we redo that?" --after "how should we score projects?"
     """
-    from assistant.search import Assistant
+    from assistant.questions import check_question
+    from index.pointer import published_version
 
     settings = _settings(ctx, index_dir=index_dir, top_k=top_k)
+    problem = check_question(question, settings.max_question_chars)  # before any index or model loads
+    if problem:
+        _fail(problem, code=2)
     try:
-        answer = Assistant(settings).ask(question, previous=previous)
+        published_version(settings.index_dir)  # no index: say so before loading anything
+        from assistant.search import Assistant
+
+        answer = Assistant.open(settings).ask(question, previous=previous)
     except KNOWN_ERRORS as exc:
         _fail(exc)
     if not answer.passages and answer.message:
@@ -191,10 +198,10 @@ def _embedder_for(settings: Settings):
     loaded = []
 
     def embed(texts):
-        from index import Embedder
+        from assistant.embedders import open_embedder
 
         if not loaded:
-            loaded.append(Embedder(settings.model, settings.device, settings.batch_size))
+            loaded.append(open_embedder(settings))
         return loaded[0].embed(texts)
 
     return embed
@@ -212,10 +219,20 @@ def serve(ctx, index_dir, host, port):
     Example:
       assistant serve --port 7860      # then open http://127.0.0.1:7860
     """
-    from ui.app import serve as serve_app
+    from concurrent.futures import ThreadPoolExecutor
+
+    from index.pointer import published_version
 
     settings = _settings(ctx, index_dir=index_dir)
     try:
-        serve_app(settings, host=host, port=port)
+        published_version(settings.index_dir)  # no index: say so before importing the web stack
+        from assistant.search import Assistant
+
+        with ThreadPoolExecutor(1, thread_name_prefix="open") as pool:
+            opening = pool.submit(Assistant.open, settings)  # the index and model load while Gradio imports
+            from ui.app import serve as serve_app
+
+            assistant = opening.result()
+        serve_app(settings, host=host, port=port, assistant=assistant)
     except KNOWN_ERRORS as exc:
         _fail(exc)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
 from corpus.text import safe_url
+from index.embedding.protocol import BACKENDS, VARIANTS
 
 SAMPLE_KB = Path(__file__).parent / "sample_kb"
 SAMPLE_CONTENT = SAMPLE_KB / "content"
@@ -40,8 +41,11 @@ class Settings:
     index_dir: Path = Path(".assistant/index")
     base_url: str | None = None
     model: str = "all-MiniLM-L6-v2"
-    device: str | None = None  # "cpu", "cuda"; None picks CUDA when present
+    device: str | None = None  # "cpu", "cuda"; None: CUDA for bulk embedding when present
     batch_size: int = 32
+    backend: str = "auto"  # "auto" (ONNX Runtime; CUDA PyTorch for bulk when a GPU is present), "onnx", "torch"
+    model_variant: str = "fp32"  # "fp32" or "int8": what new builds embed with; questions follow the index
+    model_cache_dir: Path | None = None  # ONNX exports; None: ~/.cache/pmo-help-assistant/models
     chunk_tokens: int = 200
     overlap_tokens: int = 32
     top_k: int = 5
@@ -117,6 +121,9 @@ def _coerced(settings: Settings, values: dict) -> Settings:
             raise SettingsError(f"setting {name}={value!r} is not a valid {kind}") from exc
     result = replace(settings, **out)
     _check_face(result)
+    for name, allowed in (("backend", BACKENDS), ("model_variant", VARIANTS)):
+        if getattr(result, name) not in allowed:
+            raise SettingsError(f"setting {name} must be one of {', '.join(allowed)}, got {getattr(result, name)!r}")
     for name in ("top_k", "max_per_doc", "chunk_tokens", "max_question_chars", "keep_versions", "batch_size"):
         if getattr(result, name) < 1:
             raise SettingsError(f"setting {name} must be at least 1, got {getattr(result, name)}")

@@ -26,6 +26,7 @@ from assistant.search import Assistant
 from corpus import LoadError
 from corpus.beir import load_corpus, load_queries
 from assistant.building import chunk_settings, progress_bar
+from assistant.embedders import open_embedder
 from index import Embedder, build_index
 
 CUTOFFS = (1, 3, 5, 10)
@@ -59,7 +60,7 @@ def eval_index(settings: Settings, dataset: Path | None, embedder: Embedder, cac
     corpus_file = folder / "corpus.jsonl"
     if dataset and not corpus_file.is_file():
         raise LoadError(f"{dataset} has no corpus.jsonl; a BEIR folder needs corpus.jsonl, queries.jsonl and qrels/")
-    key = hashlib.sha256(f"{folder.resolve()}|{settings.model}".encode()).hexdigest()[:12]
+    key = hashlib.sha256(f"{folder.resolve()}|{settings.model}|{embedder.variant}".encode()).hexdigest()[:12]
     index_dir = Path(cache_dir or settings.index_dir.parent / "eval") / key
     chunker = chunk_settings(settings, embedder)
     with progress_bar(progress) as report:
@@ -72,7 +73,7 @@ def evaluate(settings: Settings, dataset: Path | None = None, split: str = "test
              embedder: Embedder | None = None, cache_dir: Path | None = None, progress: bool = False,
              fusion: Fusion | None = None, group: str | None = None, depth: int = 10) -> EvalResult:
     started = time.perf_counter()
-    embedder = embedder or Embedder(settings.model, settings.device, settings.batch_size)
+    embedder = embedder or open_embedder(settings)
     questions_dir = Path(dataset) if dataset else SAMPLE_QUESTIONS
     queries, qrels = load_queries(questions_dir, split, group)
     index_dir = eval_index(settings, dataset, embedder, cache_dir, progress)

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import textwrap
+from typing import TYPE_CHECKING
 
 from assistant.answers import Answer
 from assistant.config import Settings
 from assistant.links import clock
 from assistant.sentences import plain
-from index import BuildReport, LoadedIndex
-from index.build import BuildPlan
+
+if TYPE_CHECKING:
+    from index import BuildReport, LoadedIndex
+    from index.build import BuildPlan
 
 
 def build_text(outcome: BuildReport | BuildPlan) -> str:
+    from index.build import BuildPlan
+
     if isinstance(outcome, BuildPlan):
         lines = ["Dry run: nothing written."]
         if outcome.full:
@@ -68,7 +73,7 @@ def index_info(index: LoadedIndex, settings: Settings) -> dict:
 def info_text(data: dict) -> str:
     types = ", ".join(f"{n} {t}" for t, n in data["by_type"].items())
     rows = [("Index", data["index_dir"]), ("Documents", f"{data['documents']} ({types})"), ("Chunks", data["chunks"]),
-            ("Model", f"{data['model']} ({data['dimension']} dimensions)"), ("Built at", data["built_at"]),
+            ("Model", f"{data['model']} ({data['dimension']} dimensions, {data.get('model_variant', 'fp32')})"), ("Built at", data["built_at"]),
             ("Content", data["content_dir"]), ("Version", data["version"])]
     return "\n".join(f"{label:<10} {value}" for label, value in rows)
 

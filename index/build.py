@@ -16,7 +16,7 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from corpus import Chunk, ChunkSettings, Document, LoadResult, Skipped, chunk_document, load_folder
-from index.embedder import Embedder
+from index.embedding import Embedder
 from index.errors import CorruptIndex, IndexStoreError, NothingIndexed
 from index.manifest import DocumentEntry, Manifest, library_versions
 from index.store import VERSIONS, LoadedIndex, load_index, publish, remove_old_versions, write_version
@@ -74,9 +74,10 @@ class BuildReport:
 
 
 def plan_build(content_dir: Path, index_dir: Path, model_name: str, chunker: ChunkSettings,
-               base_url: str | None = None, full: bool = False, loaded: LoadResult | None = None) -> BuildPlan:
+               base_url: str | None = None, full: bool = False, loaded: LoadResult | None = None,
+               variant: str = "fp32") -> BuildPlan:
     """What a build would do. `loaded` stands in for reading content_dir (documents made elsewhere)."""
-    previous, reason = _previous(index_dir, model_name, chunker, base_url)
+    previous, reason = _previous(index_dir, model_name, chunker, base_url, variant)
     if full:
         reason = "--full was asked for"
     old = previous.manifest.documents if previous and not reason else {}
@@ -108,7 +109,7 @@ def build_index(content_dir: Path, index_dir: Path, embedder: Embedder, chunker:
         remove_old_versions(index_dir, keep_versions)
         progress = progress or (lambda fraction, message: None)
         progress(0.0, "reading content")
-        plan = plan_build(content_dir, index_dir, embedder.name, chunker, base_url, full, loaded)
+        plan = plan_build(content_dir, index_dir, embedder.name, chunker, base_url, full, loaded, embedder.variant)
         return _build_locked(plan, content_dir, index_dir, embedder, chunker, base_url, keep_versions, progress, started)
     finally:
         lock.release()
@@ -139,14 +140,17 @@ def _build_locked(plan, content_dir, index_dir, embedder, chunker, base_url, kee
         if chunk.chunk_id in reuse:
             vectors[row] = reuse[chunk.chunk_id][1]
     progress(0.1, f"embedding {len(fresh)} chunks")
-    for start in range(0, len(fresh), 256):
-        rows = fresh[start:start + 256]
+    fresh.sort(key=lambda r: len(chunks[r].embed_text))  # similar lengths together: less padding per batch
+    block = getattr(embedder, "bulk_size", 512)
+    for start in range(0, len(fresh), block):
+        rows = fresh[start:start + block]
         vectors[rows] = embedder.embed([chunks[r].embed_text for r in rows], progress=False)
         progress(0.1 + 0.8 * (start + len(rows)) / max(1, len(fresh)), f"embedded {start + len(rows)}/{len(fresh)}")
     progress(0.9, "writing")
     per_doc = _by_document(chunks)
     manifest = Manifest(
-        model={"name": embedder.name, "dimension": embedder.dimension, "max_seq_length": embedder.max_seq_length},
+        model={"name": embedder.name, "dimension": embedder.dimension, "max_seq_length": embedder.max_tokens,
+               "variant": embedder.variant, "backend": embedder.backend},
         chunker=chunker.as_dict(),
         documents={d.doc_id: DocumentEntry(d.content_hash, d.title, d.url, d.source_type,
                                            len(per_doc.get(d.doc_id, ()))) for d in documents},
@@ -176,7 +180,7 @@ def _report(plan: BuildPlan, index_dir: Path, version: str, documents: int, chun
     )
 
 
-def _previous(index_dir: Path, model_name: str, chunker: ChunkSettings, base_url: str | None):
+def _previous(index_dir: Path, model_name: str, chunker: ChunkSettings, base_url: str | None, variant: str):
     """(the published index, None) when it can be reused; (None, why a full build is needed) otherwise."""
     try:
         previous = load_index(index_dir)
@@ -184,6 +188,8 @@ def _previous(index_dir: Path, model_name: str, chunker: ChunkSettings, base_url
         return None, None if "No index" in str(exc) else f"the published index cannot be reused ({exc})"
     if previous.manifest.model["name"] != model_name:
         return None, f"the model changed ({previous.manifest.model['name']} → {model_name})"
+    if previous.variant != variant:
+        return None, f"the model variant changed ({previous.variant} → {variant})"
     if previous.manifest.chunker != chunker.as_dict():
         return None, "the chunker settings changed"
     if previous.manifest.base_url != base_url:

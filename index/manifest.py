@@ -11,7 +11,8 @@ from importlib import metadata
 from pathlib import Path
 
 FORMAT_VERSION = 2  # 2: transcript chunks carry their cues (start, end, speaker, text)
-LIBRARIES = ("sentence-transformers", "faiss-cpu", "bm25s", "langchain-text-splitters", "torch")
+LIBRARIES = ("onnxruntime", "tokenizers", "sentence-transformers", "faiss-cpu", "bm25s", "langchain-text-splitters",
+             "torch")
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class DocumentEntry:
 
 @dataclass(frozen=True)
 class Manifest:
-    model: dict  # {"name", "dimension", "max_seq_length"}
+    model: dict  # {"name", "dimension", "max_seq_length", "variant" (fp32|int8), "backend" (what embedded)}
     chunker: dict  # ChunkSettings.as_dict()
     documents: dict[str, DocumentEntry]
     chunks: int
@@ -53,6 +54,14 @@ class Manifest:
         data.pop("counts", None)
         data["documents"] = {k: DocumentEntry(**v) for k, v in data["documents"].items()}
         return cls(**data)
+
+
+def peek_model(version_dir: Path) -> dict:
+    """The manifest's model entry ({} when unreadable: loading the index reports that properly)."""
+    try:
+        return dict(json.loads((Path(version_dir) / "manifest.json").read_text(encoding="utf-8"))["model"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
 
 
 def library_versions() -> dict[str, str]:

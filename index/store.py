@@ -20,12 +20,11 @@ import faiss
 import numpy as np
 
 from corpus import Chunk
-from index.errors import CorruptIndex, IndexMismatch, MissingIndex
+from index.errors import CorruptIndex, IndexMismatch
 from index.lexical import LexicalIndex
 from index.manifest import FORMAT_VERSION, Manifest, checksums, sha256_file
+from index.pointer import POINTER, VERSIONS, current_version, published_version
 
-POINTER = "CURRENT"
-VERSIONS = "versions"
 CHUNKS = "chunks.jsonl"
 
 
@@ -45,17 +44,14 @@ class LoadedIndex:
         keep = rows[0] >= 0
         return rows[0][keep].astype(np.int64), scores[0][keep]
 
+    @property
+    def variant(self) -> str:
+        """The model variant the vectors were made with (indexes from before variants: fp32)."""
+        return self.manifest.model.get("variant", "fp32")
+
     def stored_vectors(self) -> np.ndarray:
         return self.vectors.reconstruct_n(0, self.vectors.ntotal) if self.vectors.ntotal else np.zeros(
             (0, self.vectors.d), dtype=np.float32)
-
-
-def current_version(index_dir: Path) -> str | None:
-    try:
-        name = (Path(index_dir) / POINTER).read_text().strip()
-    except OSError:
-        return None
-    return name or None
 
 
 def write_version(folder: Path, vectors: np.ndarray, chunks: list[Chunk], manifest: Manifest) -> Manifest:
@@ -86,11 +82,12 @@ def publish(index_dir: Path, name: str) -> None:
     _fsync_dir(Path(index_dir))
 
 
-def load_index(index_dir: Path, expected_model: str | None = None, version: str | None = None) -> LoadedIndex:
+def load_index(index_dir: Path, expected_model: str | None = None, version: str | None = None,
+               expected_variant: str | None = None) -> LoadedIndex:
+    """The published version (or `version`), verified; IndexMismatch when it was made with another model
+    or, given `expected_variant`, another model variant than the one that will embed the questions."""
     index_dir = Path(index_dir)
-    version = version or current_version(index_dir)
-    if not version:
-        raise MissingIndex(f"No index at {index_dir} — run `assistant build` first.")
+    version = version or published_version(index_dir)
     folder = index_dir / VERSIONS / version
     try:
         manifest = Manifest.from_json((folder / "manifest.json").read_text(encoding="utf-8"))
@@ -103,6 +100,11 @@ def load_index(index_dir: Path, expected_model: str | None = None, version: str 
         raise IndexMismatch(f"Index {index_dir} was built with model {manifest.model['name']!r} but the settings "
                             f"name {expected_model!r} — run `assistant build --full` to rebuild it with "
                             f"{expected_model!r}, or set the model back.")
+    variant = manifest.model.get("variant", "fp32")
+    if expected_variant and variant != expected_variant:
+        raise IndexMismatch(f"Index {index_dir} was built with the {variant} variant of its model but the questions "
+                            f"would be embedded with {expected_variant} — restart to pick up the index's variant, "
+                            f"or run `assistant build --full` to rebuild it.")
     _verify(folder, manifest)
     chunks = read_chunks(folder / CHUNKS)
     try:

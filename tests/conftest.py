@@ -1,24 +1,35 @@
 """Shared fixtures: the real bundled model, and the sample knowledge base indexed once per run.
 
 Every test runs with HF_HUB_OFFLINE=1 and its working folder in tmp_path, so nothing reads or
-writes outside the test's own folders.
+writes outside the test's own folders, except the model's ONNX export cache (below).
 """
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
-
-from pathlib import Path  # noqa: E402
+# The model's ONNX export (also for the CLI subprocesses the tests start): made once and kept in the
+# checkout's ignored .assistant/test-model-cache, keyed by the model folder's fingerprint and the
+# export format, so later runs skip the export. ASSISTANT_TEST_FRESH_EXPORT=1: a fresh one per run.
+if os.environ.get("ASSISTANT_TEST_FRESH_EXPORT"):
+    MODEL_CACHE = tempfile.mkdtemp(prefix="assistant-test-models-")
+    atexit.register(shutil.rmtree, MODEL_CACHE, True)
+else:
+    MODEL_CACHE = str(Path(__file__).resolve().parent.parent / ".assistant" / "test-model-cache")
+os.environ["ASSISTANT_MODEL_CACHE_DIR"] = MODEL_CACHE
 
 import pytest  # noqa: E402
 
 from assistant import building  # noqa: E402
-from assistant.config import SAMPLE_CONTENT, Settings  # noqa: E402
+from assistant.config import Settings  # noqa: E402
 from corpus import ChunkSettings  # noqa: E402
-from index import Embedder, build_index  # noqa: E402
+from index import Embedder, build_index, make_embedder  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -26,13 +37,14 @@ def _isolated(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     for name in list(os.environ):
-        if name.startswith("ASSISTANT_"):
+        if name.startswith("ASSISTANT_") and name != "ASSISTANT_MODEL_CACHE_DIR":
             monkeypatch.delenv(name)
 
 
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
-    return Embedder()
+    """The default embedder (ONNX Runtime, fp32), exported into this session's model cache."""
+    return make_embedder()
 
 
 def chunk_settings(embedder: Embedder, settings: Settings | None = None) -> ChunkSettings:
@@ -40,11 +52,19 @@ def chunk_settings(embedder: Embedder, settings: Settings | None = None) -> Chun
 
 
 @pytest.fixture(scope="session")
-def sample_index(tmp_path_factory, embedder) -> Path:
-    """The bundled sample knowledge base, built once; tests must not modify it."""
-    index_dir = tmp_path_factory.mktemp("sample") / "index"
-    build_index(SAMPLE_CONTENT, index_dir, embedder, chunk_settings(embedder))
-    return index_dir
+def eval_cache(tmp_path_factory) -> Path:
+    """Where `evaluate` keeps its indexes in tests; holds the sample index, so evaluating the sample
+    questions reuses it instead of embedding the sample again."""
+    return tmp_path_factory.mktemp("eval-cache")
+
+
+@pytest.fixture(scope="session")
+def sample_index(eval_cache, embedder) -> Path:
+    """The bundled sample knowledge base, built once (as `assistant eval` builds it); tests must not
+    modify it."""
+    from assistant.evaluation import eval_index
+
+    return eval_index(Settings(), None, embedder, cache_dir=eval_cache)
 
 
 @pytest.fixture()
@@ -56,7 +76,7 @@ def sample_settings(sample_index) -> Settings:
 def build(embedder, tmp_path):
     """Build an index of a content folder: build(content_dir) -> Settings pointing at it."""
 
-    def _build(content_dir: Path, index_dir: Path | None = None, **kwargs) -> Settings:
+    def _build(content_dir: Path, index_dir: Path | None = None, embedder: Embedder = embedder, **kwargs) -> Settings:
         settings = Settings(content_dir=content_dir, index_dir=index_dir or tmp_path / "index")
         build_index(content_dir, settings.index_dir, embedder, chunk_settings(embedder), **kwargs)
         return settings

@@ -106,3 +106,16 @@ def test_ask_after_an_earlier_question_searches_with_it(coffee_index):
     assert data["searched_for"] == "what grind suits a French press — how long should it be"
     assert data["passages"][0]["doc_id"] == "guides/grinding.md"
     assert {"passage_start_seconds", "passage_end_seconds", "exchange"} <= set(data["passages"][0])
+
+
+def test_refusals_come_before_any_model_or_index_loads(tmp_path, monkeypatch):
+    import assistant.embedders
+
+    def no_model(*args, **kwargs):
+        raise AssertionError("a model was loaded for a question that is refused")
+
+    monkeypatch.setattr(assistant.embedders, "open_embedder", no_model)
+    empty = CliRunner().invoke(main, ["ask", " \t", "--index", str(tmp_path / "none")])
+    assert empty.exit_code == 2 and empty.output.startswith("Error: Please type a question")
+    missing = CliRunner().invoke(main, ["ask", "anything", "--index", str(tmp_path / "none")])
+    assert missing.exit_code == 1 and "run `assistant build` first" in missing.output

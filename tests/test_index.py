@@ -47,7 +47,8 @@ def test_manifest_records_what_the_index_holds(content, tmp_path, embedder):
     index = load_index(tmp_path / "index")
     manifest = json.loads((tmp_path / "index" / "versions" / index.version / "manifest.json").read_text())
     assert manifest["format_version"] == FORMAT_VERSION
-    assert manifest["model"] == {"name": "all-MiniLM-L6-v2", "dimension": 384, "max_seq_length": 256}
+    assert manifest["model"] == {"name": "all-MiniLM-L6-v2", "dimension": 384, "max_seq_length": 256,
+                                 "variant": "fp32", "backend": "onnx"}
     assert manifest["counts"] == {"documents": 3, "chunks": 3, "by_type": {"article": 3}}
     assert set(manifest["documents"]) == {"budgets.md", "risks.md", "gates.md"}
     assert {"vectors.faiss", "chunks.jsonl"} <= set(manifest["files"])

@@ -1,8 +1,9 @@
 """The web UI in a real Chromium, over the real model and the sample index.
 
 Browser tests are skipped only when /usr/bin/chromium is absent (CI installs it).
-The Enter→answer latency is printed and written to docs/ui_latency.txt; a screenshot of a real
-answer goes to docs/screenshot.png.
+The Enter→answer latency is printed and written to bench/results/ui/ui_latency.txt; a screenshot of a
+real answer goes to bench/results/ui/screenshot.png (ignored by git; `make screenshot` copies it to
+docs/screenshot.png, the README's picture).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from assistant.links import clock
 from conftest import ask_in_page, needs_browser, open_page, start_app
 from ui.render import answer_html, header_html, passage_card
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+OUT = Path(__file__).resolve().parent.parent / "bench" / "results" / "ui"
 PAYLOAD = '<script>window.__pwned=1</script> <img src=x onerror="window.__pwned=1">'
 LATENCIES: list[float] = []
 
@@ -44,8 +45,8 @@ def _report_latency():
         line = (f"Enter→answer in the browser: median {sorted(LATENCIES)[len(LATENCIES) // 2]:.2f} s, "
                 f"max {max(LATENCIES):.2f} s over {len(LATENCIES)} questions")
         print("\n" + line)
-        DOCS.mkdir(exist_ok=True)
-        (DOCS / "ui_latency.txt").write_text(line + "\n", encoding="utf-8")
+        OUT.mkdir(parents=True, exist_ok=True)
+        (OUT / "ui_latency.txt").write_text(line + "\n", encoding="utf-8")
 
 
 def ask(page, question: str):
@@ -69,9 +70,9 @@ def test_answer_cites_the_article_with_its_link(browser, app_url):
     assert link.get_attribute("href").startswith("https://help.example.org/kb/pmo-analyst-to-pmo-manager/")
     assert link.get_attribute("target") == "_blank" and "noopener" in link.get_attribute("rel")
     assert first.locator("mark").count() == 1
-    DOCS.mkdir(exist_ok=True)
+    OUT.mkdir(parents=True, exist_ok=True)
     page.wait_for_timeout(400)  # let the chat finish scrolling the new question into place
-    page.screenshot(path=str(DOCS / "screenshot.png"), full_page=False)
+    page.screenshot(path=str(OUT / "screenshot.png"), full_page=False)
     page.close()
 
 

@@ -161,7 +161,7 @@ def add_source_route(demo: gr.Blocks, assistant: Assistant) -> None:
     add_route(demo, "/source/{doc_id:path}", source, "GET")
 
 
-def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860) -> None:
-    """Load the model and index once, then serve the UI and `/search` until stopped."""
-    assistant = Assistant(settings)
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860, assistant: Assistant | None = None) -> None:
+    """Load the model and index once (unless given), then serve the UI and `/search` until stopped."""
+    assistant = assistant or Assistant.open(settings)
     launch(create_app(assistant, settings), assistant, host, port, block=True)
