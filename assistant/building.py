@@ -19,6 +19,10 @@ def run_build(settings: Settings, full: bool = False, dry_run: bool = False, sho
               embedder: Embedder | None = None, progress: Progress | None = None) -> BuildReport | BuildPlan:
     """Build the index the settings name. `progress` ((fraction, message) callback, e.g. the web app's
     progress bar) replaces the terminal bar."""
+    if settings.sources:
+        from assistant.sources import run_sources_build
+
+        return run_sources_build(settings, full, dry_run, show_progress, embedder or _embedder(settings), progress)
     if not Path(settings.content_dir).is_dir():
         raise LoadError(f"content folder {settings.content_dir} does not exist or is not a folder")
     embedder = embedder or Embedder(settings.model, settings.device, settings.batch_size)
@@ -28,6 +32,10 @@ def run_build(settings: Settings, full: bool = False, dry_run: bool = False, sho
     with progress_bar(show_progress and progress is None) as bar:
         return build_index(settings.content_dir, settings.index_dir, embedder, chunker, settings.base_url,
                            full=full, keep_versions=settings.keep_versions, progress=progress or bar)
+
+
+def _embedder(settings: Settings) -> Embedder:
+    return Embedder(settings.model, settings.device, settings.batch_size)
 
 
 def watch_and_build(settings: Settings, echo: Callable[[str], None], stop_event=None,

@@ -4,6 +4,7 @@ The config file is TOML: `assistant.toml` in the working folder, or the path in 
 Keys are the field names below, e.g.
 
     content_dir = "site/content"
+    sources = ["site/content", "https://help.example.org/kb/"]   # folders and sites in one index
     index_dir = ".assistant/index"
     base_url = "https://help.example.org/kb"
     model = "all-MiniLM-L6-v2"
@@ -44,6 +45,11 @@ class Settings:
     admin_password: str | None = None
     concurrency_limit: int = 4
     max_queue: int = 64
+    sources: tuple[str, ...] = ()  # folders and site URLs to index together; empty: content_dir alone
+    web_rate: float = 2.0  # requests per second per host, at most (robots.txt Crawl-delay can slow it further)
+    web_max_pages: int = 1000  # pages read from one site
+    web_max_depth: int = 3  # links followed from the start page when a site is crawled
+    web_user_agent: str | None = None  # None: "pmo-help-assistant/<version> (help-centre search indexer; …)"
 
     def with_overrides(self, **values) -> Settings:
         """A copy with every value that is not None applied (the CLI flags)."""
@@ -84,12 +90,38 @@ def _coerced(settings: Settings, values: dict) -> Settings:
                 out[name] = int(value)
             elif kind == "float":
                 out[name] = float(value)
+            elif kind.startswith("tuple"):
+                out[name] = _as_list(name, value)
             else:
                 out[name] = str(value)
+        except SettingsError:
+            raise
         except (TypeError, ValueError) as exc:
             raise SettingsError(f"setting {name}={value!r} is not a valid {kind}") from exc
     result = replace(settings, **out)
-    for name in ("top_k", "max_per_doc", "chunk_tokens", "max_question_chars", "keep_versions", "batch_size"):
+    if result.web_rate <= 0:
+        raise SettingsError(f"setting web_rate must be above 0 (requests per second), got {result.web_rate}")
+    for name in ("top_k", "max_per_doc", "chunk_tokens", "max_question_chars", "keep_versions", "batch_size",
+                 "web_max_pages"):
         if getattr(result, name) < 1:
             raise SettingsError(f"setting {name} must be at least 1, got {getattr(result, name)}")
     return result
+
+
+def _as_list(name: str, value) -> tuple[str, ...]:
+    """A list setting from TOML (a list), or from the environment (JSON list, or comma-separated)."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            import json
+
+            try:
+                value = json.loads(text)
+            except ValueError as exc:
+                raise SettingsError(f"setting {name} is not a JSON list: {exc}") from exc
+        else:
+            value = [part.strip() for part in text.split(",") if part.strip()]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, (str, Path)) for v in value):
+        raise SettingsError(f"setting {name} must be a list of folders and URLs, e.g. "
+                            f'{name} = ["content/", "https://help.example.org/kb/"]')
+    return tuple(str(v) for v in value)

@@ -1,0 +1,101 @@
+"""Builds from `sources`: content folders and web sites in one index, with a fetch progress bar.
+
+`sources = ["content/", "https://help.example.org/kb/"]` in assistant.toml (or `assistant build URL`).
+Web pages are fetched politely and incrementally (see corpus.web); the fetch cache lives in
+`<index>/web/`. A dry run fetches what it must to tell what changed, and writes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from pathlib import Path
+
+from assistant.config import Settings
+from corpus import LoadError
+from corpus.sources import load_sources
+from corpus.web import USER_AGENT, Politeness, WebOptions, is_web, redact
+from index import BuildReport, Embedder, build_index, plan_build
+from index.build import BuildPlan, Progress
+
+
+def web_options(settings: Settings) -> WebOptions:
+    politeness = Politeness(user_agent=settings.web_user_agent or USER_AGENT, rate=settings.web_rate)
+    return WebOptions(politeness, settings.web_max_pages, settings.web_max_depth)
+
+
+def with_source(settings: Settings, source: str | Path | None) -> Settings:
+    """Settings for `assistant build SOURCE`: a URL becomes the only source, a folder the content_dir."""
+    if source is None:
+        return settings
+    if is_web(str(source)):
+        return replace(settings, sources=(str(source),))
+    return replace(settings, content_dir=Path(source), sources=())
+
+
+def run_sources_build(settings: Settings, full: bool, dry_run: bool, show_progress: bool, embedder: Embedder,
+                      progress: Progress | None) -> BuildReport | BuildPlan:
+    from assistant.building import chunk_settings, progress_bar
+
+    folders = [Path(s) for s in settings.sources if not is_web(s)]
+    for folder in folders:
+        if not folder.is_dir():
+            raise LoadError(f"source folder {folder} does not exist or is not a folder; fix `sources` in your settings")
+    content_root = _common_root(folders) if folders else Path(settings.index_dir) / "web"
+    chunker = chunk_settings(settings, embedder)
+    with fetch_bar(show_progress and progress is None, progress) as on_fetch:
+        def loader(known):
+            return load_sources(settings.sources, Path(settings.index_dir), settings.base_url, known,
+                                web_options(settings), on_fetch, read_only=dry_run)
+
+        if dry_run:
+            return plan_build(content_root, settings.index_dir, embedder.name, chunker, settings.base_url, full,
+                              loader=loader)
+        with progress_bar(show_progress and progress is None) as bar:
+            return build_index(content_root, settings.index_dir, embedder, chunker, settings.base_url, full=full,
+                               keep_versions=settings.keep_versions, progress=progress or bar, loader=loader,
+                               sources=tuple(redact(s) if is_web(s) else str(Path(s).resolve())
+                                             for s in settings.sources))
+
+
+def _common_root(folders: list[Path]) -> Path:
+    """Where the app finds the files of folder sources: the folder itself, or the parent of several."""
+    if len(folders) == 1:
+        return folders[0].resolve()
+    return Path(os.path.commonpath([str(f.resolve()) for f in folders]))
+
+
+def credentials_for(recorded: list[str], configured: tuple[str, ...]) -> tuple[str, ...]:
+    """The recorded sources of an index (credentials removed) with a configured source's credentials put
+    back where it is the same site: what the admin panel rebuilds. Nothing else is ever fetched."""
+    by_redacted = {redact(s): s for s in configured if is_web(s)}
+    return tuple(by_redacted.get(s, s) for s in recorded)
+
+
+class fetch_bar:
+    """A tqdm bar of pages fetched (terminal), or the app's (fraction, message) callback fed 0–5%."""
+
+    def __init__(self, enabled: bool, progress: Progress | None):
+        self.enabled, self.progress, self.bar = enabled, progress, None
+
+    def __enter__(self):
+        return self.update
+
+    def update(self, done: int, total: int | None, url: str) -> None:
+        if self.progress is not None:
+            self.progress(0.05 * done / total if total else 0.0, f"fetched {done}{f'/{total}' if total else ''} pages")
+            return
+        if not self.enabled:
+            return
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="page", desc="fetching", leave=False, disable=None)
+        if total and self.bar.total != total:
+            self.bar.total = total
+        self.bar.set_postfix_str(url[-40:], refresh=False)
+        self.bar.update(done - self.bar.n)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.close()
