@@ -81,28 +81,22 @@ def test_rebuild_after_one_change_downloads_only_the_sitemap_and_that_page(site,
     assert any("Archive closed items" in c.text for c in load_index(tmp_path / "index").chunks)
 
 
-def test_removed_page_leaves_the_index_and_a_failing_page_keeps_its_version(site, embedder, tmp_path):
+def test_removed_pages_leave_the_index_and_a_failing_page_keeps_its_version(site, embedder, tmp_path):
     web_build(embedder, tmp_path / "index", [site.url])
     site.remove("benefits")  # dropped from the sitemap, and 404
+    site.fail("raid-logs", 410)  # still listed, with a new lastmod, but gone
+    site.edit("raid-logs", "gone")
     site.fail("stage-gates", 500)
     site.edit("stage-gates", "This edit never arrives.")
     report = web_build(embedder, tmp_path / "index", [site.url])
     documents = load_index(tmp_path / "index").manifest.documents
-    assert f"{site.url}kb/benefits/" not in documents and report.removed == 1
+    assert not urls(site, "benefits", "raid-logs") & set(documents) and report.removed == 2
     assert f"{site.url}kb/stage-gates/" in documents
     assert report.changed == 0
     assert any("kb/stage-gates/" in w and "HTTP 500" in w and "kept" in w for w in report.warnings), report.warnings
-    assert report.fetch[0]["failed"] == 1
+    assert report.fetch[0]["failed"] == 1 and report.fetch[0]["gone"] == 1
     tries = [s for p, s, _ in site.log if p == "/kb/stage-gates/" and s == 500]
     assert len(tries) == 1 + FAST.politeness.retries  # retried with backoff before giving up
-
-
-def test_page_answering_404_while_still_listed_is_removed(site, embedder, tmp_path):
-    web_build(embedder, tmp_path / "index", [site.url])
-    site.fail("raid-logs", 410)
-    site.edit("raid-logs", "gone")  # a new lastmod, so it is asked for again
-    report = web_build(embedder, tmp_path / "index", [site.url])
-    assert report.removed == 1 and f"{site.url}kb/raid-logs/" not in load_index(tmp_path / "index").manifest.documents
 
 
 def test_wordpress_api_with_pagination_and_modified_after(site, embedder, tmp_path):

@@ -9,6 +9,7 @@ content-type checks, and conditional requests through the fetch cache.
 from __future__ import annotations
 
 import email.utils
+import math
 import time
 import urllib.robotparser
 from collections import Counter
@@ -103,7 +104,7 @@ class PoliteClient:
             parser = urllib.robotparser.RobotFileParser(origin + "/robots.txt")
             try:
                 text = self.fetch(origin + "/robots.txt", "robots", check_robots=False).body
-                parser.parse(text.decode("utf-8", "replace").splitlines())
+                parser.parse(_whole_delays(text.decode("utf-8", "replace").splitlines()))
             except Gone:
                 parser.parse([])  # no robots.txt: everything is allowed
             except FetchFailed as exc:
@@ -236,6 +237,20 @@ class PoliteClient:
         if seconds is None:
             seconds = self.politeness.backoff * 2 ** (attempt - 1)
         return max(0.0, min(seconds, self.politeness.max_wait))
+
+
+def _whole_delays(lines: list[str]) -> list[str]:
+    """urllib.robotparser reads only whole-second Crawl-delays: round a fractional one up (slower, never faster)."""
+    out = []
+    for line in lines:
+        key, sep, value = line.partition(":")
+        if sep and key.strip().lower() == "crawl-delay":
+            try:
+                line = f"Crawl-delay: {math.ceil(float(value.split('#')[0].strip()))}"
+            except ValueError:
+                pass
+        out.append(line)
+    return out
 
 
 def _check_type(url: str, kind: str, response: httpx.Response) -> None:
