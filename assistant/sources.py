@@ -7,13 +7,12 @@ Web pages are fetched politely and incrementally (see corpus.web); the fetch cac
 
 from __future__ import annotations
 
-import os
 from dataclasses import replace
 from pathlib import Path
 
 from assistant.config import Settings
 from corpus import LoadError
-from corpus.sources import load_sources
+from corpus.sources import content_root, load_sources
 from corpus.web import USER_AGENT, Politeness, WebOptions, is_web, redact
 from index import BuildReport, Embedder, build_index, plan_build
 from index.build import BuildPlan, Progress
@@ -41,7 +40,7 @@ def run_sources_build(settings: Settings, full: bool, dry_run: bool, show_progre
     for folder in folders:
         if not folder.is_dir():
             raise LoadError(f"source folder {folder} does not exist or is not a folder; fix `sources` in your settings")
-    content_root = _common_root(folders) if folders else Path(settings.index_dir) / "web"
+    root = content_root(folders) or Path(settings.index_dir) / "web"
     chunker = chunk_settings(settings, embedder)
     with fetch_bar(show_progress and progress is None, progress) as on_fetch:
         def loader(known):
@@ -49,20 +48,13 @@ def run_sources_build(settings: Settings, full: bool, dry_run: bool, show_progre
                                 web_options(settings), on_fetch, read_only=dry_run)
 
         if dry_run:
-            return plan_build(content_root, settings.index_dir, embedder.name, chunker, settings.base_url, full,
+            return plan_build(root, settings.index_dir, embedder.name, chunker, settings.base_url, full,
                               loader=loader)
         with progress_bar(show_progress and progress is None) as bar:
-            return build_index(content_root, settings.index_dir, embedder, chunker, settings.base_url, full=full,
+            return build_index(root, settings.index_dir, embedder, chunker, settings.base_url, full=full,
                                keep_versions=settings.keep_versions, progress=progress or bar, loader=loader,
                                sources=tuple(redact(s) if is_web(s) else str(Path(s).resolve())
                                              for s in settings.sources))
-
-
-def _common_root(folders: list[Path]) -> Path:
-    """Where the app finds the files of folder sources: the folder itself, or the parent of several."""
-    if len(folders) == 1:
-        return folders[0].resolve()
-    return Path(os.path.commonpath([str(f.resolve()) for f in folders]))
 
 
 def credentials_for(recorded: list[str], configured: tuple[str, ...]) -> tuple[str, ...]:

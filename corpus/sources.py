@@ -3,12 +3,13 @@
     load_sources(["content/", "https://help.example.org/kb/"], index_dir, known=…) -> LoadResult
 
 Document ids: a folder's files keep their paths relative to it (with several folders, each is
-prefixed by its folder's name); a web page's id is its canonical URL, a deck's its PDF URL. A
+prefixed by its path below the folders' common root); a web page's id is its canonical URL, a deck's its PDF URL. A
 transcript whose `url` names a recording embedded in a fetched article is titled with that article.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -55,19 +56,21 @@ def load_sources(sources: Sequence[str | Path], index_dir: Path | None, base_url
     return LoadResult(tuple(documents.values()), tuple(skipped), tuple(warnings), tuple(fetch))
 
 
+def content_root(folders: Sequence[Path]) -> Path | None:
+    """The folder the app serves raw files from: the one folder, or the deepest folder holding them all."""
+    if not folders:
+        return None
+    resolved = [Path(f).resolve() for f in folders]
+    return resolved[0] if len(resolved) == 1 else Path(os.path.commonpath([str(f) for f in resolved]))
+
+
 def folder_prefixes(folders: Sequence[Path]) -> dict[Path, str]:
-    """'' for a single folder (ids as before); else '<folder name>/' each, numbered when names repeat."""
+    """'' for a single folder (ids as before); else each folder's path below their common root + '/',
+    so `<content root>/<doc id>` is always the file."""
+    root = content_root(folders)
     if len(folders) <= 1:
         return {f: "" for f in folders}
-    out, used = {}, set()
-    for folder in folders:
-        name = Path(folder).resolve().name or "content"
-        candidate, n = name, 2
-        while candidate in used:
-            candidate, n = f"{name}-{n}", n + 1
-        used.add(candidate)
-        out[folder] = candidate + "/"
-    return out
+    return {f: Path(f).resolve().relative_to(root).as_posix() + "/" for f in folders}
 
 
 def _unprefixed(known: Mapping[str, Document], prefix: str) -> dict[str, Document]:

@@ -100,12 +100,15 @@ class HelpCentre:
     per_page_cap: int = 2  # the API's largest page, so pagination is exercised
     crawl_delay: float | None = None
     log: list[tuple[str, int, int]] = field(default_factory=list)  # (path with query, status, body bytes)
+    authorizations: set[str] = field(default_factory=set)  # Authorization headers seen
 
     def start(self) -> HelpCentre:
         site = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self):  # noqa: N802
+                if self.headers.get("Authorization"):
+                    site.authorizations.add(self.headers["Authorization"])
                 status, headers, body = site.respond(self.path, self.headers)
                 self.send_response(status)
                 for key, value in headers.items():

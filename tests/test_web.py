@@ -167,3 +167,52 @@ def test_cli_build_url_dry_run_lists_what_would_change_and_writes_nothing(site, 
     assert not (index_dir / "web").exists()
     watch = CliRunner().invoke(main, ["build", site.url, "--index", str(index_dir), "--watch"])
     assert watch.exit_code == 1 and "--watch follows a content folder" in watch.output
+
+
+def test_credentials_in_a_source_url_are_sent_but_never_written_or_reported(site, embedder, tmp_path):
+    from dataclasses import replace
+
+    from assistant import Assistant, Settings
+    from ui.admin import build_settings
+
+    from assistant.building import run_build
+
+    secret_source = site.url.replace("http://", "http://editor:hunter2-secret@")
+    report = run_build(Settings(index_dir=tmp_path / "index", sources=(secret_source,), web_rate=1000),
+                       embedder=embedder, show_progress=False)
+    assert site.authorizations == {"Basic ZWRpdG9yOmh1bnRlcjItc2VjcmV0"}  # editor:hunter2-secret
+    written = [p.read_bytes() for p in (tmp_path / "index").rglob("*") if p.is_file()]
+    assert not any(b"hunter2" in data for data in written)
+    assert "hunter2" not in json.dumps(report.as_dict())
+    # The admin panel rebuilds the recorded sources, with the configured credentials put back.
+    served = Settings(index_dir=tmp_path / "index")
+    assistant = Assistant(served, embedder)
+    assert build_settings(assistant, served).sources == (site.url,)
+    configured = replace(served, sources=(secret_source,))
+    assert build_settings(assistant, configured).sources == (secret_source,)
+
+
+def test_sources_setting_from_toml_and_environment(tmp_path):
+    from assistant.config import SettingsError, load_settings
+
+    (tmp_path / "assistant.toml").write_text('sources = ["content/", "https://help.example.org/kb/"]\nweb_rate = 0.5\n')
+    settings = load_settings(tmp_path / "assistant.toml", env={})
+    assert settings.sources == ("content/", "https://help.example.org/kb/") and settings.web_rate == 0.5
+    from_env = load_settings(None, env={"ASSISTANT_SOURCES": "a/, https://h.org/"})
+    assert from_env.sources == ("a/", "https://h.org/")
+    with pytest.raises(SettingsError, match="web_rate must be above 0"):
+        load_settings(None, env={"ASSISTANT_WEB_RATE": "0"})
+    with pytest.raises(SettingsError, match="list of folders and URLs"):
+        load_settings(None, env={"ASSISTANT_SOURCES": '[1, 2]'})
+
+
+def test_several_folders_keep_ids_that_point_at_their_files(tmp_path):
+    for name in ("guides", "sessions/notes"):
+        (tmp_path / "site" / name).mkdir(parents=True)
+        (tmp_path / "site" / name / "a.md").write_text(f"# {name}\n\nText of {name}.\n")
+    from corpus.sources import content_root
+
+    folders = [tmp_path / "site" / "guides", tmp_path / "site" / "sessions" / "notes"]
+    loaded = load_sources(folders, tmp_path / "index")
+    assert [d.doc_id for d in loaded.documents] == ["guides/a.md", "sessions/notes/a.md"]
+    assert all((content_root(folders) / d.doc_id).is_file() for d in loaded.documents)

@@ -68,7 +68,7 @@ class Harvest:
             return self._kept(url, exc)
         finally:
             self._tick(url)
-        return self._from_body(url, final, body, lambda text: read_page(text, final))
+        return self._from_body(url, final, body, lambda text: read_page(text, final), stamp)
 
     def item(self, url: str, stamp: str | None, fetch_item: Callable[[], bytes]) -> None:
         """A WordPress item: its JSON (title, content) cached under its link, fetched only when changed."""
@@ -101,7 +101,8 @@ class Harvest:
             finally:
                 self._tick(url)
         data = json.loads(body)
-        self._from_body(url, url, body, lambda _: read_fragment(data.get("content", ""), url, data.get("title", "")))
+        self._from_body(url, url, body, lambda _: read_fragment(data.get("content", ""), url, data.get("title", "")),
+                        stamp)
 
     def _body(self, url: str, kind: str, stamp: str | None) -> tuple[bytes, str, bool]:
         entry = self.cache.get(url)
@@ -134,7 +135,8 @@ class Harvest:
         self.skipped.append(Skipped(redact(url), str(exc).split(": ", 1)[-1]))
         return ()
 
-    def _from_body(self, url: str, final: str, body: bytes, read: Callable[[str], Page]) -> tuple[str, ...]:
+    def _from_body(self, url: str, final: str, body: bytes, read: Callable[[str], Page],
+                   stamp: str | None = None) -> tuple[str, ...]:
         sha = hashlib.sha256(body).hexdigest()
         info = self.pages_info.get(url)
         if info and info["body"] == sha and info["doc_id"] in self.known \
@@ -156,7 +158,7 @@ class Harvest:
         doc_id = self._canonical(page.parsed.url, final)
         if doc_id in self.documents:
             return page.links
-        doc = self._document(doc_id, page, sha)
+        doc = self._document(doc_id, page, stamp)
         info = {"body": sha, "hash": doc.content_hash, "doc_id": doc_id, "title": doc.title,
                 "links": [] if page.nofollow else list(page.links), "decks": [list(d) for d in page.decks],
                 "recordings": list(page.recordings)}
@@ -178,11 +180,11 @@ class Harvest:
             return url
         return normalise(final) or final
 
-    def _document(self, doc_id: str, page: Page, sha: str) -> Document:
+    def _document(self, doc_id: str, page: Page, stamp: str | None) -> Document:
         parsed = page.parsed
         digest = _hash(doc_id, parsed.title or "", parsed.segments)
         return Document(doc_id=doc_id, title=(parsed.title or doc_id)[:300], url=doc_id, source_type="article",
-                        segments=parsed.segments, content_hash=digest, updated=parsed.updated,
+                        segments=parsed.segments, content_hash=digest, updated=parsed.updated or stamp,
                         warnings=parsed.warnings)
 
     # --- one deck --------------------------------------------------------------------------------
