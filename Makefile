@@ -34,6 +34,7 @@ bench: install
 	$(PY) bench/quality.py
 	$(PY) bench/build_speed.py
 	$(PY) bench/load.py
+	$(PY) bench/crawl.py
 
 clean:
 	rm -rf $(VENV) .assistant .pytest_cache
