@@ -8,7 +8,7 @@ bench/crawl.py. It counts every request server-side (path, status, bytes sent).
 
 Layout, as a knowledge-base plugin on WordPress serves it: /robots.txt (Disallow /kb/internal-,
 Sitemap: /sitemap_index.xml), a sitemap index pointing at /sitemap-kb.xml.gz (gzipped) and
-/sitemap-misc.xml, articles at /kb/<slug>/ wrapped in a search box, breadcrumbs, a rating widget,
+/sitemap-misc.xml (/about/ and an AMP copy of the first article, whose canonical is the article), articles at /kb/<slug>/ wrapped in a search box, breadcrumbs, a rating widget,
 previous/next links, a table of contents and a footer, a PDF deck at /wp-content/uploads/<slug>.pdf,
 and the REST API at /wp-json/wp/v2/ (types, kb with X-WP-TotalPages, modified_after, include, _fields).
 """
@@ -191,7 +191,7 @@ class HelpCentre:
         if path == "/about/":
             return 200, "text/html", page("About us", "<p>We help PMO teams.</p>", self.url).encode(), BASE_TIME
         for a in self.articles:
-            if path == f"/kb/{a.slug}/":
+            if path in (f"/kb/{a.slug}/", f"/kb/{a.slug}/amp/"):  # the AMP copy names the page as canonical
                 return a.status, "text/html", self.article_html(a).encode(), a.modified
             if a.deck and path == f"/wp-content/uploads/{a.slug}.pdf":
                 return 200, "application/pdf", minimal_pdf(a.deck), a.modified
@@ -209,7 +209,8 @@ class HelpCentre:
 
     def _urlset_misc(self) -> str:
         return (f'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
-                f"<url><loc>{self.url}about/</loc><lastmod>{BASE_TIME.isoformat()}</lastmod></url></urlset>")
+                f"<url><loc>{self.url}about/</loc><lastmod>{BASE_TIME.isoformat()}</lastmod></url>"
+                f"<url><loc>{self.url}kb/{self.articles[0].slug}/amp/</loc></url></urlset>")
 
     def _home(self) -> str:
         links = "".join(f'<li><a href="/kb/{a.slug}/">{html.escape(a.title)}</a></li>'

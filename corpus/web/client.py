@@ -203,10 +203,13 @@ class PoliteClient:
             if declared.isdigit() and int(declared) > cap:
                 raise Refused(f"{redact(url)}: {int(declared):,} bytes is over the {cap:,}-byte limit for {kind}")
             body = bytearray()
+            deadline = time.monotonic() + 3 * self.politeness.timeout  # a server dripping bytes cannot hold us
             for block in response.iter_bytes():
                 body += block
                 if len(body) > cap:
                     raise Refused(f"{redact(url)}: over the {cap:,}-byte limit for {kind}; not indexed")
+                if time.monotonic() > deadline:
+                    raise httpx.ReadTimeout(f"body took over {3 * self.politeness.timeout:.0f} s")
         self.stats["downloads"] += 1
         self.stats["bytes"] += len(body)
         return 200, response, bytes(body)

@@ -129,8 +129,8 @@ class Harvest:
             return self._from_body(url, entry.final_url, body, lambda text: read_page(text, entry.final_url))
         if info and info["doc_id"] in self.known:
             self.documents[info["doc_id"]] = self.known[info["doc_id"]]
-            self.new_info[url] = info
             self.warnings.append(f"{exc}; kept the indexed version")
+            self._note(url, info)
             return tuple(info.get("links", ()))
         self.skipped.append(Skipped(redact(url), str(exc).split(": ", 1)[-1]))
         return ()
@@ -220,7 +220,7 @@ class Harvest:
         if not parsed.segments:
             self.skipped.append(Skipped(redact(url), "no text in the PDF (scanned images?)"))
             return
-        title = deck_title(parsed.title, link_text, article_title)
+        title = deck_title(parsed.title, link_text, article_title, url)
         doc = Document(url, title, url, "deck", parsed.segments, _hash(url, title, parsed.segments))
         self.documents[url] = doc
         self.new_info[url] = {"body": sha, "hash": doc.content_hash, "doc_id": url, "title": title}
@@ -239,9 +239,13 @@ class Harvest:
         self.progress(self.done, self.total, redact(url))
 
 
-def deck_title(pdf_title: str | None, link_text: str, article_title: str) -> str:
-    """'<deck's own title> — slides from “<article>”', or '<article> — slides' when the PDF names none."""
+def deck_title(pdf_title: str | None, link_text: str, article_title: str, url: str = "") -> str:
+    """'<deck's own title> — slides from “<article>”', or '<article> — slides' when the PDF names none;
+    a PDF listed on its own (in a sitemap) keeps its own title, else its file name."""
     own = (pdf_title or "").strip()
+    if not article_title:
+        name = url.rsplit("/", 1)[-1].rsplit(".", 1)[0].replace("-", " ").replace("_", " ").strip()
+        return (own or name.capitalize() or url)[:300]
     if own and own.lower() not in ("untitled", "presentation", "powerpoint presentation") and own != article_title:
         return f"{own} — slides from “{article_title}”"[:300]
     return f"{article_title} — slides"[:300]

@@ -121,7 +121,10 @@ def _sitemap_pages(harvest: Harvest, sitemaps: list[str], scope: str, max_pages:
                                 "(web_max_pages)")
     harvest.total = min(len(listed), max_pages)
     for url, lastmod in list(listed.items())[:max_pages]:
-        harvest.page(url, lastmod)
+        if url.split("?", 1)[0].lower().endswith(".pdf"):
+            harvest.deck(url, "", "")  # a PDF the sitemap lists by itself
+        else:
+            harvest.page(url, lastmod)
 
 
 def _unavailable(source: str, cache: FetchCache, known: Mapping[str, Document], exc: WebError, stats) -> SiteResult:

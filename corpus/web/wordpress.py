@@ -14,7 +14,8 @@ from urllib.parse import urlencode
 from corpus.web.client import PoliteClient
 from corpus.web.errors import Gone, Refused, WebError
 from corpus.web.harvest import Harvest
-from corpus.web.urls import in_scope, normalise
+from corpus.folder import Skipped
+from corpus.web.urls import in_scope, normalise, redact
 
 INTERNAL_TYPES = {"attachment", "nav_menu_item", "wp_block", "wp_template", "wp_template_part", "wp_navigation",
                   "wp_global_styles", "wp_font_family", "wp_font_face"}
@@ -68,7 +69,10 @@ def harvest_wordpress(harvest: Harvest, api: str, scope: str, max_pages: int) ->
         harvest.total = (harvest.total or 0) + min(len(inventory), budget)
         for item in inventory[:budget]:
             link = normalise(str(item.get("link") or ""))
-            if not link or not in_scope(link, scope) or not client.allowed(link):
+            if not link or not in_scope(link, scope):
+                continue
+            if not client.allowed(link):
+                harvest.skipped.append(Skipped(redact(link), "disallowed by robots.txt for our user agent"))
                 continue
             full = fresh.get(item["link"])
             harvest.item(link, str(item.get("modified") or ""), lambda i=item, f=full: _body(client, endpoint, i, f))
