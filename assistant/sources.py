@@ -9,13 +9,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant.config import Settings
 from corpus import LoadError
 from corpus.sources import content_root, load_sources
 from corpus.web import USER_AGENT, Politeness, WebOptions, is_web, redact
-from index import BuildReport, Embedder, build_index, plan_build
-from index.build import BuildPlan, Progress
+from index import build_index, plan_build
+from index.build import BuildPlan, BuildReport, Progress
+
+if TYPE_CHECKING:  # the embedding backend's type; this module only hands it on
+    from index import Embedder
 
 
 def web_options(settings: Settings) -> WebOptions:

@@ -219,3 +219,15 @@ def test_several_folders_keep_ids_that_point_at_their_files(tmp_path):
     loaded = load_sources(folders, tmp_path / "index")
     assert [d.doc_id for d in loaded.documents] == ["guides/a.md", "sessions/notes/a.md"]
     assert all((content_root(folders) / d.doc_id).is_file() for d in loaded.documents)
+
+
+def test_fetch_progress_reaches_the_app_progress_bar(site, embedder, tmp_path):
+    from assistant import Settings
+    from assistant.building import run_build
+
+    seen = []
+    run_build(Settings(index_dir=tmp_path / "index", sources=(site.url,), web_rate=1000), embedder=embedder,
+              progress=lambda fraction, message: seen.append((fraction, message)))
+    fetched = [(f, m) for f, m in seen if m.startswith("fetched")]
+    assert fetched[-1][1] == "fetched 6/6 pages"  # 4 articles, /about/, the AMP copy and all(0 <= f <= 0.05 for f, _ in fetched)
+    assert [f for f, _ in fetched] == sorted(f for f, _ in fetched)
