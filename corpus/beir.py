@@ -11,7 +11,7 @@ from pathlib import Path
 from corpus.errors import LoadError
 from corpus.folder import LoadResult, Skipped
 from corpus.model import Document, Segment
-from corpus.text import clean, document_url
+from corpus.text import clean, clean_line, document_url
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,12 @@ def load_corpus(path: Path) -> LoadResult:
             if not body:
                 skipped.append(Skipped(f"{path.name}:{number}", "empty text"))
                 continue
+            if not doc_id.strip() or clean_line(doc_id) != doc_id:
+                skipped.append(Skipped(f"{path.name}:{number}", "_id is empty or holds control characters, "
+                                       "line breaks or unpaired surrogates; give it a plain id"))
+                continue
             url, _ = document_url((row.get("metadata") or {}).get("url"), None, doc_id)
-            title = clean(str(row.get("title") or "")) or doc_id
+            title = clean_line(str(row.get("title") or "")) or clean_line(doc_id) or "(untitled)"
             digest = hashlib.sha256(line.encode()).hexdigest()[:32]
             documents.append(Document(doc_id, title, url, "article", (Segment(text=body),), digest))
     return LoadResult(tuple(documents), tuple(skipped), ())

@@ -5,14 +5,14 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from corpus.errors import LoadError
 from corpus.loaders import html, markdown, pdf, plain, transcript
 from corpus.loaders.base import Parsed
 from corpus.model import Document
-from corpus.text import decode, document_url, meta_text, read_sidecar, sidecar_bytes, title_from_filename
+from corpus.text import clean_line, decode, document_url, meta_text, read_sidecar, sidecar_bytes, title_from_filename
 
 LOADER_VERSION = "2"  # bump when loaders change what they extract: forces re-chunking
 MAX_FILE_BYTES = 20_000_000  # the README's "20 MB limit"; checked before a byte is read
@@ -55,6 +55,9 @@ def load_folder(root: Path, base_url: str | None = None, max_bytes: int = MAX_FI
     seen_urls: dict[str, str] = {}
     for path, problem in _walk(root.resolve(), Path(exclude).resolve() if exclude else None):
         rel = path.relative_to(root.resolve()).as_posix()
+        if not problem and not _utf8(rel):
+            rel, problem = rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace"), \
+                "file or folder name is not valid UTF-8; rename it"
         if problem:
             skipped.append(Skipped(rel, problem))
             continue
@@ -103,7 +106,7 @@ def load_file(path: Path, root: Path, base_url: str | None = None, max_bytes: in
     meta_warnings: list[str] = []
     side = {key: meta_text(sidecar, key, meta_warnings) for key in ("url", "title", "date", "updated", "type")}
     url, url_warnings = document_url(side["url"] or parsed.url, base_url, doc_id)
-    title = str(side["title"] or parsed.title or title_from_filename(path)).strip()[:300]
+    title = clean_line(str(side["title"] or parsed.title or title_from_filename(path)))[:300] or path.name
     updated = side["date"] or side["updated"] or parsed.updated
     segments = parsed.segments if parsed.anchors else tuple(s.__class__(**{**s.__dict__, "anchor": None}) for s in parsed.segments)
     return Document(
@@ -116,6 +119,15 @@ def load_file(path: Path, root: Path, base_url: str | None = None, max_bytes: in
         updated=str(updated) if updated else None,
         warnings=tuple(meta_warnings) + tuple(url_warnings) + parsed.warnings,
     )
+
+
+def _utf8(name: str) -> bool:
+    """False for a name holding bytes that are not UTF-8 (Python keeps them as lone surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _one_line(reason: str, limit: int = 300) -> str:
@@ -137,12 +149,12 @@ def _relative_id(path: Path, root: Path) -> str:
 
 def _parse(raw: bytes, suffix: str) -> Parsed:
     if suffix == ".pdf":
-        return pdf.load(raw)
+        return pdf.load(raw).normalised()
     text, warnings = decode(raw)
     if not text.strip():
         raise LoadError("only whitespace")
     parsed = TEXT_LOADERS[suffix](text)
-    return Parsed(**{**parsed.__dict__, "warnings": tuple(warnings) + parsed.warnings})
+    return replace(parsed.normalised(), warnings=tuple(warnings) + parsed.warnings)
 
 
 def _walk(root: Path, exclude: Path | None = None) -> Iterator[tuple[Path, str | None]]:

@@ -65,12 +65,30 @@ def _text_or_binary(text: str) -> str:
     return text
 
 
+# Characters that mean a line or paragraph break (str.splitlines() splits on all of them), and the
+# whitespace each stands for. Every other control character is dropped.
+_BREAKS = str.maketrans({
+    "\r": "\n", "\x0b": "\n", "\x1c": "\n", "\x1d": "\n", "\x1e": "\n", "\x85": "\n", "\u2028": "\n",
+    "\x0c": "\n\n", "\u2029": "\n\n", "\x1f": " ",
+})
+_SURROGATE = re.compile(r"[\ud800-\udfff]")  # only a lone one survives decoding (JSON can carry it)
+
+
 def clean(text: str) -> str:
-    """Normalise Unicode and whitespace; drop control characters other than newlines and tabs."""
-    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    """The one text normalisation every loader and the BEIR reader apply: NFC; line and paragraph
+    separators, NEL, form feeds, vertical tabs and the information separators become the newline or
+    blank line they mean; other control characters are dropped, a lone surrogate becomes U+FFFD;
+    runs of spaces fold to one, runs of blank lines to one. Nothing else changes."""
+    text = _SURROGATE.sub("\ufffd", text.replace("\r\n", "\n"))
+    text = unicodedata.normalize("NFC", text).translate(_BREAKS)
     text = _CONTROL_BUT_NEWLINE_TAB.sub("", text)
     text = re.sub(r"[ \t\u00a0]+", " ", text)
     return re.sub(r"\n\s*\n\s*", "\n\n", text).strip()
+
+
+def clean_line(text: str) -> str:
+    """`clean` for one-line fields (titles, headings, speakers): every break becomes a space."""
+    return " ".join(clean(text).split())
 
 
 def read_sidecar(path: Path) -> dict:
@@ -119,7 +137,7 @@ def safe_url(value: object) -> tuple[str | None, str | None]:
     if value is None or value == "":
         return None, None
     url = str(value).strip()
-    if any(ch in url for ch in "\n\r\t\x00 \"'<>`"):
+    if any(ch in "\"'<>`" or ch.isspace() or unicodedata.category(ch)[0] == "C" for ch in url):
         return None, f"refused url {url[:60]!r}: it contains spaces, quotes or control characters"
     scheme = urlsplit(url).scheme.lower()
     if scheme in SAFE_SCHEMES and urlsplit(url).netloc:

@@ -17,7 +17,7 @@ from filelock import FileLock, Timeout
 
 from corpus import Chunk, ChunkSettings, Document, LoadResult, Skipped, chunk_document, load_folder
 from index.embedder import Embedder
-from index.errors import IndexStoreError, NothingIndexed
+from index.errors import CorruptIndex, IndexStoreError, NothingIndexed
 from index.manifest import DocumentEntry, Manifest, library_versions
 from index.store import VERSIONS, LoadedIndex, load_index, publish, remove_old_versions, write_version
 from index.errors import BuildLocked
@@ -218,8 +218,21 @@ def _by_document(chunks) -> dict[str, list[Chunk]]:
 
 
 def _smoke_test(index_dir: Path, name: str, embedder: Embedder, chunks: list[Chunk]) -> None:
-    """Load the written version as a server would and check a chunk finds itself."""
-    loaded = load_index(index_dir, embedder.name, version=name)
+    """Load the written version from disk through the code `serve` and `ask` use (load_index), check it
+    reads back exactly what was written, and that a chunk finds itself. Raises before anything is
+    published, naming what failed."""
+    try:
+        loaded = load_index(index_dir, embedder.name, version=name)
+    except CorruptIndex as exc:
+        raise IndexStoreError(f"The new index version did not load back as `assistant serve` would load it: "
+                              f"{exc.problem}. Nothing was published; the previous version stays in use. "
+                              "This is a bug: please report it with the file named.") from exc
+    if list(loaded.chunks) != chunks:
+        changed = next(i for i, pair in enumerate(zip(loaded.chunks, chunks), 1) if pair[0] != pair[1]) \
+            if len(loaded.chunks) == len(chunks) else len(loaded.chunks)
+        raise IndexStoreError(f"The new index version {name} reads back differently from what was written "
+                              f"(chunk {changed}). Nothing was published; the previous version stays in use. "
+                              "This is a bug: please report it.")
     probe = chunks[len(chunks) // 2]
     rows, _ = loaded.search_dense(embedder.embed_query(probe.embed_text), 5)
     if not any(loaded.chunks[r].chunk_id == probe.chunk_id for r in rows):

@@ -27,7 +27,11 @@ class IndexMismatch(IndexStoreError):
 
 
 class CorruptIndex(IndexStoreError):
-    pass
+    """`problem` names the file (and line) at fault; the message adds the way out: a new version."""
+
+    def __init__(self, problem: str):
+        super().__init__(f"{problem} — run `assistant build --full` to write a new version.")
+        self.problem = problem
 
 
 class BuildLocked(IndexStoreError):

@@ -26,6 +26,7 @@ from index.manifest import FORMAT_VERSION, Manifest, checksums, sha256_file
 
 POINTER = "CURRENT"
 VERSIONS = "versions"
+CHUNKS = "chunks.jsonl"
 
 
 @dataclass(frozen=True)
@@ -64,9 +65,9 @@ def write_version(folder: Path, vectors: np.ndarray, chunks: list[Chunk], manife
     if len(vectors):
         index.add(np.ascontiguousarray(vectors, dtype=np.float32))
     faiss.write_index(index, str(folder / "vectors.faiss"))
-    with open(folder / "chunks.jsonl", "w", encoding="utf-8") as handle:
+    with open(folder / CHUNKS, "w", encoding="utf-8", newline="\n") as handle:
         for chunk in chunks:
-            handle.write(json.dumps(chunk.to_dict(), ensure_ascii=False) + "\n")
+            handle.write(_json_line(chunk.to_dict()))
     LexicalIndex.build([c.embed_text for c in chunks]).save(folder / "lexical")
     manifest = Manifest(**{**manifest.__dict__, "files": checksums(folder)})
     (folder / "manifest.json").write_text(manifest.to_json(), encoding="utf-8")
@@ -94,7 +95,7 @@ def load_index(index_dir: Path, expected_model: str | None = None, version: str 
     try:
         manifest = Manifest.from_json((folder / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError, TypeError, KeyError) as exc:
-        raise CorruptIndex(f"Index {folder} has no readable manifest.json — run `assistant build --full`.") from exc
+        raise CorruptIndex(f"Index file {folder / 'manifest.json'} is missing or not readable") from exc
     if manifest.format_version != FORMAT_VERSION:
         raise IndexMismatch(f"Index {index_dir} has format {manifest.format_version}, this version reads "
                             f"{FORMAT_VERSION} — run `assistant build --full`.")
@@ -103,25 +104,56 @@ def load_index(index_dir: Path, expected_model: str | None = None, version: str 
                             f"name {expected_model!r} — run `assistant build --full` to rebuild it with "
                             f"{expected_model!r}, or set the model back.")
     _verify(folder, manifest)
+    chunks = read_chunks(folder / CHUNKS)
     try:
         vectors = faiss.read_index(str(folder / "vectors.faiss"))
-        chunks = tuple(Chunk.from_dict(json.loads(line)) for line in
-                       (folder / "chunks.jsonl").read_text(encoding="utf-8").splitlines() if line)
         lexical = LexicalIndex.load(folder / "lexical")
     except (OSError, RuntimeError, ValueError, TypeError, KeyError) as exc:
-        raise CorruptIndex(f"Index {folder} cannot be read ({exc}) — run `assistant build --full`.") from exc
+        raise CorruptIndex(f"Index {folder} cannot be read ({exc})") from exc
     if vectors.ntotal != len(chunks) or lexical.size != len(chunks):
-        raise CorruptIndex(f"Index {folder} is inconsistent (vectors, chunks and lexical counts differ) — "
-                           "run `assistant build --full`.")
+        raise CorruptIndex(f"Index {folder} is inconsistent ({vectors.ntotal} vectors, {len(chunks)} chunks, "
+                           f"{lexical.size} lexical entries)")
     return LoadedIndex(version=version, manifest=manifest, vectors=vectors, chunks=chunks, lexical=lexical)
+
+
+def _json_line(record: dict) -> str:
+    """One JSON line, UTF-8 text where it can be; a record holding a lone surrogate (which UTF-8
+    cannot carry) is written with \\u escapes instead, so it still reads back exactly."""
+    line = json.dumps(record, ensure_ascii=False) + "\n"
+    try:
+        line.encode("utf-8")
+    except UnicodeEncodeError:
+        line = json.dumps(record) + "\n"
+    return line
+
+
+def read_chunks(path: Path) -> tuple[Chunk, ...]:
+    """Chunks as written, one JSON object per "\\n"-ended line. Only "\\n" ends a line: JSON escapes it
+    inside strings, while text may hold U+2028, U+0085 and other characters that str.splitlines()
+    would also split on."""
+    chunks = []
+    try:
+        with open(path, encoding="utf-8", newline="\n") as handle:
+            for number, line in enumerate(handle, start=1):
+                if line.strip():
+                    chunks.append(_chunk_from_line(line, path, number))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CorruptIndex(f"Index file {path} cannot be read ({exc})") from exc
+    return tuple(chunks)
+
+
+def _chunk_from_line(line: str, path: Path, number: int) -> Chunk:
+    try:
+        return Chunk.from_dict(json.loads(line))
+    except (ValueError, TypeError, KeyError) as exc:
+        raise CorruptIndex(f"Index file {path}, line {number}, is not a chunk record ({exc})") from exc
 
 
 def _verify(folder: Path, manifest: Manifest) -> None:
     for rel, expected in manifest.files.items():
         path = folder / rel
         if not path.is_file() or sha256_file(path) != expected:
-            raise CorruptIndex(f"Index file {path} is missing or altered (checksum mismatch) — "
-                               "run `assistant build --full`.")
+            raise CorruptIndex(f"Index file {path} is missing or altered (checksum mismatch)")
 
 
 def remove_old_versions(index_dir: Path, keep: int) -> list[str]:

@@ -58,7 +58,7 @@ def read_page(text: str, url: str) -> Page:
     head = "".join(str(tag) for tag in soup.find_all(["title", "link", "meta"]) if tag.name != "meta" or tag.get("property"))
     title_tag = root.find("h1") or (soup.find("h1") if soup.find("h1") else None)
     body = str(root) if root.find("h1") or not title_tag else str(title_tag) + str(root)
-    parsed = html_loader.load(f"<html><head>{head}</head><body><main>{body}</main></body></html>")
+    parsed = html_loader.load(f"<html><head>{head}</head><body><main>{body}</main></body></html>").normalised()
     return Page(parsed, decks, recordings, links, "noindex" in robots.lower(), "nofollow" in robots.lower())
 
 
@@ -70,7 +70,7 @@ def read_fragment(content_html: str, url: str, title_html: str) -> Page:
     _prune(root)
     decks, recordings = _attachments(root, url)
     parsed = html_loader.load(f"<html><body><main>{root}</main></body></html>")
-    return Page(Parsed(**{**parsed.__dict__, "title": title, "url": None}), decks, recordings)
+    return Page(Parsed(**{**parsed.__dict__, "title": title, "url": None}).normalised(), decks, recordings)
 
 
 def _soup(text: str) -> BeautifulSoup:

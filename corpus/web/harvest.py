@@ -17,6 +17,7 @@ from corpus.errors import LoadError
 from corpus.folder import LOADER_VERSION, Skipped
 from corpus.loaders import pdf
 from corpus.model import Document
+from corpus.text import clean_line
 from corpus.web.cache import Entry, FetchCache
 from corpus.web.client import Fetched, PoliteClient
 from corpus.web.errors import FetchFailed, Gone, Refused, WebError
@@ -213,14 +214,14 @@ class Harvest:
             self.documents[url], self.new_info[url] = self.known[url], info
             return
         try:
-            parsed = pdf.load(body)
+            parsed = pdf.load(body).normalised()
         except LoadError as exc:
             self.skipped.append(Skipped(redact(url), str(exc)))
             return
         if not parsed.segments:
             self.skipped.append(Skipped(redact(url), "no text in the PDF (scanned images?)"))
             return
-        title = deck_title(parsed.title, link_text, article_title, url)
+        title = clean_line(deck_title(parsed.title, link_text, article_title, url)) or url
         doc = Document(url, title, url, "deck", parsed.segments, _hash(url, title, parsed.segments))
         self.documents[url] = doc
         self.new_info[url] = {"body": sha, "hash": doc.content_hash, "doc_id": url, "title": title}
