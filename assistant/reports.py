@@ -43,6 +43,8 @@ def fetch_lines(fetch) -> list[str]:
         lines.append(f"Site {f['source']} ({f['mode']}): {f['documents']} documents · {f.get('requests', 0)} requests · "
                      f"{f.get('downloaded', 0)} downloaded · {f.get('not_modified', 0)} not modified · "
                      f"{f.get('unchanged', 0)} unchanged by date · {f.get('failed', 0)} failed · {f.get('gone', 0)} gone")
+        for deck in f.get("decks", ()):
+            lines.append(f"  deck {deck['deck']} from {deck['article']}")
         for rec in f.get("recordings", ()):
             attached = (f"transcript {rec['transcript']}" if rec["transcript"] else
                         f"no transcript yet (add a .vtt or .srt whose sidecar has url: {rec['recording']})")

@@ -59,6 +59,7 @@ def test_site_root_indexes_allowed_articles_and_the_deck_with_links(site, embedd
     text = " ".join(c.text for c in index.chunks)
     assert "Confidential day rates" not in text
     assert not [b for b in BOILERPLATE if b in text], "navigation, ratings or footer leaked into the index"
+    assert report.fetch[0]["decks"] == [{"deck": deck, "article": f"{site.url}kb/pmo-career/"}]
     note = report.fetch[0]["recordings"][0]
     assert note == {"article": f"{site.url}kb/pmo-career/", "recording": "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
                     "transcript": None}

@@ -172,6 +172,8 @@ def test_sitemaps_parse_plain_gzipped_and_index_files():
     assert parse(gzip.compress(urlset)) == ("urlset", [("https://h/kb/a/", "2025-01-02"), ("https://h/kb/b/", None)])
     index = b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap><loc>https://h/s1.xml</loc></sitemap></sitemapindex>'
     assert parse(index) == ("index", [("https://h/s1.xml", None)])
+    with pytest.raises(Refused, match="not a sitemap"):
+        parse(b'<html xmlns="http://www.w3.org/1999/xhtml"><body>Soft 404</body></html>')
     with pytest.raises(Refused, match="uncompressed"):
         parse(gzip.compress(b"<urlset>" + b" " * 200_000 + b"</urlset>"), limit=100_000)
 

@@ -47,6 +47,7 @@ class Harvest:
         self.skipped: list[Skipped] = []
         self.warnings: list[str] = []
         self.recordings: list[Recording] = []
+        self.decks: dict[str, str] = {}  # deck url -> the article (doc id) it was linked from
         self.stats: Counter = Counter()
         self.pages_info: dict = dict(cache.extra.get("pages") or {})
         self.new_info: dict = {}
@@ -174,6 +175,8 @@ class Harvest:
         if self.follow_decks:
             for deck_url, text in info.get("decks", ()):
                 self.deck(deck_url, text, info["title"])
+                if deck_url in self.documents:
+                    self.decks.setdefault(deck_url, info["doc_id"])
 
     def _canonical(self, canonical: str | None, final: str) -> str:
         url = normalise(canonical, final) if canonical else None

@@ -49,9 +49,11 @@ class SiteResult:
     warnings: tuple[str, ...]
     recordings: tuple[Recording, ...]
     stats: dict
+    decks: dict = field(default_factory=dict)  # deck url -> the article it is linked from
 
     def summary(self) -> dict:
-        return {"source": self.source, "mode": self.mode, "documents": len(self.documents), **self.stats}
+        return {"source": self.source, "mode": self.mode, "documents": len(self.documents), **self.stats,
+                "decks": [{"deck": deck, "article": article} for deck, article in self.decks.items()]}
 
 
 def cache_folder(index_dir: Path, source: str) -> Path:
@@ -82,7 +84,7 @@ def load_site(source: str, index_dir: Path | None, known: Mapping[str, Document]
         stats = {**{k: harvest.stats.get(k, 0) for k in ("downloaded", "not_modified", "unchanged", "failed", "gone")},
                  "requests": client.stats.get("requests", 0), "bytes": client.stats.get("bytes", 0)}
     return SiteResult(redact(start), mode, tuple(harvest.documents.values()), tuple(harvest.skipped),
-                      tuple(harvest.warnings), tuple(harvest.recordings), stats)
+                      tuple(harvest.warnings), tuple(harvest.recordings), stats, dict(harvest.decks))
 
 
 def _read(harvest: Harvest, start: str, options: WebOptions) -> str:

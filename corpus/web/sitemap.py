@@ -32,6 +32,8 @@ def parse(data: bytes, limit: int = 50_000_000) -> tuple[str, list[tuple[str, st
         root = ET.fromstring(stripped)
     except ET.ParseError as exc:
         raise Refused(f"not a sitemap (XML error: {exc})") from exc
+    if _local(root.tag) not in ("sitemapindex", "urlset"):
+        raise Refused(f"not a sitemap (the XML root is <{_local(root.tag)}>)")
     kind = "index" if _local(root.tag) == "sitemapindex" else "urlset"
     entries = []
     for node in root:
