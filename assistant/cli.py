@@ -67,8 +67,8 @@ def build(ctx, source, index_dir, base_url, full, dry_run, watch, as_json):
     from assistant.delegation import build_via_server
     from assistant.sources import with_source
 
-    settings = with_source(_settings(ctx, index_dir=index_dir, base_url=base_url), source)
     try:
+        settings = with_source(_settings(ctx, index_dir=index_dir, base_url=base_url), source)
         if watch:
             if settings.sources:
                 _fail("--watch follows a content folder; for sites, run `assistant build` again (e.g. hourly from cron)")

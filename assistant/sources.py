@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from assistant.config import Settings
+from assistant.config import Settings, SettingsError
 from corpus import LoadError
 from corpus.sources import content_root, load_sources
 from corpus.web import USER_AGENT, Politeness, WebOptions, is_web, redact
@@ -31,6 +31,8 @@ def with_source(settings: Settings, source: str | Path | None) -> Settings:
     """Settings for `assistant build SOURCE`: a URL becomes the only source, a folder the content_dir."""
     if source is None:
         return settings
+    if "://" in str(source) and not is_web(str(source)):
+        raise SettingsError(f"{redact(str(source))}: only http(s) sites and folders can be indexed")
     if is_web(str(source)):
         return replace(settings, sources=(str(source),))
     return replace(settings, content_dir=Path(source), sources=())

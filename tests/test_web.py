@@ -232,3 +232,17 @@ def test_fetch_progress_reaches_the_app_progress_bar(site, embedder, tmp_path):
     fetched = [(f, m) for f, m in seen if m.startswith("fetched")]
     assert fetched[-1][1] == "fetched 6/6 pages"  # 4 articles, /about/, the AMP copy and all(0 <= f <= 0.05 for f, _ in fetched)
     assert [f for f, _ in fetched] == sorted(f for f, _ in fetched)
+
+
+def test_cli_names_the_reason_when_a_site_cannot_be_read(tmp_path, monkeypatch):
+    import socket
+
+    monkeypatch.setenv("ASSISTANT_WEB_RATE", "1000")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{sock.getsockname()[1]}/"
+    result = CliRunner().invoke(main, ["build", closed, "--index", str(tmp_path / "idx")])
+    assert result.exit_code == 1
+    assert "could be indexed" in result.output and "robots.txt" in result.output and "ConnectError" in result.output
+    refused = CliRunner().invoke(main, ["build", "ftp://files.example.org/kb", "--index", str(tmp_path / "idx")])
+    assert refused.exit_code == 1 and "only http(s) sites and folders can be indexed" in refused.output
