@@ -128,9 +128,9 @@ def _build_locked(plan, content_dir, index_dir, embedder, chunker, base_url, kee
                   sources=()):
     documents = plan.loaded.documents
     if not documents:
-        why = "".join(f" {w}." for w in plan.loaded.warnings[:3])
-        raise NothingIndexed(f"No document in {', '.join(sources) or content_dir} could be indexed ({len(plan.loaded.skipped)} skipped);"
-                             f"{why} The previous index is unchanged. Fix the files listed, or point at another folder.",
+        why = "".join(f"{w}; " for w in plan.loaded.warnings[:3])  # e.g. why a site could not be read
+        raise NothingIndexed(f"No document in {', '.join(sources) or content_dir} could be indexed ({len(plan.loaded.skipped)} skipped); "
+                             f"{why}the previous index is unchanged. Fix the files listed, or point at another folder.",
                              plan.loaded.skipped)
     previous = plan.previous
     if previous is not None and not plan.has_changes:

@@ -17,7 +17,7 @@ from corpus.errors import LoadError
 from corpus.folder import LOADER_VERSION, Skipped
 from corpus.loaders import pdf
 from corpus.model import Document
-from corpus.text import clean_line
+from corpus.text import clean_line, decode
 from corpus.web.cache import Entry, FetchCache
 from corpus.web.client import Fetched, PoliteClient
 from corpus.web.errors import FetchFailed, Gone, Refused, WebError
@@ -147,7 +147,7 @@ class Harvest:
             self._note(url, info)
             return tuple(info.get("links", ()))
         try:
-            page = read(body.decode("utf-8", "replace"))
+            page = read(decode(body)[0])  # UTF-8 (or UTF-16 with a BOM), else Windows-1252; binary refused
         except (LoadError, RecursionError) as exc:
             self.skipped.append(Skipped(redact(url), str(exc)))
             return ()
