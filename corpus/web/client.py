@@ -59,8 +59,8 @@ class Politeness:
     max_robots_bytes: int = 500_000
 
     def cap(self, kind: str) -> int:
-        return {"pdf": self.max_pdf_bytes, "xml": self.max_pdf_bytes, "robots": self.max_robots_bytes}.get(
-            kind, self.max_html_bytes)
+        return {"pdf": self.max_pdf_bytes, "xml": self.max_pdf_bytes, "json": self.max_pdf_bytes,  # 100 items a page
+                "robots": self.max_robots_bytes}.get(kind, self.max_html_bytes)
 
 
 @dataclass(frozen=True)
