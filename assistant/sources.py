@@ -81,7 +81,7 @@ class fetch_bar:
 
     def update(self, done: int, total: int | None, url: str) -> None:
         if self.progress is not None:
-            self.progress(0.05 * done / total if total else 0.0, f"fetched {done}{f'/{total}' if total else ''} pages")
+            self.progress(min(done / total, 1.0) * 0.05 if total else 0.0, f"fetched {done}{f'/{total}' if total else ''} pages")
             return
         if not self.enabled:
             return

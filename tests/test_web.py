@@ -173,7 +173,7 @@ def test_cli_build_url_dry_run_lists_what_would_change_and_writes_nothing(site, 
     assert watch.exit_code == 1 and "--watch follows a content folder" in watch.output
 
 
-def test_credentials_in_a_source_url_are_sent_but_never_written_or_reported(site, embedder, tmp_path):
+def test_credentials_are_sent_but_never_written_and_progress_is_shown(site, embedder, tmp_path):
     from dataclasses import replace
 
     from assistant import Assistant, Settings
@@ -182,8 +182,13 @@ def test_credentials_in_a_source_url_are_sent_but_never_written_or_reported(site
     from assistant.building import run_build
 
     secret_source = site.url.replace("http://", "http://editor:hunter2-secret@")
+    seen = []  # what the web app's progress bar is fed
     report = run_build(Settings(index_dir=tmp_path / "index", sources=(secret_source,), web_rate=1000),
-                       embedder=embedder, show_progress=False)
+                       embedder=embedder, progress=lambda fraction, message: seen.append((fraction, message)))
+    fetched = [(f, m) for f, m in seen if m.startswith("fetched")]
+    assert fetched[-1][1] == "fetched 6/6 pages"  # 4 articles, /about/, the AMP copy
+    assert all(0 <= f <= 0.05 for f, _ in fetched), fetched
+    assert [f for f, _ in fetched] == sorted(f for f, _ in fetched)
     assert site.authorizations == {"Basic ZWRpdG9yOmh1bnRlcjItc2VjcmV0"}  # editor:hunter2-secret
     written = [p.read_bytes() for p in (tmp_path / "index").rglob("*") if p.is_file()]
     assert not any(b"hunter2" in data for data in written)
@@ -220,18 +225,6 @@ def test_several_folders_keep_ids_that_point_at_their_files(tmp_path):
     loaded = load_sources(folders, tmp_path / "index")
     assert [d.doc_id for d in loaded.documents] == ["guides/a.md", "sessions/notes/a.md"]
     assert all((content_root(folders) / d.doc_id).is_file() for d in loaded.documents)
-
-
-def test_fetch_progress_reaches_the_app_progress_bar(site, embedder, tmp_path):
-    from assistant import Settings
-    from assistant.building import run_build
-
-    seen = []
-    run_build(Settings(index_dir=tmp_path / "index", sources=(site.url,), web_rate=1000), embedder=embedder,
-              progress=lambda fraction, message: seen.append((fraction, message)))
-    fetched = [(f, m) for f, m in seen if m.startswith("fetched")]
-    assert fetched[-1][1] == "fetched 6/6 pages"  # 4 articles, /about/, the AMP copy and all(0 <= f <= 0.05 for f, _ in fetched)
-    assert [f for f, _ in fetched] == sorted(f for f, _ in fetched)
 
 
 def test_cli_names_the_reason_when_a_site_cannot_be_read(tmp_path, monkeypatch):
