@@ -144,6 +144,15 @@ def test_conditional_requests_answer_from_the_cache(server, tmp_path):
     assert s.log[-1][2].get("If-None-Match") == '"v1"'
 
 
+def test_x_robots_tag_noindex_is_remembered_across_304s(server, tmp_path):
+    s = server({"/a": [(200, {**HTML, "ETag": '"v1"', "X-Robots-Tag": "noindex, nofollow"}, PAGE[2]),
+                       (304, {"ETag": '"v1"'}, b"")]})
+    with s.client(cache=FetchCache(tmp_path)) as client:
+        assert client.fetch(f"{s.url}/a", "html").noindex
+        again = client.fetch(f"{s.url}/a", "html")
+    assert not again.fresh and again.noindex
+
+
 def test_robots_txt_server_error_stops_the_source(server):
     s = server({"/robots.txt": (500, {}, b""), "/a": PAGE})
     with s.client() as client, pytest.raises(FetchFailed, match="robots.txt"):

@@ -30,6 +30,7 @@ class Entry:
     last_modified: str | None = None
     stamp: str | None = None  # the sitemap's lastmod or WordPress's `modified` when it was fetched
     fetched_at: float = 0.0
+    noindex: bool = False  # the server sent `X-Robots-Tag: noindex` with the body
 
 
 class FetchCache:

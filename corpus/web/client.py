@@ -71,6 +71,7 @@ class Fetched:
     content_type: str
     fresh: bool  # False: the server said 304 and the body is the cached one
     headers: dict = field(default_factory=dict, compare=False)
+    noindex: bool = False  # X-Robots-Tag: noindex (remembered across 304s)
 
 
 class PoliteClient:
@@ -147,12 +148,14 @@ class PoliteClient:
             if status == 304 and cached is not None:
                 self.stats["not_modified"] += 1
                 self.cache.keep(url)
-                return Fetched(url, entry.final_url, cached, entry.content_type, False, dict(response.headers))
+                return Fetched(url, entry.final_url, cached, entry.content_type, False, dict(response.headers),
+                               entry.noindex)
             content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+            noindex = "noindex" in response.headers.get("x-robots-tag", "").lower()
             stored = Entry(url, current, "", content_type, response.headers.get("etag"),
-                           response.headers.get("last-modified"))
+                           response.headers.get("last-modified"), noindex=noindex)
             self.cache.put(stored, body)
-            return Fetched(url, current, body, content_type, True, dict(response.headers))
+            return Fetched(url, current, body, content_type, True, dict(response.headers), noindex)
         raise Refused(f"{redact(url)}: more than {self.politeness.max_redirects} redirects")
 
     def _check(self, url: str, check_robots: bool) -> None:

@@ -113,9 +113,13 @@ class Harvest:
             if cached is not None:
                 self.cache.keep(url)
                 self.stats["unchanged"] += 1
+                if entry.noindex:
+                    raise Refused(f"{redact(url)}: the server asks not to index it (X-Robots-Tag: noindex)")
                 return cached, entry.final_url, False
         fetched: Fetched = self.client.fetch(url, kind)
         self.cache.stamp(url, stamp)
+        if fetched.noindex:
+            raise Refused(f"{redact(url)}: the server asks not to index it (X-Robots-Tag: noindex)")
         self.stats["downloaded" if fetched.fresh else "not_modified"] += 1
         return fetched.body, fetched.final_url, fetched.fresh
 
