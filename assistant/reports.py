@@ -40,9 +40,10 @@ def fetch_lines(fetch) -> list[str]:
     """One line per web source (what the fetch cost), and its recordings with their transcripts."""
     lines = []
     for f in fetch or ():
-        lines.append(f"Site {f['source']} ({f['mode']}): {f['documents']} documents · {f.get('requests', 0)} requests · "
-                     f"{f.get('downloaded', 0)} downloaded · {f.get('not_modified', 0)} not modified · "
-                     f"{f.get('unchanged', 0)} unchanged by date · {f.get('failed', 0)} failed · {f.get('gone', 0)} gone")
+        counts = " · ".join(f"{f.get(key, 0)} {label}" for key, label in (
+            ("requests", "requests"), ("downloaded", "downloaded"), ("not_modified", "not modified"),
+            ("unchanged", "unchanged by date"), ("failed", "failed"), ("gone", "gone")))
+        lines.append(f"Site {f['source']} ({f['mode']}): {f['documents']} documents · {counts}")
         for deck in f.get("decks", ()):
             lines.append(f"  deck {deck['deck']} from {deck['article']}")
         for rec in f.get("recordings", ()):

@@ -81,7 +81,8 @@ class fetch_bar:
 
     def update(self, done: int, total: int | None, url: str) -> None:
         if self.progress is not None:
-            self.progress(min(done / total, 1.0) * 0.05 if total else 0.0, f"fetched {done}{f'/{total}' if total else ''} pages")
+            counted = f"{done}/{total}" if total else str(done)
+            self.progress(min(done / total, 1.0) * 0.05 if total else 0.0, f"fetched {counted} pages")
             return
         if not self.enabled:
             return

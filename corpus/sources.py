@@ -41,7 +41,7 @@ def load_sources(sources: Sequence[str | Path], index_dir: Path | None, base_url
         else:
             prefix = prefixes[Path(source)]
             loaded = load_folder(Path(source), base_url, exclude=index_dir, known=_unprefixed(known, prefix))
-            found = tuple(replace(d, doc_id=prefix + d.doc_id) for d in loaded.documents) if prefix else loaded.documents
+            found = tuple(replace(d, doc_id=prefix + d.doc_id) for d in loaded.documents)
             skip = tuple(Skipped(prefix + s.path, s.reason) for s in loaded.skipped)
             warn = tuple(prefix + w for w in loaded.warnings)
         for doc in found:

@@ -46,7 +46,8 @@ class Page:
 def read_page(text: str, url: str) -> Page:
     """A whole HTML page fetched from `url`."""
     soup = _soup(text)
-    robots = " ".join(str(m.get("content", "")) for m in soup.find_all("meta", attrs={"name": re.compile("^robots$", re.I)}))
+    metas = soup.find_all("meta", attrs={"name": re.compile("^robots$", re.I)})
+    robots = " ".join(str(m.get("content", "")) for m in metas)
     base = soup.find("base", href=True)
     base_url = normalise(str(base["href"]), url) if base else url
     links = _page_links(soup, base_url or url)
@@ -55,7 +56,8 @@ def read_page(text: str, url: str) -> Page:
     root = article or root
     _prune(root)
     decks, recordings = _attachments(root, base_url or url)
-    head = "".join(str(tag) for tag in soup.find_all(["title", "link", "meta"]) if tag.name != "meta" or tag.get("property"))
+    head = "".join(str(tag) for tag in soup.find_all(["title", "link", "meta"])
+                   if tag.name != "meta" or tag.get("property"))  # title, canonical link, og:url
     title_tag = root.find("h1") or (soup.find("h1") if soup.find("h1") else None)
     body = str(root) if root.find("h1") or not title_tag else str(title_tag) + str(root)
     parsed = html_loader.load(f"<html><head>{head}</head><body><main>{body}</main></body></html>").normalised()
