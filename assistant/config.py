@@ -50,6 +50,10 @@ class Settings:
     web_max_pages: int = 1000  # pages read from one site
     web_max_depth: int = 3  # links followed from the start page when a site is crawled
     web_user_agent: str | None = None  # None: "pmo-help-assistant/<version> (help-centre search indexer; …)"
+    log_questions: bool = True  # keep masked questions, feedback and clicks for `assistant report`
+    retention_days: int = 180  # delete logged questions older than this (0: keep them all)
+    data_dir: Path = Path(".assistant/data")  # the SQLite analytics store; never touched by builds
+    database_url: str | None = None  # postgresql://… to share one store between several servers
 
     def with_overrides(self, **values) -> Settings:
         """A copy with every value that is not None applied (the CLI flags)."""
@@ -86,6 +90,8 @@ def _coerced(settings: Settings, values: dict) -> Settings:
                 out[name] = None
             elif "Path" in kind:
                 out[name] = Path(value).expanduser()
+            elif kind == "bool":
+                out[name] = _boolean(value)
             elif kind == "int":
                 out[name] = int(value)
             elif kind == "float":
@@ -105,6 +111,11 @@ def _coerced(settings: Settings, values: dict) -> Settings:
                  "web_max_pages"):
         if getattr(result, name) < 1:
             raise SettingsError(f"setting {name} must be at least 1, got {getattr(result, name)}")
+    if result.retention_days < 0:
+        raise SettingsError(f"setting retention_days must be 0 (keep all) or more, got {result.retention_days}")
+    if result.database_url and not result.database_url.startswith(("postgresql://", "postgres://")):
+        raise SettingsError("setting database_url must start with postgresql:// "
+                            "(leave it empty to use the SQLite store in data_dir)")
     return result
 
 
@@ -125,3 +136,14 @@ def _as_list(name: str, value) -> tuple[str, ...]:
         raise SettingsError(f"setting {name} must be a list of folders and URLs, e.g. "
                             f'{name} = ["content/", "https://help.example.org/kb/"]')
     return tuple(str(v) for v in value)
+
+
+def _boolean(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(value)

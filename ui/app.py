@@ -14,6 +14,7 @@ from __future__ import annotations
 import atexit
 import logging
 import signal
+import time
 
 import gradio as gr
 from fastapi.responses import FileResponse, Response
@@ -21,6 +22,7 @@ from fastapi.responses import FileResponse, Response
 from assistant import Assistant, Settings
 from ui.admin import admin_panel
 from ui.control import add_control_route, add_route, withdraw
+from ui.feedback import ChatFeedback, add_click_route
 from ui.reload import POLL_SECONDS, IndexReloader
 from ui.render import answer_html, header_html, question_html
 from ui.theme import CSS, THEME
@@ -50,20 +52,27 @@ def create_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
     """The chat, example questions, a header saying what the knowledge base holds, `/search`, and the
     admin panel when an admin password is set."""
 
+    feedback = ChatFeedback(settings)
+
     def respond(question: str, history: list | None):
+        started = time.perf_counter()
         answer = assistant.ask(question or "", top_k=settings.top_k)
+        answer_id = feedback.record(answer, started, "web", assistant.index.version)
         turn = [{"role": "user", "content": question_html(question or "")},
-                {"role": "assistant", "content": answer_html(answer)}]
+                {"role": "assistant", "content": feedback.reply(answer_html(answer), answer_id)}]
         return "", list(history or []) + turn, header_html(assistant.info())
 
     def search(question: str, top_k: int = 5) -> dict:
         """Cited passages for a question, as `assistant ask --json` prints them."""
         k = max(1, min(int(top_k or settings.top_k), MAX_TOP_K))
-        return assistant.ask(question or "", top_k=k).as_dict()
+        started = time.perf_counter()
+        answer = assistant.ask(question or "", top_k=k)
+        return feedback.api_answer(answer, feedback.record(answer, started, "api", assistant.index.version))
 
     with gr.Blocks(title="PMO Help Centre", analytics_enabled=False) as demo:
         header = gr.HTML(header_html(assistant.info()), js_on_load=None, elem_id="kb-header")
         chat = _chatbot()
+        feedback.attach(demo, chat)  # 👍/👎 under answers, the improvement box just below the chat
         with gr.Row(equal_height=True):
             box = gr.Textbox(placeholder=PLACEHOLDER, show_label=False, lines=1, max_lines=4, scale=5,
                              autofocus=True, submit_btn=True, elem_id="kb-question")
@@ -75,7 +84,7 @@ def create_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
         for button, text in zip(buttons, EXAMPLES):
             button.click(lambda history, q=text: respond(q, history), [chat], outputs,
                          api_visibility="private").then(None, js=SCROLL_TO_NEWEST)
-        admin_panel(assistant, settings, header)
+        admin_panel(assistant, settings, header, feedback.log)
         gr.api(search, api_name="search")
         demo.load(lambda: header_html(assistant.info()), None, header, api_visibility="private")
     demo.queue(default_concurrency_limit=settings.concurrency_limit, max_size=settings.max_queue)
@@ -100,6 +109,7 @@ def launch(demo: gr.Blocks, assistant: Assistant, host: str = "127.0.0.1", port:
     result = demo.launch(server_name=host, server_port=port, ssr_mode=False, theme=THEME, css=CSS,
                          prevent_thread_lock=True, show_error=False, quiet=not block)
     add_source_route(demo, assistant)
+    add_click_route(demo)
     token = add_control_route(demo, assistant, f"http://127.0.0.1:{demo.server_port}/")
     atexit.register(withdraw, assistant.settings.index_dir, token)
     IndexReloader(assistant, reload_interval, alive=lambda: demo.is_running).start()
