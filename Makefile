@@ -47,6 +47,7 @@ bench: install
 	$(PY) bench/quality.py
 	$(PY) bench/build_speed.py
 	$(PY) bench/load.py
+	$(PY) bench/crawl.py
 	$(PY) bench/load.py --logging-check
 
 clean:

@@ -20,6 +20,10 @@ def run_build(settings: Settings, full: bool = False, dry_run: bool = False, sho
               embedder: Embedder | None = None, progress: Progress | None = None) -> BuildReport | BuildPlan:
     """Build the index the settings name. `progress` ((fraction, message) callback, e.g. the web app's
     progress bar) replaces the terminal bar."""
+    if settings.sources:
+        from assistant.sources import run_sources_build
+
+        return run_sources_build(settings, full, dry_run, show_progress, embedder or open_embedder(settings), progress)
     if not Path(settings.content_dir).is_dir():
         raise LoadError(f"content folder {settings.content_dir} does not exist or is not a folder")
     embedder = embedder or open_embedder(settings)

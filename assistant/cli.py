@@ -42,7 +42,7 @@ def main(ctx: click.Context, config: Path | None, model: str | None) -> None:
 
 
 @main.command()
-@click.argument("content_dir", required=False, type=click.Path(path_type=Path))
+@click.argument("source", required=False)
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder (default .assistant/index).")
 @click.option("--base-url", help="Site address that document paths are joined to when a file names no url.")
 @click.option("--full", is_flag=True, help="Re-embed everything, not only what changed.")
@@ -50,26 +50,33 @@ def main(ctx: click.Context, config: Path | None, model: str | None) -> None:
 @click.option("--watch", is_flag=True, help="Keep running and rebuild when the content folder changes.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
-def build(ctx, content_dir, index_dir, base_url, full, dry_run, watch, as_json):
-    """Index a content folder (default: the bundled sample knowledge base).
+def build(ctx, source, index_dir, base_url, full, dry_run, watch, as_json):
+    """Index a content folder or a help-centre site (default: `sources`, else the bundled sample).
 
     Reads Markdown, HTML, text, WebVTT/SRT transcripts and PDF decks recursively; only new and
-    changed documents are embedded. Bad files are skipped with a reason.
+    changed documents are embedded. Bad files are skipped with a reason. A URL is read through its
+    sitemap, the WordPress REST API or a bounded crawl, politely (robots.txt, 2 requests/s), and
+    re-fetched incrementally (ETag, Last-Modified, sitemap lastmod); PDF decks it links to are indexed.
 
     \b
     Example:
       assistant build ./site-content --index .assistant/index --base-url https://help.example.org/kb
+      assistant build https://help.example.org/ --dry-run
     """
     from assistant.building import run_build, watch_and_build
     from assistant.delegation import build_via_server
+    from assistant.sources import with_source
 
-    settings = _settings(ctx, content_dir=content_dir, index_dir=index_dir, base_url=base_url)
     try:
+        settings = with_source(_settings(ctx, index_dir=index_dir, base_url=base_url), source)
         if watch:
+            if settings.sources:
+                _fail("--watch follows a content folder; for sites, run `assistant build` again (e.g. hourly from cron)")
             watch_and_build(settings, echo=lambda text: click.echo(text, err=True))
             return
         # A running `assistant serve` of this index already holds the model: let it build (seconds, not ~10).
-        outcome = (None if dry_run else build_via_server(settings, full)) or run_build(
+        delegate = not dry_run and not settings.sources
+        outcome = (build_via_server(settings, full) if delegate else None) or run_build(
             settings, full=full, dry_run=dry_run, show_progress=not as_json)
     except KNOWN_ERRORS as exc:
         for line in reports.skipped_lines(getattr(exc, "skipped", ())):

@@ -4,6 +4,7 @@ The config file is TOML: `assistant.toml` in the working folder, or the path in 
 Keys are the field names below, e.g.
 
     content_dir = "site/content"
+    sources = ["site/content", "https://help.example.org/kb/"]   # folders and sites in one index
     index_dir = ".assistant/index"
     base_url = "https://help.example.org/kb"
     model = "all-MiniLM-L6-v2"
@@ -56,6 +57,11 @@ class Settings:
     admin_password: str | None = None
     concurrency_limit: int = 4
     max_queue: int = 64
+    sources: tuple[str, ...] = ()  # folders and site URLs to index together; empty: content_dir alone
+    web_rate: float = 2.0  # requests per second per host, at most (robots.txt Crawl-delay can slow it further)
+    web_max_pages: int = 1000  # pages read from one site
+    web_max_depth: int = 3  # links followed from the start page when a site is crawled
+    web_user_agent: str | None = None  # None: "pmo-help-assistant/<version> (help-centre search indexer; …)"
     log_questions: bool = True  # keep masked questions, feedback and clicks for `assistant report`
     retention_days: int = 180  # delete logged questions older than this (0: keep them all)
     data_dir: Path = Path(".assistant/data")  # the SQLite analytics store; never touched by builds
@@ -117,6 +123,8 @@ def _coerced(settings: Settings, values: dict) -> Settings:
                 out[name] = _text_list(name, value)
             else:
                 out[name] = str(value)
+        except SettingsError:
+            raise
         except (TypeError, ValueError) as exc:
             raise SettingsError(f"setting {name}={value!r} is not a valid {kind}") from exc
     result = replace(settings, **out)
@@ -124,7 +132,10 @@ def _coerced(settings: Settings, values: dict) -> Settings:
     for name, allowed in (("backend", BACKENDS), ("model_variant", VARIANTS)):
         if getattr(result, name) not in allowed:
             raise SettingsError(f"setting {name} must be one of {', '.join(allowed)}, got {getattr(result, name)!r}")
-    for name in ("top_k", "max_per_doc", "chunk_tokens", "max_question_chars", "keep_versions", "batch_size"):
+    if result.web_rate <= 0:
+        raise SettingsError(f"setting web_rate must be above 0 (requests per second), got {result.web_rate}")
+    for name in ("top_k", "max_per_doc", "chunk_tokens", "max_question_chars", "keep_versions", "batch_size",
+                 "web_max_pages"):
         if getattr(result, name) < 1:
             raise SettingsError(f"setting {name} must be at least 1, got {getattr(result, name)}")
     if result.retention_days < 0:
@@ -144,6 +155,8 @@ def _boolean(value) -> bool:
     if text in ("0", "false", "no", "off"):
         return False
     raise ValueError(value)
+
+
 def _text_list(name: str, value: object) -> tuple[str, ...]:
     """A list setting from TOML (an array), or from the environment: a JSON array or '|'-separated text."""
     if isinstance(value, str):
@@ -155,8 +168,9 @@ def _text_list(name: str, value: object) -> tuple[str, ...]:
                 raise SettingsError(f"setting {name} is not a valid JSON array: {exc}; or separate items with '|'") from exc
         else:
             value = [part for part in text.split("|")]
-    if not isinstance(value, (list, tuple)) or not all(isinstance(v, (str, int, float)) for v in value):
-        raise SettingsError(f"setting {name} must be a list of texts, e.g. {name} = [\"first\", \"second\"]")
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, (str, Path)) for v in value):
+        raise SettingsError(f"setting {name} must be a list of texts (for sources: of folders and URLs), "
+                            f"e.g. {name} = [\"first\", \"second\"]")
     return tuple(str(v).strip() for v in value if str(v).strip())
 
 

@@ -25,6 +25,7 @@ def build_text(outcome: BuildReport | BuildPlan) -> str:
         for label, names in (("add", outcome.added), ("change", outcome.changed), ("remove", outcome.removed)):
             lines += [f"  would {label:<7} {name}" for name in names]
         lines.append(f"  unchanged      {len(outcome.unchanged)} document(s)")
+        lines += fetch_lines(outcome.loaded.fetch) + [f"Warning: {w}" for w in outcome.loaded.warnings]
         return "\n".join(lines + skipped_lines(outcome.loaded.skipped))
     r = outcome
     head = (f"Indexed {r.documents} documents into {r.chunks} chunks in {r.seconds:.1f} s."
@@ -34,10 +35,28 @@ def build_text(outcome: BuildReport | BuildPlan) -> str:
         lines.append(f"Full rebuild: {r.full_reason}.")
     lines.append(f"  added {r.added} · changed {r.changed} · removed {r.removed} · unchanged {r.unchanged} · "
                  f"chunks embedded {r.chunks_embedded}")
+    lines += fetch_lines(getattr(r, "fetch", ()))
     lines += skipped_lines(r.skipped)
     lines += [f"Warning: {w}" for w in r.warnings]
     lines.append(f"Index: {r.index_dir} (version {r.version})")
     return "\n".join(lines)
+
+
+def fetch_lines(fetch) -> list[str]:
+    """One line per web source (what the fetch cost), and its recordings with their transcripts."""
+    lines = []
+    for f in fetch or ():
+        counts = " · ".join(f"{f.get(key, 0)} {label}" for key, label in (
+            ("requests", "requests"), ("downloaded", "downloaded"), ("not_modified", "not modified"),
+            ("unchanged", "unchanged by date"), ("failed", "failed"), ("gone", "gone")))
+        lines.append(f"Site {f['source']} ({f['mode']}): {f['documents']} documents · {counts}")
+        for deck in f.get("decks", ()):
+            lines.append(f"  deck {deck['deck']} from {deck['article']}")
+        for rec in f.get("recordings", ()):
+            attached = (f"transcript {rec['transcript']}" if rec["transcript"] else
+                        f"no transcript yet (add a .vtt or .srt whose sidecar has url: {rec['recording']})")
+            lines.append(f"  recording {rec['recording']} on {rec['article']}: {attached}")
+    return lines
 
 
 def skipped_lines(skipped) -> list[str]:
@@ -67,14 +86,15 @@ def index_info(index: LoadedIndex, settings: Settings) -> dict:
     m = index.manifest
     return {"index_dir": str(settings.index_dir), "version": index.version, "documents": len(m.documents),
             "by_type": m.counts_by_type(), "chunks": m.chunks, "model": m.model["name"],
-            "dimension": m.model["dimension"], "built_at": m.built_at, "content_dir": m.content_dir}
+            "dimension": m.model["dimension"], "built_at": m.built_at, "content_dir": m.content_dir,
+            "sources": list(getattr(m, "sources", None) or [])}
 
 
 def info_text(data: dict) -> str:
     types = ", ".join(f"{n} {t}" for t, n in data["by_type"].items())
     rows = [("Index", data["index_dir"]), ("Documents", f"{data['documents']} ({types})"), ("Chunks", data["chunks"]),
             ("Model", f"{data['model']} ({data['dimension']} dimensions, {data.get('model_variant', 'fp32')})"), ("Built at", data["built_at"]),
-            ("Content", data["content_dir"]), ("Version", data["version"])]
+            ("Content", ", ".join(data.get("sources") or []) or data["content_dir"]), ("Version", data["version"])]
     return "\n".join(f"{label:<10} {value}" for label, value in rows)
 
 

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,6 +23,7 @@ from index.store import VERSIONS, LoadedIndex, load_index, publish, remove_old_v
 from index.errors import BuildLocked
 
 Progress = Callable[[float, str], None]  # (fraction done, what is happening)
+Loader = Callable[[Mapping[str, Document]], LoadResult]  # documents already indexed -> what to index now
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class BuildPlan:
             "dry_run": True, "added": list(self.added), "changed": list(self.changed), "removed": list(self.removed),
             "unchanged": len(self.unchanged), "full": self.full, "full_reason": self.full_reason,
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.loaded.skipped],
+            "warnings": list(self.loaded.warnings), "fetch": list(self.loaded.fetch),
         }
 
 
@@ -65,9 +67,11 @@ class BuildReport:
     full: bool
     full_reason: str | None
     published: bool
+    fetch: tuple[dict, ...] = ()  # one summary per web source: requests, downloaded, not_modified, …
 
     def as_dict(self) -> dict:
         data = dict(self.__dict__)
+        data["fetch"] = list(self.fetch)
         data["skipped"] = [{"path": s.path, "reason": s.reason} for s in self.skipped]
         data["warnings"] = list(self.warnings)
         return data
@@ -75,13 +79,16 @@ class BuildReport:
 
 def plan_build(content_dir: Path, index_dir: Path, model_name: str, chunker: ChunkSettings,
                base_url: str | None = None, full: bool = False, loaded: LoadResult | None = None,
-               variant: str = "fp32") -> BuildPlan:
-    """What a build would do. `loaded` stands in for reading content_dir (documents made elsewhere)."""
+               variant: str = "fp32", loader: Loader | None = None) -> BuildPlan:
+    """What a build would do. `loaded` stands in for reading content_dir (documents made elsewhere);
+    `loader` reads the sources instead, given the documents already indexed (corpus.sources)."""
     previous, reason = _previous(index_dir, model_name, chunker, base_url, variant)
     if full:
         reason = "--full was asked for"
     old = previous.manifest.documents if previous and not reason else {}
     known = {doc_id: Document(doc_id, e.title, e.url, e.source_type, (), e.content_hash) for doc_id, e in old.items()}
+    if loaded is None and loader is not None:
+        loaded = loader(known)
     loaded = loaded or load_folder(Path(content_dir), base_url=base_url, exclude=Path(index_dir), known=known)
     new = {doc.doc_id: doc for doc in loaded.documents}
     added = tuple(d for d in new if d not in old)
@@ -94,7 +101,8 @@ def plan_build(content_dir: Path, index_dir: Path, model_name: str, chunker: Chu
 def build_index(content_dir: Path, index_dir: Path, embedder: Embedder, chunker: ChunkSettings,
                 base_url: str | None = None, full: bool = False, keep_versions: int = 2,
                 progress: Progress | None = None, lock_timeout: float = 0,
-                loaded: LoadResult | None = None) -> BuildReport:
+                loaded: LoadResult | None = None, loader: Loader | None = None,
+                sources: tuple[str, ...] = ()) -> BuildReport:
     """Load, chunk and embed what changed, write a new version, verify it, publish it."""
     started = time.perf_counter()
     index_dir = Path(index_dir)
@@ -109,17 +117,21 @@ def build_index(content_dir: Path, index_dir: Path, embedder: Embedder, chunker:
         remove_old_versions(index_dir, keep_versions)
         progress = progress or (lambda fraction, message: None)
         progress(0.0, "reading content")
-        plan = plan_build(content_dir, index_dir, embedder.name, chunker, base_url, full, loaded, embedder.variant)
-        return _build_locked(plan, content_dir, index_dir, embedder, chunker, base_url, keep_versions, progress, started)
+        plan = plan_build(content_dir, index_dir, embedder.name, chunker, base_url, full, loaded, embedder.variant,
+                          loader)
+        return _build_locked(plan, content_dir, index_dir, embedder, chunker, base_url, keep_versions, progress, started,
+                             sources)
     finally:
         lock.release()
 
 
-def _build_locked(plan, content_dir, index_dir, embedder, chunker, base_url, keep_versions, progress, started):
+def _build_locked(plan, content_dir, index_dir, embedder, chunker, base_url, keep_versions, progress, started,
+                  sources=()):
     documents = plan.loaded.documents
     if not documents:
-        raise NothingIndexed(f"No document in {content_dir} could be indexed ({len(plan.loaded.skipped)} skipped); "
-                             "the previous index is unchanged. Fix the files listed, or point at another folder.",
+        why = "".join(f"{w}; " for w in plan.loaded.warnings[:3])  # e.g. why a site could not be read
+        raise NothingIndexed(f"No document in {', '.join(sources) or content_dir} could be indexed ({len(plan.loaded.skipped)} skipped); "
+                             f"{why}the previous index is unchanged. Fix the files listed, or point at another folder.",
                              plan.loaded.skipped)
     previous = plan.previous
     if previous is not None and not plan.has_changes:
@@ -159,6 +171,7 @@ def _build_locked(plan, content_dir, index_dir, embedder, chunker, base_url, kee
         content_dir=str(Path(content_dir).resolve()),
         base_url=base_url,
         libraries=library_versions(),
+        sources=list(sources),
     )
     name = datetime.now(timezone.utc).strftime("v%Y%m%dT%H%M%S%fZ")
     write_version(index_dir / VERSIONS / name, vectors, chunks, manifest)
@@ -176,7 +189,7 @@ def _report(plan: BuildPlan, index_dir: Path, version: str, documents: int, chun
         added=len(plan.added), changed=len(plan.changed), removed=len(plan.removed), unchanged=len(plan.unchanged),
         chunks_embedded=embedded, skipped=plan.loaded.skipped, warnings=plan.loaded.warnings,
         seconds=round(time.perf_counter() - started, 2), full=plan.full, full_reason=plan.full_reason,
-        published=published,
+        published=published, fetch=plan.loaded.fetch,
     )
 
 

@@ -36,6 +36,7 @@ class Manifest:
     files: dict[str, str] = field(default_factory=dict)  # file name -> sha256
     format_version: int = FORMAT_VERSION
     libraries: dict[str, str] = field(default_factory=dict)
+    sources: list[str] = field(default_factory=list)  # folders and site URLs (without credentials) it was built from
 
     def counts_by_type(self) -> dict[str, int]:
         counts: dict[str, int] = {}

@@ -81,7 +81,7 @@ def test_model_mismatch_names_the_fix(sample_index, tmp_path):
 
 def test_info_json(sample_index):
     data = json.loads(run("info", "--index", str(sample_index), "--json").output)
-    assert data["by_type"] == {"article": 32, "transcript": 4} and data["model"] == "all-MiniLM-L6-v2"
+    assert data["by_type"] == {"article": 34, "deck": 2, "transcript": 4} and data["model"] == "all-MiniLM-L6-v2"
     assert data["chunks"] > 100 and data["built_at"]
 
 

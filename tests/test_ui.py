@@ -62,7 +62,7 @@ def ask(page, question: str):
 def test_answer_cites_the_article_with_its_link(browser, app_url):
     page = open_page(browser, app_url)
     expect_header = page.locator("#kb-header").inner_text()
-    assert "32 articles and 4 sessions" in expect_header and "last rebuilt" in expect_header
+    assert "34 articles, 2 slide decks and 4 sessions" in expect_header and "last rebuilt" in expect_header
     answer = ask(page, "how do I move from PMO analyst to PMO manager?")
     first = answer.locator(".kb-card").first
     assert "PMO analyst to PMO manager" in first.locator(".kb-title").inner_text()
