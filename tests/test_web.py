@@ -211,7 +211,7 @@ def test_sources_setting_from_toml_and_environment(tmp_path):
     assert from_env.sources == ("a/", "https://h.org/")
     with pytest.raises(SettingsError, match="web_rate must be above 0"):
         load_settings(None, env={"ASSISTANT_WEB_RATE": "0"})
-    with pytest.raises(SettingsError, match="list of folders and URLs"):
+    with pytest.raises(SettingsError, match="of folders and URLs"):
         load_settings(None, env={"ASSISTANT_SOURCES": '[1, 2]'})
 
 
