@@ -13,6 +13,7 @@ Keys are the field names below, e.g.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -44,6 +45,9 @@ class Settings:
     admin_password: str | None = None
     concurrency_limit: int = 4
     max_queue: int = 64
+    allowed_origins: str | None = None  # origins whose pages may call /api/search (the widget), e.g. "https://www.example.org"
+    rate_limit_per_minute: int = 60  # questions per minute from one client through the API, widget and MCP (0: no limit)
+    mcp_server: bool = True  # serve the MCP tools at /gradio_api/mcp/ for AI assistants
 
     def with_overrides(self, **values) -> Settings:
         """A copy with every value that is not None applied (the CLI flags)."""
@@ -80,6 +84,8 @@ def _coerced(settings: Settings, values: dict) -> Settings:
                 out[name] = None
             elif "Path" in kind:
                 out[name] = Path(value).expanduser()
+            elif kind == "bool":
+                out[name] = _boolean(value)
             elif kind == "int":
                 out[name] = int(value)
             elif kind == "float":
@@ -92,4 +98,31 @@ def _coerced(settings: Settings, values: dict) -> Settings:
     for name in ("top_k", "max_per_doc", "chunk_tokens", "max_question_chars", "keep_versions", "batch_size"):
         if getattr(result, name) < 1:
             raise SettingsError(f"setting {name} must be at least 1, got {getattr(result, name)}")
+    if result.rate_limit_per_minute < 0:
+        raise SettingsError(f"setting rate_limit_per_minute must be 0 (no limit) or more, got {result.rate_limit_per_minute}")
+    origins(result.allowed_origins)  # refuses a malformed origin now, not at the first request
     return result
+
+
+def origins(value: str | None) -> tuple[str, ...]:
+    """The allowed_origins setting as a tuple: origins separated by commas or spaces; "*" means any."""
+    found = tuple(part for part in (value or "").replace(",", " ").split() if part)
+    for origin in found:
+        if origin != "*" and not _ORIGIN.fullmatch(origin):
+            raise SettingsError(f"setting allowed_origins has {origin!r}, which is not an origin; write "
+                                "scheme://host[:port] with no path, e.g. \"https://www.example.org\"")
+    return tuple(origin.rstrip("/") for origin in found)
+
+
+_ORIGIN = re.compile(r"https?://[^/\s?#]+/?")
+
+
+def _boolean(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ValueError(value)

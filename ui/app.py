@@ -6,7 +6,9 @@
                                          reload: a newly published index is swapped in between questions
 
 Programs call `gradio_client.Client(url).predict("question", 5, api_name="/search")` and get the
-same JSON as `assistant ask --json`.
+same JSON as `assistant ask --json`. Other sites and programs have their own doors: the JSON API
+(`/api/search`, ui/api.py), the embeddable widget (`/widget.js`, ui/widget.py) and the MCP tools
+(`/gradio_api/mcp/`, ui/mcp.py), all through one `Door` (ui/doors.py).
 """
 
 from __future__ import annotations
@@ -20,10 +22,14 @@ from fastapi.responses import FileResponse, Response
 
 from assistant import Assistant, Settings
 from ui.admin import admin_panel
+from ui.api import add_api_routes
 from ui.control import add_control_route, add_route, withdraw
+from ui.doors import Door
+from ui.mcp import add_mcp_tools, not_a_tool
 from ui.reload import POLL_SECONDS, IndexReloader
 from ui.render import answer_html, header_html, question_html
 from ui.theme import CSS, THEME
+from ui.widget import add_widget_route
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +67,7 @@ def create_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
         k = max(1, min(int(top_k or settings.top_k), MAX_TOP_K))
         return assistant.ask(question or "", top_k=k).as_dict()
 
+    door = Door(assistant, settings)  # the API, widget and MCP tools share it (and its rate limit)
     with gr.Blocks(title="PMO Help Centre", analytics_enabled=False) as demo:
         header = gr.HTML(header_html(assistant.info()), js_on_load=None, elem_id="kb-header")
         chat = _chatbot()
@@ -76,9 +83,12 @@ def create_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
             button.click(lambda history, q=text: respond(q, history), [chat], outputs,
                          api_visibility="private").then(None, js=SCROLL_TO_NEWEST)
         admin_panel(assistant, settings, header)
-        gr.api(search, api_name="search")
+        gr.api(not_a_tool(search), api_name="search")
+        if settings.mcp_server:
+            add_mcp_tools(door, getattr(settings, "site_name", None) or demo.title)
         demo.load(lambda: header_html(assistant.info()), None, header, api_visibility="private")
     demo.queue(default_concurrency_limit=settings.concurrency_limit, max_size=settings.max_queue)
+    demo.door = door
     return demo
 
 
@@ -98,8 +108,12 @@ def launch(demo: gr.Blocks, assistant: Assistant, host: str = "127.0.0.1", port:
     """Start the server, and the live reload that swaps to each newly published index until it closes.
     SSR stays off: Gradio 6.27–6.31 trust forged Host headers with SSR on."""
     result = demo.launch(server_name=host, server_port=port, ssr_mode=False, theme=THEME, css=CSS,
-                         prevent_thread_lock=True, show_error=False, quiet=not block)
+                         prevent_thread_lock=True, show_error=False, quiet=not block,
+                         mcp_server=assistant.settings.mcp_server)
     add_source_route(demo, assistant)
+    door = getattr(demo, "door", None) or Door(assistant, assistant.settings)
+    add_api_routes(demo, door)
+    add_widget_route(demo, door.settings)
     token = add_control_route(demo, assistant, f"http://127.0.0.1:{demo.server_port}/")
     atexit.register(withdraw, assistant.settings.index_dir, token)
     IndexReloader(assistant, reload_interval, alive=lambda: demo.is_running).start()
