@@ -52,9 +52,10 @@ def test_search_refuses_an_over_long_question(served):
     assert result["answered"] is False and result["passages"] == [] and "the limit is 2,000" in result["message"]
 
 
-def test_only_search_is_in_the_api(served):
+def test_only_search_and_the_mcp_tools_are_in_the_api(served):
     _, client = served
-    assert list(client.view_api(print_info=False, return_format="dict")["named_endpoints"]) == ["/search"]
+    named = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert list(named) == ["/search", "/search_help", "/get_document"]
 
 
 def test_documents_without_a_url_are_served_by_the_app_as_inert_text(build, tmp_path, embedder):
