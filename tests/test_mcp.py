@@ -9,7 +9,7 @@ import json
 import httpx
 import pytest
 from mcp import ClientSession
-from mcp.client.streamable_http import streamablehttp_client
+from mcp.client.streamable_http import streamable_http_client
 
 from assistant import Assistant, Settings
 from assistant.documents import find_document, join_overlapping
@@ -20,7 +20,7 @@ def mcp_session(url: str, calls):
     """Open a session on the app's MCP server, run `await calls(session)`, return its result."""
 
     async def run():
-        async with streamablehttp_client(url + "gradio_api/mcp/") as (read, write, _):
+        async with streamable_http_client(url + "gradio_api/mcp/") as (read, write, _):
             async with ClientSession(read, write) as session:
                 await session.initialize()
                 return await calls(session)

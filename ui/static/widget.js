@@ -86,9 +86,8 @@
     return h ? h + ":" + two(m) + ":" + two(s) : m + ":" + two(s);
   }
 
-  function plain(text) {  /* Markdown emphasis and code marks read as noise in a card */
-    return String(text || "").replace(/\*\*(.+?)\*\*/g, "$1").replace(/__(.+?)__/g, "$1")
-      .replace(/`([^`\n]+)`/g, "$1").replace(/\s+/g, " ").trim();
+  function plain(text) {  /* one line, without Markdown's **bold** marks (noise in a card) */
+    return String(text || "").replace(/\*\*(\S(?:.*?\S)?)\*\*/g, "$1").replace(/\s+/g, " ").trim();
   }
 
   function excerpt(text, highlight, width) {
