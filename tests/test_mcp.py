@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -25,7 +26,9 @@ def mcp_session(url: str, calls):
                 await session.initialize()
                 return await calls(session)
 
-    return asyncio.run(run())
+    # its own thread: Playwright's sync API (the browser tests) keeps an event loop running in this one
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result(timeout=120)
 
 
 def test_tools_are_listed_with_descriptions_for_a_model(doors_app):

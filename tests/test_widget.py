@@ -104,3 +104,14 @@ def test_hostile_article_stays_inert_in_the_widget(browser, build, embedder, tmp
         page.close()
     finally:
         demo.close()
+
+
+def test_preview_page_shows_the_line_to_copy_and_a_working_box(browser, doors_app):
+    _, app_url = doors_app
+    page = browser.new_page()
+    page.goto(app_url + "widget")
+    assert page.locator("pre").inner_text() == (f'<script src="{app_url}widget.js" '
+                                                'data-placeholder="Ask a question…" async></script>')
+    widget = ask(page, QUESTION)  # same origin as the app: needs no allowed_origins entry
+    assert widget.locator(".card").count() == 5
+    page.close()

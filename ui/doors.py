@@ -71,7 +71,8 @@ class Door:
         return Reply(200, self.record(answer, started, channel))
 
     def ask(self, question: str, top_k: int, after: Sequence[str] = ()) -> Answer:
-        previous = tuple(q for q in after if isinstance(q, str) and q.strip())[-MAX_AFTER:]
+        cap = self.settings.max_question_chars
+        previous = tuple(q[:cap] for q in after if isinstance(q, str) and q.strip())[-MAX_AFTER:]
         if previous and self._follow_ups:
             return self.assistant.ask(question, top_k=top_k, previous=previous)
         return self.assistant.ask(question, top_k=top_k)

@@ -13,8 +13,10 @@ into the script as JSON when it is served.
 from __future__ import annotations
 
 import json
+from html import escape
 from pathlib import Path
 
+from fastapi import Request
 from fastapi.responses import Response
 
 from assistant import Settings
@@ -39,15 +41,35 @@ def widget_script(settings: Settings) -> str:
     return SCRIPT.read_text(encoding="utf-8").replace("__CONFIG__", json.dumps(widget_config(settings), ensure_ascii=True))
 
 
+def preview_page(script_url: str, site_name: str) -> str:
+    """`/widget`: the box as a visitor sees it, under the line to copy into a page."""
+    tag = f'<script src="{script_url}" data-placeholder="Ask a question…" async></script>'
+    return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+            f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
+            f"<title>{escape(site_name)}: search box for your pages</title></head>"
+            "<body style='font-family: system-ui, sans-serif; max-width: 820px; margin: 24px auto; padding: 0 12px'>"
+            "<h1>The search box for your pages</h1><p>Copy this line where the box should appear, and add "
+            "your site's origin to <code>allowed_origins</code>:</p>"
+            f"<pre style='white-space: pre-wrap; background: #f1f5f9; padding: 12px'>{escape(tag)}</pre>"
+            f"<h2>Preview</h2>{tag}</body></html>")
+
+
 def add_widget_route(demo, settings: Settings) -> None:
+    """`/widget.js`, and `/widget`: a page that previews it and shows the line to copy."""
     body = widget_script(settings).encode("utf-8")
     headers = {"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff",
                "Cross-Origin-Resource-Policy": "cross-origin"}
+    site = widget_config(settings)["site_name"]
 
     def widget() -> Response:
         return Response(body, media_type="text/javascript; charset=utf-8", headers=headers)
 
+    def preview(request: Request) -> Response:
+        return Response(preview_page(str(request.url_for("widget")), site), media_type="text/html; charset=utf-8",
+                        headers={"X-Content-Type-Options": "nosniff"})
+
     add_route(demo, "/widget.js", widget, "GET")
+    add_route(demo, "/widget", preview, "GET")
 
 
-__all__ = ["add_widget_route", "widget_config", "widget_script"]
+__all__ = ["add_widget_route", "preview_page", "widget_config", "widget_script"]
