@@ -101,6 +101,10 @@
     }
     var room = Math.floor(Math.max(0, width - highlight.length) / 2);
     var start = Math.max(0, at - room), end = Math.min(text.length, at + highlight.length + room);
+    var space = text.indexOf(" ", start);  /* cut between words, not inside one */
+    if (start > 0 && space >= 0 && space < at) start = space + 1;
+    space = text.lastIndexOf(" ", end);
+    if (end < text.length && space > at + highlight.length) end = space;
     p.appendChild(document.createTextNode((start ? "…" : "") + text.slice(start, at)));
     p.appendChild(el("mark", null, highlight));
     p.appendChild(document.createTextNode(text.slice(at + highlight.length, end) + (end < text.length ? "…" : "")));
