@@ -83,6 +83,13 @@ def add_api_routes(demo, door: Door) -> None:
     guard_cross_origin(demo.app, origins(door.settings.allowed_origins))
 
 
+def banner(url: str, allowed: tuple[str, ...]) -> str:
+    """What `assistant serve` prints about the API and the widget (Gradio prints the MCP address)."""
+    who = ", ".join(allowed) if allowed else "none yet (set allowed_origins)"
+    return (f"* JSON API: {url}api/search?q=how+do+I+set+up+a+PMO (pages of other sites allowed: {who})\n"
+            f"* Search box for your pages: {url}widget")
+
+
 def _top_k(value: str | None, default: int) -> tuple[int, str | None]:
     if value in (None, ""):
         return default, None
@@ -134,4 +141,4 @@ def guard_cross_origin(app, allowed: tuple[str, ...]) -> None:
     app.middleware_stack = CrossOriginGuard(stack, allowed)
 
 
-__all__ = ["add_api_routes", "guard_cross_origin"]
+__all__ = ["add_api_routes", "banner", "guard_cross_origin"]

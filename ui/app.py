@@ -21,8 +21,9 @@ import gradio as gr
 from fastapi.responses import FileResponse, Response
 
 from assistant import Assistant, Settings
+from assistant.config import origins
 from ui.admin import admin_panel
-from ui.api import add_api_routes
+from ui.api import add_api_routes, banner
 from ui.control import add_control_route, add_route, withdraw
 from ui.doors import Door
 from ui.mcp import add_mcp_tools, not_a_tool
@@ -114,6 +115,8 @@ def launch(demo: gr.Blocks, assistant: Assistant, host: str = "127.0.0.1", port:
     door = getattr(demo, "door", None) or Door(assistant, assistant.settings)
     add_api_routes(demo, door)
     add_widget_route(demo, door.settings)
+    if block:
+        print(banner(demo.local_url or f"http://{host}:{demo.server_port}/", origins(door.settings.allowed_origins)))
     token = add_control_route(demo, assistant, f"http://127.0.0.1:{demo.server_port}/")
     atexit.register(withdraw, assistant.settings.index_dir, token)
     IndexReloader(assistant, reload_interval, alive=lambda: demo.is_running).start()
