@@ -6,8 +6,10 @@ which the server trusts from loopback only, as behind a reverse proxy on the sam
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -15,6 +17,7 @@ import pytest
 from assistant import NO_MATCH, Settings, SettingsError, load_settings
 from assistant.config import origins
 from conftest import DOORS_RATE_LIMIT
+from ui.api import Admission
 from ui.widget import MAX_BYTES
 
 PASSAGE_KEYS = {"title", "url", "section", "text", "highlight", "score", "source_type", "start_seconds",
@@ -127,3 +130,27 @@ def test_allowed_origins_setting():
     with pytest.raises(SettingsError, match="rate_limit_per_minute"):
         load_settings(env={"ASSISTANT_RATE_LIMIT_PER_MINUTE": "-1"})
     assert load_settings(env={"ASSISTANT_MCP_SERVER": "false"}).mcp_server is False
+
+
+def test_admission_refuses_past_running_plus_waiting_and_forgets_who_left():
+    async def scenario():
+        gate = Admission(running=1, waiting=1)
+        release = asyncio.Event()
+
+        async def hold():
+            async with gate:
+                await release.wait()
+
+        first, second = asyncio.create_task(hold()), asyncio.create_task(hold())
+        while gate.inside < 2:  # both entered: one running, one waiting
+            await asyncio.sleep(0)
+        full_with_two = gate.full()
+        second.cancel()  # the waiting caller goes away
+        await asyncio.gather(second, return_exceptions=True)
+        after_leaving = gate.full()
+        release.set()
+        await first
+        return full_with_two, after_leaving, gate.inside
+
+    with ThreadPoolExecutor(1) as pool:  # its own loop: Playwright's sync API may hold this thread's
+        assert pool.submit(asyncio.run, scenario()).result(timeout=30) == (True, False, 0)

@@ -41,12 +41,20 @@ class Admission:
         self._cap = max(1, running) + max(0, waiting)
         self._inside = 0
 
+    @property
+    def inside(self) -> int:
+        return self._inside
+
     def full(self) -> bool:
         return self._inside >= self._cap
 
     async def __aenter__(self):
         self._inside += 1
-        await self._slots.acquire()
+        try:
+            await self._slots.acquire()
+        except BaseException:  # the caller went away while waiting
+            self._inside -= 1
+            raise
 
     async def __aexit__(self, *exc):
         self._slots.release()
