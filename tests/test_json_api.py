@@ -14,10 +14,11 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from assistant import NO_MATCH, Settings, SettingsError, load_settings
+from assistant import NO_MATCH, Answer, Settings, SettingsError, load_settings
 from assistant.config import origins
 from conftest import DOORS_RATE_LIMIT
 from ui.api import Admission
+from ui.doors import Door
 from ui.widget import MAX_BYTES
 
 PASSAGE_KEYS = {"title", "url", "section", "text", "highlight", "score", "source_type", "start_seconds",
@@ -154,3 +155,38 @@ def test_admission_refuses_past_running_plus_waiting_and_forgets_who_left():
 
     with ThreadPoolExecutor(1) as pool:  # its own loop: Playwright's sync API may hold this thread's
         assert pool.submit(asyncio.run, scenario()).result(timeout=30) == (True, False, 0)
+
+
+class FakeAssistant:
+    """A fake for the door's logic around `Assistant.ask`: records how it was called."""
+
+    def __init__(self, settings: Settings, follow_ups: bool):
+        self.settings, self.calls = settings, []
+        if follow_ups:
+            self.ask = self._ask_with_previous
+
+    def check_question(self, question: str) -> str | None:
+        return None if question.strip() else "Please type a question."
+
+    def ask(self, question, top_k=None):
+        self.calls.append((question, top_k, None))
+        return Answer(question, True, ())
+
+    def _ask_with_previous(self, question, top_k=None, previous=()):
+        self.calls.append((question, top_k, tuple(previous)))
+        return Answer(question, True, ())
+
+
+def test_door_passes_earlier_questions_only_to_an_assistant_that_takes_them():
+    settings = Settings(max_question_chars=50)
+    with_follow_ups = FakeAssistant(settings, follow_ups=True)
+    door = Door(with_follow_ups, settings)
+    assert door.search("and then?", "3", ["first", " ", "second", "third " + "x" * 80], "widget").status == 200
+    assert with_follow_ups.calls == [("and then?", 3, ("second", ("third " + "x" * 80)[:50]))]
+    door.search("alone", None)
+    assert with_follow_ups.calls[-1] == ("alone", 5, ())
+    without = FakeAssistant(settings, follow_ups=False)
+    Door(without, settings).search("and then?", 3, ["first"])
+    assert without.calls == [("and then?", 3, None)]
+    refused = Door(without, settings).search("   ")
+    assert refused.status == 400 and refused.body["error"] == "Please type a question." and len(without.calls) == 1

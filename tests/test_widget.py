@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from assistant import Assistant
+from assistant import NO_MATCH, Assistant
 from assistant.links import clock
 from conftest import needs_browser, start_app
 from test_ui import PAYLOAD, hostile_content
@@ -114,4 +114,9 @@ def test_preview_page_shows_the_line_to_copy_and_a_working_box(browser, doors_ap
                                                 'data-placeholder="Ask a question…" async></script>')
     widget = ask(page, QUESTION)  # same origin as the app: needs no allowed_origins entry
     assert widget.locator(".card").count() == 5
+    widget.locator("input").fill("what's a good recipe for banana bread?")
+    widget.locator("input").press("Enter")
+    widget.locator(".notice").wait_for(timeout=30_000)
+    assert widget.locator(".notice").inner_text() == NO_MATCH
+    assert widget.locator(".nearest a").count() >= 1 and widget.locator(".card").count() == 0
     page.close()
