@@ -17,7 +17,7 @@ import pytest
 from assistant import NO_MATCH, Answer, Settings, SettingsError, load_settings
 from assistant.config import origins
 from conftest import DOORS_RATE_LIMIT
-from ui.api import Admission
+from ui.api import Admission, CrossOriginGuard
 from ui.doors import Door
 from ui.widget import MAX_BYTES
 
@@ -190,3 +190,26 @@ def test_door_passes_earlier_questions_only_to_an_assistant_that_takes_them():
     assert without.calls == [("and then?", 3, None)]
     refused = Door(without, settings).search("   ")
     assert refused.status == 400 and refused.body["error"] == "Please type a question." and len(without.calls) == 1
+
+
+async def permissive_app(scope, receive, send):
+    """A fake of Gradio's CORS rule at its loosest: echo any Origin the request carries."""
+    from starlette.datastructures import Headers
+    from starlette.responses import PlainTextResponse
+
+    origin = Headers(scope=scope).get("origin")
+    await PlainTextResponse("hi", headers={"Access-Control-Allow-Origin": origin} if origin else {})(scope, receive, send)
+
+
+@pytest.mark.parametrize("allowed, origin, expected", [
+    ((), "https://evil.example", None),
+    (("https://www.example.org",), "https://www.example.org", "https://www.example.org"),
+    (("https://www.example.org",), "https://evil.example", None),
+    (("*",), "https://anyone.example", "*"),
+])
+def test_cross_origin_guard_decides_for_api_routes_alone(allowed, origin, expected):
+    from starlette.testclient import TestClient
+
+    http = TestClient(CrossOriginGuard(permissive_app, allowed))
+    assert http.get("/api/search", headers={"Origin": origin}).headers.get("access-control-allow-origin") == expected
+    assert http.get("/gradio_api/info", headers={"Origin": origin}).headers["access-control-allow-origin"] == origin
