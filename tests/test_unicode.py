@@ -171,7 +171,7 @@ def write_files(root: Path, texts: dict) -> dict[str, str]:
     t = texts
     files = {
         "article.md": ("quokkamd", f"---\ntitle: {yaml_text(t['title'])}\n---\n# {t['heading']}\n\n"
-                                   f"{t['body']} quokkamd {t['body2']}\n"),
+                                   f"{t['body']}\n\nParagraph quokkamd {t['body2']}\n"),
         "page.html": ("quokkahtml", f"<html><head><title>{html.escape(t['title'])}</title></head><body><nav>x</nav>"
                                     f"<main><h2 id='s'>{html.escape(t['heading'])}</h2><p>{html.escape(t['body'])} "
                                     f"quokkahtml {html.escape(t['body2'])}</p></main></body></html>"),
