@@ -132,6 +132,7 @@
   function render(results, answer) {
     results.textContent = "";
     var passages = Array.isArray(answer.passages) ? answer.passages : [];
+    if (answer.searched_for) results.appendChild(el("p", "hint", "Searched for: " + answer.searched_for));
     if (answer.answered) {
       var count = passages.length;
       results.appendChild(el("p", "lead", count + " passage" + (count === 1 ? "" : "s") + " from " + CONFIG.site_name + ":"));
