@@ -58,9 +58,10 @@ def test_widget_links_a_recording_moment(browser, doors_app, page_server):
     assistant, app_url = doors_app
     question = "how did the hospital PMO get consultants to turn up to project board meetings?"
     moment = next(p for p in assistant.ask(question).passages if p.source_type == "transcript")
-    page = browser.new_page()
+    page = browser.new_page(viewport={"width": 375, "height": 740})  # a phone
     page.goto(embed(page_server, app_url, "moment.html", 'data-accent="#c60"'))
     widget = ask(page, question)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     time_link = widget.locator("a.time").first
     assert time_link.inner_text() == f"▶ {clock(moment.start_seconds)}"
     assert time_link.get_attribute("href") == moment.url and "#t=" in moment.url
