@@ -7,7 +7,7 @@ PORT   ?= 7860
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export HF_HUB_OFFLINE := 1
 
-.PHONY: install serve index test chromium bench clean
+.PHONY: install serve index test chromium postgresql bench clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -27,13 +27,19 @@ serve: index
 chromium:
 	@command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium)
 
-test: install chromium
+# Debian's PostgreSQL server binaries: the store tests start a throwaway server (initdb + pg_ctl) with them.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || \
+	  ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql)
+
+test: install chromium postgresql
 	$(PY) -m pytest
 
 bench: install
 	$(PY) bench/quality.py
 	$(PY) bench/build_speed.py
 	$(PY) bench/load.py
+	$(PY) bench/load.py --logging-check
 
 clean:
 	rm -rf $(VENV) .assistant .pytest_cache

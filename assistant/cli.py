@@ -154,6 +154,49 @@ def evaluate(ctx, dataset, split, mode, top_k, group, as_json):
 
 
 @main.command()
+@click.option("--since", default="30d", show_default=True, help="Period: 30d, 12h, 2w, a date (2026-03-01) or all.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--csv", "csv_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Also write questions, gaps, documents, complaints and per-day CSV files into this folder.")
+@click.pass_context
+def report(ctx, since, as_json, csv_dir):
+    """What visitors asked and whether it helped: answered / no match, helpful / not helpful, clicks,
+    top questions and documents, documents with complaints, and content gaps (unanswered questions
+    grouped by meaning). Reads the same settings as `assistant serve` (data_dir or database_url).
+
+    \b
+    Example:
+      assistant report --since 30d --json
+      assistant report --since all --csv reports/
+    """
+    from assistant.analytics import load_report, parse_since, report_text, write_csv
+
+    settings = _settings(ctx)
+    try:
+        result, snapshot = load_report(settings, parse_since(since), _embedder_for(settings))
+        written = write_csv(result, snapshot, csv_dir) if csv_dir else []
+    except KNOWN_ERRORS as exc:
+        _fail(exc)
+    click.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False) if as_json else report_text(result))
+    for path in written:
+        click.echo(f"Wrote {path}", err=True)
+
+
+def _embedder_for(settings: Settings):
+    """embed(texts) that loads the model on first use (a report with no gaps never loads it)."""
+    loaded = []
+
+    def embed(texts):
+        from index import Embedder
+
+        if not loaded:
+            loaded.append(Embedder(settings.model, settings.device, settings.batch_size))
+        return loaded[0].embed(texts)
+
+    return embed
+
+
+@main.command()
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder (default .assistant/index).")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=7860, show_default=True, type=int)

@@ -48,6 +48,10 @@ class Settings:
     allowed_origins: str | None = None  # origins whose pages may call /api/search (the widget), e.g. "https://www.example.org"
     rate_limit_per_minute: int = 60  # questions per minute from one client through the API, widget and MCP (0: no limit)
     mcp_server: bool = True  # serve the MCP tools at /gradio_api/mcp/ for AI assistants
+    log_questions: bool = True  # keep masked questions, feedback and clicks for `assistant report`
+    retention_days: int = 180  # delete logged questions older than this (0: keep them all)
+    data_dir: Path = Path(".assistant/data")  # the SQLite analytics store; never touched by builds
+    database_url: str | None = None  # postgresql://… to share one store between several servers
 
     def with_overrides(self, **values) -> Settings:
         """A copy with every value that is not None applied (the CLI flags)."""
@@ -98,6 +102,11 @@ def _coerced(settings: Settings, values: dict) -> Settings:
     for name in ("top_k", "max_per_doc", "chunk_tokens", "max_question_chars", "keep_versions", "batch_size"):
         if getattr(result, name) < 1:
             raise SettingsError(f"setting {name} must be at least 1, got {getattr(result, name)}")
+    if result.retention_days < 0:
+        raise SettingsError(f"setting retention_days must be 0 (keep all) or more, got {result.retention_days}")
+    if result.database_url and not result.database_url.startswith(("postgresql://", "postgres://")):
+        raise SettingsError("setting database_url must start with postgresql:// "
+                            "(leave it empty to use the SQLite store in data_dir)")
     if result.rate_limit_per_minute < 0:
         raise SettingsError(f"setting rate_limit_per_minute must be 0 (no limit) or more, got {result.rate_limit_per_minute}")
     origins(result.allowed_origins)  # refuses a malformed origin now, not at the first request

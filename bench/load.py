@@ -3,6 +3,8 @@
     .venv/bin/python bench/load.py              # both doors: 10, then 50 clients, 20 questions each; a burst of 150
     .venv/bin/python bench/load.py --door json --clients 50 --burst 0
     .venv/bin/python bench/load.py --clients 10 50 --questions 20 --burst 0 --concurrency-limit 2
+    .venv/bin/python bench/load.py --logging-check      # 50 clients asking + giving feedback, log on vs off
+    .venv/bin/python bench/load.py --logging-check --rounds 3 --questions 8
 
 It starts `assistant serve` on a free loopback port over the index in .assistant/index (built from
 the bundled sample knowledge base when there is none), waits until it answers, then runs each level
@@ -18,6 +20,13 @@ full, the client is told "try again"), `limited` (HTTP 429: over rate_limit_per_
 `error` (anything else, timeouts included). The --burst level fires that many single questions at
 once, more than the queue holds (concurrency_limit + max_queue), to show that the overflow is
 refused at once as busy. Prints a table and writes bench/results/load.json.
+
+--logging-check serves the index with the question log off and on (a fresh SQLite store in a temp
+folder), alternated --rounds times, each with --clients (default 50) clients asking --questions
+each; then once more with the log on where every client also sends 👍/👎 through `/feedback` after
+each answer. It prints each run and the median /search p95 per setting, then counts the rows in
+the store: every answer_id handed out and every acknowledged feedback must be there. It also
+times what logging adds in the request thread. Writes bench/results/logging.json.
 """
 
 from __future__ import annotations
@@ -126,27 +135,34 @@ async def ask_json(http: httpx.AsyncClient, base: str, question: str) -> tuple[s
 
 async def ask_gradio(http: httpx.AsyncClient, base: str, question: str) -> tuple[str, float, str]:
     """(outcome, seconds, detail) for one question through Gradio's /search API."""
+    outcome, seconds, detail, _ = await call(http, base, "search", [question, 5])
+    return outcome, seconds, detail
+
+
+async def call(http: httpx.AsyncClient, base: str, name: str, data: list) -> tuple[str, float, str, object]:
+    """(outcome, seconds, detail, result) for one call of a named API endpoint."""
     started = time.perf_counter()
     try:
-        joined = await http.post(f"{base}/gradio_api/call/search", json={"data": [question, 5]})
+        joined = await http.post(f"{base}/gradio_api/call/{name}", json={"data": data})
         if joined.status_code == 503:
-            return "busy", time.perf_counter() - started, joined.json().get("detail", "")
+            return "busy", time.perf_counter() - started, joined.json().get("detail", ""), None
         joined.raise_for_status()
         event_id = joined.json()["event_id"]
         event = None
-        async with http.stream("GET", f"{base}/gradio_api/call/search/{event_id}") as stream:
+        async with http.stream("GET", f"{base}/gradio_api/call/{name}/{event_id}") as stream:
             async for line in stream.aiter_lines():
                 if line.startswith("event:"):
                     event = line.split(":", 1)[1].strip()
                 elif line.startswith("data:") and event in ("complete", "error"):
-                    data = json.loads(line.split(":", 1)[1])
-                    if event == "complete" and isinstance(data, list) and "passages" in data[0]:
-                        return "ok", time.perf_counter() - started, ""
-                    return "error", time.perf_counter() - started, f"{event}: {str(data)[:120]}"
-        return "error", time.perf_counter() - started, "stream ended without an answer"
+                    result = json.loads(line.split(":", 1)[1])
+                    if event == "complete" and isinstance(result, list) and isinstance(result[0], dict):
+                        return "ok", time.perf_counter() - started, "", result[0]
+                    return "error", time.perf_counter() - started, f"{event}: {str(result)[:120]}", None
+        return "error", time.perf_counter() - started, "stream ended without an answer", None
     except (httpx.HTTPError, ValueError, KeyError) as exc:
         where = getattr(getattr(exc, "_request", None), "method", "")
-        return "error", time.perf_counter() - started, f"{where} {type(exc).__name__}: {str(exc)[:120]}".strip()
+        detail = f"{where} {type(exc).__name__}: {str(exc)[:120]}".strip()
+        return "error", time.perf_counter() - started, detail, None
 
 
 DOORS = {"gradio": ask_gradio, "json": ask_json}
@@ -204,6 +220,110 @@ def row(lv: Level) -> str:
             f"{lv.throughput:>6} {lv.p50_ms:>7} {lv.p95_ms:>7} {lv.p99_ms:>7}")
 
 
+async def run_logged_level(base: str, clients: int, per_client: int, pool: list[str], time_limit: float,
+                           feedback: bool) -> tuple[Level, dict]:
+    """Like run_level; with `feedback`, each answer is rated through /feedback. Also returns the
+    answer_ids received and the feedback acknowledged (to count against the store afterwards)."""
+    results: list[tuple[str, float, str]] = []
+    seen = {"answer_ids": 0, "feedback_ok": 0, "feedback_failed": 0}
+
+    async def client(number: int) -> None:
+        async with httpx.AsyncClient(timeout=httpx.Timeout(time_limit)) as http:
+            for turn in range(per_client):
+                outcome, seconds, detail, answer = await call(
+                    http, base, "search", [pool[(number * 7 + turn * 13) % len(pool)], 5])
+                results.append((outcome if answer is None or "passages" in answer else "error", seconds, detail))
+                answer_id = (answer or {}).get("answer_id")
+                seen["answer_ids"] += bool(answer_id)
+                if feedback and answer_id:
+                    rated, _, _, _ = await call(http, base, "feedback", [answer_id, turn % 3 != 0, f"client {number}"])
+                    seen["feedback_ok" if rated == "ok" else "feedback_failed"] += 1
+
+    started = time.perf_counter()
+    tasks = [asyncio.create_task(client(n)) for n in range(clients)]
+    _, pending = await asyncio.wait(tasks, timeout=time_limit)
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+    results += [("error", time_limit, "unfinished at the time limit")] * (clients * per_client - len(results))
+    return summarise("gradio", clients, results, time.perf_counter() - started), seen
+
+
+def logging_check(args, pool: list[str]) -> dict:
+    """The same load with the question log off, on, and on with feedback after every answer; the
+    store's rows are counted after the last run."""
+    from assistant.analytics import open_store
+
+    runs: dict[str, dict] = {}
+    cost = request_path_cost()
+    print(f"logging adds {cost} µs of CPU to a question in the request thread (QuestionLog.record)", flush=True)
+    data_dir = Path(tempfile.mkdtemp(prefix="assistant-load-data-"))
+    logged = {"ASSISTANT_LOG_QUESTIONS": "true", "ASSISTANT_DATA_DIR": str(data_dir)}
+    plan = [("off", {"ASSISTANT_LOG_QUESTIONS": "false"}, False), ("on", logged, False)] * args.rounds
+    for label, overrides, feedback in plan + [("on+feedback", logged, True)]:
+        level, seen = serve_and_run(args, pool, overrides, feedback)
+        run = runs.setdefault(label, {"levels": [], "answer_ids": 0, "feedback_ok": 0, "feedback_failed": 0})
+        run["levels"].append(asdict(level))
+        for key in seen:
+            run[key] += seen[key]
+        print(f"{label:<12} {row(level)}", flush=True)
+    store = open_store(data_dir)
+    try:
+        counts = store.counts()
+    finally:
+        store.close()
+    asked = runs["on"]["answer_ids"] + runs["on+feedback"]["answer_ids"]
+    rated = runs["on+feedback"]["feedback_ok"]
+    p95 = {label: statistics.median(level["p95_ms"] for level in run["levels"]) for label, run in runs.items()}
+    summary = {"runs": runs, "rows": counts, "record_us": cost,
+               "every_question_stored": counts["questions"] >= asked,  # > when a cancelled request was answered
+               "every_acknowledged_feedback_stored": counts["feedback"] == rated,
+               "median_p95_ms": p95,
+               "p95_change_logging": round(p95["on"] / p95["off"] - 1, 3),
+               "p95_change_logging_and_feedback": round(p95["on+feedback"] / p95["off"] - 1, 3)}
+    print(f"rows: {counts['questions']} questions (answer_ids handed out: {asked}), {counts['feedback']} feedback "
+          f"(acknowledged: {rated}, failed: {runs['on+feedback']['feedback_failed']}); /search p95 vs log off: "
+          f"{100 * summary['p95_change_logging']:+.1f}% with the log on, "
+          f"{100 * summary['p95_change_logging_and_feedback']:+.1f}% with the log on and feedback after every answer")
+    return summary
+
+
+def request_path_cost(calls: int = 5000) -> float:
+    """CPU microseconds that logging adds to a question in the request thread: QuestionLog.record
+    (masking, building the record, queueing it), timed in this process over a real SQLite store."""
+    from assistant import Answer, Passage
+    from assistant.analytics import QuestionLog, open_store
+
+    data_dir = Path(tempfile.mkdtemp(prefix="assistant-record-"))
+    passages = tuple(Passage(title=f"Article {n}", url=f"https://kb.example.org/a{n}#s", section="A › B",
+                             text="…", highlight="", score=0.5, source_type="article", doc_id=f"a{n}.md")
+                     for n in range(5))
+    answer = Answer("How do I claim travel expenses? Mail me at jo@example.org or call 07700 900123", True, passages)
+    log = QuestionLog(lambda: open_store(data_dir), max_pending=calls + 10)
+    started = time.thread_time()  # CPU time of this thread: what a request thread spends, whatever the load
+    for _ in range(calls):
+        log.record(answer, "api", 0.02, "v1")
+    cost = (time.thread_time() - started) / calls * 1e6
+    log.close(timeout=60)
+    return round(cost, 1)
+
+
+def serve_and_run(args, pool: list[str], overrides: dict, feedback: bool) -> tuple[Level, dict]:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log_path = Path(tempfile.gettempdir()) / f"assistant-load-{port}.log"
+    server = start_server(args.index, port, log_path, overrides)
+    try:
+        wait_ready(server, base, log_path)
+        _, warm = asyncio.run(run_logged_level(base, 2, 3, pool, 60, feedback))
+        level, seen = asyncio.run(run_logged_level(base, args.clients[-1], args.questions, pool, args.time_limit,
+                                                   feedback))
+    finally:
+        server.terminate()  # SIGTERM: the log writes what is queued before the process ends
+        server.wait(timeout=60)
+    return level, {k: seen[k] + warm[k] for k in seen}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--door", choices=["both", *DOORS], default="both",
@@ -217,9 +337,22 @@ def main() -> None:
     parser.add_argument("--concurrency-limit", type=int, help="override the app's concurrency_limit")
     parser.add_argument("--max-queue", type=int, help="override the app's max_queue")
     parser.add_argument("--rate-limit", type=int, help="override the app's rate_limit_per_minute (0: none)")
+    parser.add_argument("--logging-check", action="store_true",
+                        help="compare /search with the question log off and on (with feedback), and count rows")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="--logging-check: off/on pairs, alternated (medians reported; default 2)")
     args = parser.parse_args()
 
     ensure_index(args.index)
+    if args.logging_check:
+        print("        " + HEAD, flush=True)
+        summary = logging_check(args, questions())
+        out = RESULTS.with_name("logging.json")
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps({"machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+                                   "questions_per_client": args.questions, **summary}, indent=2))
+        print(f"Results: {out.relative_to(ROOT)}")
+        return
     overrides = {f"ASSISTANT_{name.upper()}": str(value) for name, value in
                  (("concurrency_limit", args.concurrency_limit), ("max_queue", args.max_queue),
                   ("rate_limit_per_minute", args.rate_limit)) if value is not None}

@@ -160,13 +160,92 @@ DOORS_RATE_LIMIT = 20  # per client per minute in `doors_app`; tests that exhaus
 
 
 @pytest.fixture(scope="session")
-def doors_app(sample_index, embedder, page_server):
-    """The sample served with the page server's origin allowed: (assistant, app url)."""
+def doors_app(sample_index, embedder, page_server, tmp_path_factory):
+    """The sample served with the page server's origin allowed, its question log in a temp folder
+    (`assistant.settings.data_dir`): (assistant, app url)."""
     from assistant import Assistant
 
     settings = Settings(index_dir=sample_index, allowed_origins=page_server.origin,
-                        rate_limit_per_minute=DOORS_RATE_LIMIT)
+                        rate_limit_per_minute=DOORS_RATE_LIMIT, data_dir=tmp_path_factory.mktemp("doors-log"))
     assistant = Assistant(settings, embedder=embedder)
     demo, url = start_app(assistant, settings)
     yield assistant, url
     demo.close()
+
+
+# --- a throwaway PostgreSQL server (Debian's postgresql: initdb + pg_ctl in a temp folder) ----------
+
+def _postgres_bin() -> Path | None:
+    import shutil
+
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).parent
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name))
+    return versions[-1].parent if versions else None
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """A real PostgreSQL on a unix socket in a temp folder, for the session: its base url
+    (`postgresql://postgres@/postgres?host=…`). initdb refuses root, so as root it runs as the
+    `postgres` user (or `nobody`). Skipped, saying why, where Debian's postgresql is not installed."""
+    import pwd
+    import shutil
+    import subprocess
+    import tempfile
+
+    bin_dir = _postgres_bin()
+    if bin_dir is None:
+        pytest.skip("PostgreSQL binaries not found (apt-get install postgresql); `make test` installs them")
+    root = Path(tempfile.mkdtemp(prefix="assistant-pg-"))  # not under pytest's folder: root-only, and deep
+    data, sock = root / "data", root / "s"
+    sock.mkdir()
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        user = next((u for u in ("postgres", "nobody") if _has_user(pwd, u)), None)
+        if user is None:
+            pytest.skip("running as root with no `postgres` or `nobody` user for initdb")
+        entry = pwd.getpwnam(user)
+        for path in (root, sock):
+            os.chown(path, entry.pw_uid, entry.pw_gid)
+        as_user = ["runuser", "-u", user, "--"]
+    run = lambda *args: subprocess.run([*as_user, *map(str, args)], check=True, capture_output=True)  # noqa: E731
+    run(bin_dir / "initdb", "-D", data, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8")
+    options = f"-c listen_addresses='' -c unix_socket_directories={sock} -c fsync=off -c max_connections=200"
+    run(bin_dir / "pg_ctl", "-D", data, "-o", options, "-l", root / "log", "-w", "-t", "60", "start")
+    try:
+        yield f"postgresql://postgres@/postgres?host={sock}"
+    finally:
+        run(bin_dir / "pg_ctl", "-D", data, "-m", "immediate", "-w", "stop")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def _has_user(pwd, name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+        return True
+    except KeyError:
+        return False
+
+
+@pytest.fixture()
+def postgres_url(postgres_server):
+    """A fresh, empty database on the session's PostgreSQL server: its url."""
+    import uuid
+
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_server, autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")
+    yield postgres_server.replace("/postgres?", f"/{name}?")
+    with psycopg.connect(postgres_server, autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_settings(request, tmp_path) -> Settings:
+    """Settings whose question log is SQLite in tmp_path, then (second run) a fresh PostgreSQL database."""
+    url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
+    return Settings(data_dir=tmp_path / "data", database_url=url)

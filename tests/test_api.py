@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from gradio_client import Client
+from gradio_client.exceptions import AppError
 
 from assistant import NO_MATCH, Assistant, Settings
 from conftest import start_app
@@ -30,7 +33,8 @@ def test_search_returns_the_cli_json_with_the_right_article_first(served):
     assistant, client = served
     question = "How do I move from PMO analyst to PMO manager?"
     result = client.predict(question, 5, api_name="/search")
-    assert set(result) == {"question", "answered", "message", "passages"}
+    assert set(result) == {"question", "answered", "message", "passages", "answer_id"}
+    assert re.fullmatch(r"[0-9a-f]{32}", result.pop("answer_id"))  # logging is on by default
     assert result["question"] == question and result["answered"] is True and result["message"] is None
     assert 1 <= len(result["passages"]) <= 5
     assert all(set(p) == PASSAGE_KEYS for p in result["passages"])
@@ -52,10 +56,24 @@ def test_search_refuses_an_over_long_question(served):
     assert result["answered"] is False and result["passages"] == [] and "the limit is 2,000" in result["message"]
 
 
-def test_only_search_and_the_mcp_tools_are_in_the_api(served):
+def test_only_search_feedback_and_the_mcp_tools_are_in_the_api(served):
     _, client = served
     named = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    assert list(named) == ["/search", "/search_help", "/get_document"]
+    assert set(named) == {"/search", "/feedback", "/search_help", "/get_document"}
+
+
+def test_feedback_is_stored_and_bad_feedback_refused_with_a_reason(served):
+    _, client = served
+    answer_id = client.predict("stage gate criteria", 3, api_name="/search")["answer_id"]
+    stored = client.predict(answer_id, False, "Say who signs off <b>each</b> gate", api_name="/feedback")
+    assert stored == {"answer_id": answer_id, "helpful": False, "comment": "Say who signs off <b>each</b> gate",
+                      "stored": True}
+    for args, reason in [(("0" * 32, True, ""), "No answer with answer_id 000"),
+                         (("nope", True, ""), "32 hex characters"),
+                         ((answer_id, "maybe", ""), "helpful must be true or false"),
+                         ((answer_id, False, "x" * 2001), "the limit is 2,000")]:
+        with pytest.raises(AppError, match=reason):
+            client.predict(*args, api_name="/feedback")
 
 
 def test_documents_without_a_url_are_served_by_the_app_as_inert_text(build, tmp_path, embedder):

@@ -37,6 +37,7 @@ def test_search_returns_the_cli_json(doors_app):
     assert response.status_code == 200 and response.headers["content-type"] == "application/json"
     assert response.headers["cache-control"] == "no-store"
     body = response.json()
+    assert len(body.pop("answer_id")) == 32  # the question log's id, for feedback
     assert body == assistant.ask(question, top_k=3).as_dict()
     assert body["answered"] is True and len(body["passages"]) == 3
     assert all(set(p) == PASSAGE_KEYS for p in body["passages"])

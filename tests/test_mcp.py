@@ -83,7 +83,7 @@ def test_mcp_server_off_by_setting(sample_index, embedder):
     try:
         assert httpx.get(url + "gradio_api/mcp/").status_code == 404
         info = httpx.get(url + "gradio_api/info").json()
-        assert list(info["named_endpoints"]) == ["/search"]
+        assert set(info["named_endpoints"]) == {"/search", "/feedback"}  # no MCP tools
         assert httpx.get(url + "api/search", params={"q": "raci"}).status_code == 200
     finally:
         demo.close()
@@ -120,3 +120,31 @@ def test_a_document_reads_back_whole_in_order_with_section_links(chunks):
 def test_overlapping_neighbours_join_once():
     assert join_overlapping("one two three four five", "three four five six") == "one two three four five six"
     assert join_overlapping("no overlap here.", "Next part.") == "no overlap here.\n\nNext part."
+
+
+def test_every_door_logs_its_questions_tagged_by_channel(doors_app):
+    import random
+    import string
+    import time
+
+    from assistant.analytics import build_report, open_store
+
+    assistant, url = doors_app
+    tag = "".join(random.choices(string.ascii_lowercase, k=12))  # letters: the log masks long digit runs
+    marker = f"which gate checks the business case {tag}"
+    headers = {"X-Forwarded-For": "198.51.100.77"}
+    api = httpx.get(url + "api/search", params={"q": marker + " api"}, headers=headers).json()
+    widget = httpx.get(url + "api/search", params={"q": marker + " widget", "channel": "widget"}, headers=headers)
+    mcp_session(url, lambda session: session.call_tool("search_help", {"question": marker + " mcp"}))
+    assert len(api["answer_id"]) == 32 and widget.json()["answer_id"] != api["answer_id"]
+    deadline, sources = time.monotonic() + 30, {}
+    while time.monotonic() < deadline and len(sources) < 3:  # the log writes in the background
+        store = open_store(assistant.settings.data_dir)
+        try:
+            snapshot = store.snapshot()
+        finally:
+            store.close()
+        sources = {q.question.rsplit(" ", 1)[1]: q.source for q in snapshot.questions if q.question.startswith(marker)}
+    assert sources == {"api": "api", "widget": "widget", "mcp": "mcp"}
+    by_channel = build_report(snapshot, None).by_channel
+    assert {"api", "widget", "mcp"} <= set(by_channel) and by_channel["mcp"]["questions"] >= 1

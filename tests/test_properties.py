@@ -8,6 +8,7 @@ and other scripts. Every answer must be well formed and encodable as the UTF-8 J
 from __future__ import annotations
 
 import json
+import re
 from html import unescape
 
 import pytest
@@ -105,7 +106,9 @@ def test_chat_handler_answers_or_refuses_any_question(assistant, respond, questi
     assert new_history[:len(history)] == history and len(new_history) == len(history) + 2
     asked, replied = new_history[-2:]
     assert asked == {"role": "user", "content": question_html(question)}
-    assert replied["role"] == "assistant" and replied["content"].startswith('<div class="kb-answer')
+    # an answer logged for feedback comes wrapped with its answer_id (ui.feedback); a refusal does not
+    assert replied["role"] == "assistant" and re.match(r'(<div class="kb-turn kb-answer-[0-9a-f]{32}">)?'
+                                                       r'<div class="kb-answer', replied["content"])
     problem = assistant.check_question(question)
     if problem:  # the refusal itself, escaped, and nothing else
         assert replied["content"] == answer_html(Answer(question, False, (), problem))

@@ -1,4 +1,5 @@
-"""The admin panel: "Rebuild index" behind a password, with a progress bar and the build report.
+"""The admin panel, behind a password: "Rebuild index" with a progress bar and the build report, and
+the Insights tab (ui.insights: what visitors asked, content gaps, complaints, CSV download).
 
 The panel exists only when `admin_password` is set (settings or ASSISTANT_ADMIN_PASSWORD); with
 none, nothing of it is on the page or in the API. The rebuild refreshes the index being served:
@@ -21,6 +22,7 @@ from assistant import KNOWN_ERRORS, Assistant, Settings
 from assistant.building import run_build
 from assistant.reports import build_text
 from index import BuildLocked
+from ui.insights import insights_tab
 from ui.reload import refresh
 from ui.render import header_html
 
@@ -63,7 +65,7 @@ def rebuild(assistant: Assistant, settings: Settings, password: str, progress=No
     return build_text(report)
 
 
-def admin_panel(assistant: Assistant, settings: Settings, header: gr.HTML) -> None:
+def admin_panel(assistant: Assistant, settings: Settings, header: gr.HTML, question_log=None) -> None:
     """Add the panel to the Blocks being built, or nothing when no admin password is set."""
     if not settings.admin_password:
         return
@@ -73,7 +75,10 @@ def admin_panel(assistant: Assistant, settings: Settings, header: gr.HTML) -> No
 
     with gr.Accordion("Admin", open=False, elem_id="kb-admin"):
         password = gr.Textbox(label="Admin password", type="password", max_lines=1, elem_id="kb-admin-password")
-        button = gr.Button("Rebuild index", variant="primary", elem_id="kb-admin-rebuild")
-        report = gr.Textbox(label="Last build report", lines=6, interactive=False, elem_id="kb-admin-report")
+        with gr.Tabs():
+            with gr.Tab("Index", elem_id="kb-admin-index-tab"):
+                button = gr.Button("Rebuild index", variant="primary", elem_id="kb-admin-rebuild")
+                report = gr.Textbox(label="Last build report", lines=6, interactive=False, elem_id="kb-admin-report")
+            insights_tab(assistant, settings, password, question_log, password_ok)
     button.click(on_rebuild, [password], [report, header], api_visibility="private",
                  concurrency_limit=1, concurrency_id="kb-admin")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import atexit
 import logging
 import signal
+import time
 
 import gradio as gr
 from fastapi.responses import FileResponse, Response
@@ -27,6 +28,7 @@ from ui.api import add_api_routes, banner
 from ui.control import add_control_route, add_route, withdraw
 from ui.doors import Door
 from ui.mcp import add_mcp_tools, not_a_tool
+from ui.feedback import ChatFeedback, add_click_route
 from ui.reload import POLL_SECONDS, IndexReloader
 from ui.render import answer_html, header_html, question_html
 from ui.theme import CSS, THEME
@@ -57,21 +59,28 @@ def create_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
     """The chat, example questions, a header saying what the knowledge base holds, `/search`, and the
     admin panel when an admin password is set."""
 
+    feedback = ChatFeedback(settings)
+
     def respond(question: str, history: list | None):
+        started = time.perf_counter()
         answer = assistant.ask(question or "", top_k=settings.top_k)
+        answer_id = feedback.record(answer, started, "web", assistant.index.version)
         turn = [{"role": "user", "content": question_html(question or "")},
-                {"role": "assistant", "content": answer_html(answer)}]
+                {"role": "assistant", "content": feedback.reply(answer_html(answer), answer_id)}]
         return "", list(history or []) + turn, header_html(assistant.info())
 
     def search(question: str, top_k: int = 5) -> dict:
         """Cited passages for a question, as `assistant ask --json` prints them."""
         k = max(1, min(int(top_k or settings.top_k), MAX_TOP_K))
-        return assistant.ask(question or "", top_k=k).as_dict()
+        started = time.perf_counter()
+        answer = assistant.ask(question or "", top_k=k)
+        return feedback.api_answer(answer, feedback.record(answer, started, "api", assistant.index.version))
 
-    door = Door(assistant, settings)  # the API, widget and MCP tools share it (and its rate limit)
+    door = Door(assistant, settings, feedback)  # the API, widget and MCP tools share it (and its rate limit)
     with gr.Blocks(title="PMO Help Centre", analytics_enabled=False) as demo:
         header = gr.HTML(header_html(assistant.info()), js_on_load=None, elem_id="kb-header")
         chat = _chatbot()
+        feedback.attach(demo, chat)  # 👍/👎 under answers, the improvement box just below the chat
         with gr.Row(equal_height=True):
             box = gr.Textbox(placeholder=PLACEHOLDER, show_label=False, lines=1, max_lines=4, scale=5,
                              autofocus=True, submit_btn=True, elem_id="kb-question")
@@ -83,7 +92,7 @@ def create_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
         for button, text in zip(buttons, EXAMPLES):
             button.click(lambda history, q=text: respond(q, history), [chat], outputs,
                          api_visibility="private").then(None, js=SCROLL_TO_NEWEST)
-        admin_panel(assistant, settings, header)
+        admin_panel(assistant, settings, header, feedback.log)
         gr.api(not_a_tool(search), api_name="search")
         if settings.mcp_server:
             add_mcp_tools(door, getattr(settings, "site_name", None) or demo.title)
@@ -112,6 +121,7 @@ def launch(demo: gr.Blocks, assistant: Assistant, host: str = "127.0.0.1", port:
                          prevent_thread_lock=True, show_error=False, quiet=not block,
                          mcp_server=assistant.settings.mcp_server)
     add_source_route(demo, assistant)
+    add_click_route(demo)
     door = getattr(demo, "door", None) or Door(assistant, assistant.settings)
     add_api_routes(demo, door)
     add_widget_route(demo, door.settings)

@@ -6,13 +6,12 @@
 
 One search path (`Assistant.ask`), one question check (`Assistant.check_question`), one rate limit
 per client (in memory, `rate_limit_per_minute`), and one place, `record`, where every answer
-passes with its channel ("api", "widget", "mcp") on its way out: the question log hooks in there.
+passes with its channel ("api", "widget", "mcp") into the question log (`assistant report`).
 """
 
 from __future__ import annotations
 
 import inspect
-import logging
 import math
 import time
 from collections.abc import Sequence
@@ -24,7 +23,6 @@ from limits.strategies import MovingWindowRateLimiter
 
 from assistant import Answer, Assistant, Settings
 
-log = logging.getLogger(__name__)
 MAX_TOP_K = 50
 MAX_AFTER = 2  # earlier questions a follow-up may lean on (the most recent ones)
 CHANNELS = ("api", "widget", "mcp")
@@ -37,9 +35,10 @@ class Reply:
 
 
 class Door:
-    def __init__(self, assistant: Assistant, settings: Settings):
+    def __init__(self, assistant: Assistant, settings: Settings, feedback=None):
         self.assistant = assistant
         self.settings = settings
+        self.feedback = feedback  # ui.feedback.ChatFeedback: the question log (None: answers are not logged)
         self._per_minute = RateLimitItemPerMinute(settings.rate_limit_per_minute or 1)
         self._limiter = MovingWindowRateLimiter(MemoryStorage()) if settings.rate_limit_per_minute else None
         # Follow-ups: passed to Assistant.ask as `previous` once it takes them; ignored until then.
@@ -78,11 +77,12 @@ class Door:
         return self.assistant.ask(question, top_k=top_k)
 
     def record(self, answer: Answer, started: float, channel: str) -> dict:
-        """Every answer given through a door passes here, tagged with its channel; returns its JSON.
-        The question log (when it exists) records it here and adds its id to the JSON."""
-        log.debug("%s answered in %.0f ms: answered=%s", channel, (time.perf_counter() - started) * 1000,
-                  answer.answered)
-        return answer.as_dict()
+        """Every answer given through a door passes here, tagged with its channel, into the question log
+        (when it is on); returns the answer's JSON, with its `answer_id` for feedback when logged."""
+        if self.feedback is None:
+            return answer.as_dict()
+        answer_id = self.feedback.record(answer, started, channel, self.assistant.index.version)
+        return self.feedback.api_answer(answer, answer_id)
 
 
 def clamp_top_k(value: object, default: int) -> int:

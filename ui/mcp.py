@@ -49,7 +49,8 @@ def add_mcp_tools(door: Door, site: str) -> None:
         reply = door.search(question, clamp_top_k(limit, door.settings.top_k), channel="mcp")
         if reply.status != 200:
             raise gr.Error(reply.body["error"])
-        return json.dumps(reply.body, ensure_ascii=False)
+        answer = {key: value for key, value in reply.body.items() if key != "answer_id"}  # the log's, not the model's
+        return json.dumps(answer, ensure_ascii=False)
 
     def get_document(url: str, request: gr.Request = None) -> str:
         _check_rate(door, request)
@@ -69,7 +70,7 @@ def add_mcp_tools(door: Door, site: str) -> None:
 
 def not_a_tool(fn):
     """An API endpoint that the MCP server should not offer as a tool (Gradio lists only `tool`s)."""
-    fn._mcp_type = "api"
+    getattr(fn, "__func__", fn)._mcp_type = "api"  # a bound method: mark its function
     return fn
 
 

@@ -44,3 +44,21 @@ h3.kb-title { font-size: 1.02rem; margin: 6px 0 2px; line-height: 1.35; font-wei
   .kb-card { padding: 8px 10px; }
 }
 """
+
+# The feedback prompt under answers, the improvement box, and the Insights tab (ui.feedback, ui.insights).
+CSS += """
+.kb-helpful { margin: 8px 0 0; font-size: .9rem; color: var(--body-text-color-subdued); }
+.kb-feedback-status { margin: 4px 0; color: #0f5f55; font-weight: 600; }
+.kb-feedback-status.kb-error { color: #b42318; }
+.kb-improve-about { margin: 0; }
+.kb-figures { display: flex; flex-wrap: wrap; gap: 8px; }
+.kb-figure { flex: 1 1 120px; border: 1px solid var(--border-color-primary); border-radius: 10px; padding: 8px 12px;
+  display: flex; flex-direction: column; min-width: 0; }
+.kb-figure strong { font-size: 1.4rem; }
+.kb-figure-label, .kb-figure-note { font-size: .8rem; color: var(--body-text-color-subdued); }
+.kb-insights table { width: 100%; border-collapse: collapse; font-size: .9rem; }
+.kb-insights th, .kb-insights td { text-align: left; vertical-align: top; padding: 4px 8px;
+  border-bottom: 1px solid var(--border-color-primary); overflow-wrap: anywhere; }
+.kb-insights th { white-space: nowrap; }
+.kb-insights h3 { font-size: 1rem; margin: 12px 0 4px; }
+"""

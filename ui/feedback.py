@@ -1,0 +1,205 @@
+""""Did this answer your question?": 👍 / 👎 under each answer, a box for how to improve it, a beacon
+for passage clicks, and the `/feedback` API — all written to the question log (assistant.analytics).
+
+    feedback = ChatFeedback(settings)            the log per settings (None inside when log_questions is off)
+    feedback.reply(html, answer, started, "web") the bot message: the answer, wrapped with its answer_id
+    feedback.api_answer(answer, started)         /search's JSON, with "answer_id" when logging is on
+    feedback.attach(demo, chat)                  inside gr.Blocks: votes, the improvement box, the
+                                                 click beacon script, the /feedback API
+    add_click_route(demo)                        after launch: POST /feedback/click (the beacon)
+
+Links stay direct: a click is reported by the page with navigator.sendBeacon (the passage's url
+and its answer's id); the server keeps it only when that url is one the answer cited, and
+stores the card's position from the answer's own citations.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import logging
+import re
+import time
+from collections import OrderedDict
+from html import escape
+
+import gradio as gr
+from fastapi import Request
+from fastapi.responses import Response
+
+from assistant import Answer, Settings
+from assistant.analytics import FeedbackRefused, QuestionLog, StoreUnavailable, open_log
+from assistant.analytics.privacy import COMMENT_CHARS
+from ui.mcp import not_a_tool
+
+log = logging.getLogger(__name__)
+
+ASK = "Did this answer your question?"
+IMPROVE = "How can we improve this article?"
+THANKS = "Thank you — your feedback helps us improve the help centre."
+SENT = "Thank you — your suggestion was sent to the help-centre team."
+SUGGEST = "Suggest an improvement"
+CLICK_ROUTE = "/feedback/click"
+MAX_BEACON_BYTES = 8192
+REMEMBERED_TITLES = 10_000  # for "About: <article>" in the improvement box
+# The answer_id rides on a class name: Gradio's sanitizer keeps class but drops data-* attributes.
+ANSWER_ID_CLASS = re.compile(r'class="kb-turn kb-answer-([0-9a-f]{32})"')
+# Report clicks on passage links in the chat (left, middle, keyboard), then let the link open as usual.
+BEACON_JS = """() => {
+  if (window.__kbBeacon) return; window.__kbBeacon = true;
+  const root = ((window.gradio_config && window.gradio_config.root) || '').replace(/\\/$/, '');
+  const report = (event) => {
+    const link = event.target.closest && event.target.closest('#kb-chat a[href]');
+    const turn = link && link.closest('.kb-turn');
+    const marker = turn && [...turn.classList].find((name) => name.startsWith('kb-answer-'));
+    if (!marker) return;
+    const body = JSON.stringify({answer_id: marker.slice(10), url: link.getAttribute('href')});
+    navigator.sendBeacon(root + '%s', new Blob([body], {type: 'text/plain'}));
+  };
+  document.addEventListener('click', report, true);
+  document.addEventListener('auxclick', (event) => { if (event.button === 1) report(event); }, true);
+}""" % CLICK_ROUTE
+
+
+class ChatFeedback:
+    def __init__(self, settings: Settings, question_log: QuestionLog | None = None):
+        self.settings = settings
+        self.log = question_log if question_log is not None else open_log(settings)
+        self._titles: OrderedDict[str, str] = OrderedDict()  # answer_id -> first passage title, recent ones
+        if self.log is not None:
+            atexit.register(self.log.close)  # write what is queued when the server stops
+
+    # --- recording answers ------------------------------------------------------------------------
+    def record(self, answer: Answer, started: float, source: str, index_version: str | None) -> str | None:
+        """Queue the question in the log (never blocks, never raises); its answer_id, or None."""
+        if self.log is None:
+            return None
+        try:
+            answer_id = self.log.record(answer, source, time.perf_counter() - started, index_version)
+        except Exception:  # noqa: BLE001 — logging must never fail a visitor's question
+            log.exception("question log: could not queue a question; the answer is unaffected")
+            return None
+        if answer_id and source == "web" and answer.passages:
+            self._titles[answer_id] = answer.passages[0].title
+            while len(self._titles) > REMEMBERED_TITLES:
+                self._titles.popitem(last=False)
+        return answer_id
+
+    def reply(self, html: str, answer_id: str | None) -> str:
+        """The bot message: the rendered answer, marked with its answer_id, and the feedback prompt."""
+        if answer_id is None:
+            return html
+        return (f'<div class="kb-turn kb-answer-{answer_id}">{html}'
+                f'<p class="kb-helpful">{escape(ASK)}</p></div>')
+
+    def api_answer(self, answer: Answer, answer_id: str | None) -> dict:
+        data = answer.as_dict()
+        return {**data, "answer_id": answer_id} if self.log is not None else data
+
+    # --- the page ---------------------------------------------------------------------------------
+    def attach(self, demo: gr.Blocks, chat: gr.Chatbot) -> None:
+        """Votes under each answer, the improvement box, the click beacon and the /feedback API.
+        Nothing when logging is off."""
+        demo.kb_feedback = self  # for add_click_route, once the app is launched
+        if self.log is None:
+            return
+        chat.feedback_options = ("Like", "Dislike", SUGGEST)
+        with gr.Column(visible=False, elem_id="kb-improve") as box:
+            about = gr.HTML(elem_id="kb-improve-about")
+            text = gr.Textbox(label=IMPROVE, lines=3, max_lines=8, max_length=COMMENT_CHARS,
+                              placeholder="What was missing, wrong or unclear?", elem_id="kb-improve-text")
+            with gr.Row():
+                send = gr.Button("Send suggestion", variant="primary", size="sm", elem_id="kb-improve-send")
+                cancel = gr.Button("Cancel", variant="secondary", size="sm", elem_id="kb-improve-cancel")
+        status = gr.HTML(elem_id="kb-feedback-status")
+        target = gr.State(None)  # the answer_id the box is about
+        votes = gr.State({})  # answer_id -> helpful, for this visitor's page
+
+        chat.like(self._on_vote, [chat, votes], [box, about, text, status, target, votes], api_visibility="private")
+        send.click(self._on_suggest, [text, target, votes], [box, text, status, target], api_visibility="private")
+        cancel.click(lambda: (gr.Column(visible=False), "", "", None), None, [box, text, status, target],
+                     api_visibility="private")
+        demo.load(None, None, None, js=BEACON_JS, api_visibility="private")
+        gr.api(not_a_tool(self.feedback), api_name="feedback")  # an API endpoint, not an MCP tool
+
+    def _on_vote(self, history: list | None, votes: dict, data: gr.LikeData):
+        answer_id = _answer_of(history or [], data.index)
+        title = self._titles.get(answer_id, "") if answer_id else ""
+        hidden = (gr.Column(visible=False), "", "", "", None, votes)
+        if answer_id is None:
+            return hidden
+        if data.liked is True or data.liked is False:
+            try:
+                self.log.feedback(answer_id, data.liked)
+            except (FeedbackRefused, StoreUnavailable) as exc:
+                return (*hidden[:3], _status(str(exc), error=True), None, votes)
+            votes = {**votes, answer_id: data.liked}
+            if data.liked:
+                return (*hidden[:3], _status(THANKS), None, votes)
+        elif data.liked != SUGGEST:
+            return hidden
+        about = f'<p class="kb-improve-about">About: <strong>{escape(title)}</strong></p>' if title else ""
+        return gr.Column(visible=True), about, "", "", answer_id, votes
+
+    def _on_suggest(self, text: str, answer_id: str | None, votes: dict):
+        if not answer_id:
+            return gr.Column(visible=False), "", "", None
+        if not (text or "").strip():
+            return gr.Column(visible=True), text, _status("Please type your suggestion first.", error=True), answer_id
+        try:
+            self.log.feedback(answer_id, bool(votes.get(answer_id, False)), text)
+        except (FeedbackRefused, StoreUnavailable) as exc:
+            return gr.Column(visible=True), text, _status(str(exc), error=True), answer_id
+        return gr.Column(visible=False), "", _status(SENT), None
+
+    # --- the API ----------------------------------------------------------------------------------
+    def feedback(self, answer_id: str, helpful: bool, comment: str = "") -> dict:
+        """Record whether an answer helped: the answer_id from a /search answer, helpful true/false,
+        and an optional comment (up to 2,000 characters). Returns what was stored."""
+        try:
+            record = self.log.feedback(answer_id, helpful, comment)
+        except (FeedbackRefused, StoreUnavailable) as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
+        return {"answer_id": record.answer_id, "helpful": record.helpful, "comment": record.comment,
+                "stored": True}
+
+
+def add_click_route(demo: gr.Blocks) -> None:
+    """POST /feedback/click on the launched app: the page's beacon for passage clicks (always 204)."""
+    from ui.control import add_route
+
+    feedback: ChatFeedback | None = getattr(demo, "kb_feedback", None)
+    if feedback is None or feedback.log is None:
+        return
+
+    async def click(request: Request) -> Response:
+        body = await request.body()
+        if len(body) <= MAX_BEACON_BYTES:
+            try:
+                data = json.loads(body.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError):
+                data = None
+            if isinstance(data, dict):
+                feedback.log.click(data.get("answer_id"), data.get("url"))
+        return Response(status_code=204)
+
+    add_route(demo, CLICK_ROUTE, click, "POST")
+
+
+def _answer_of(history: list, index) -> str | None:
+    """The answer_id of the bot message at `index` of the chat history."""
+    position = index[0] if isinstance(index, (list, tuple)) else index
+    try:
+        message = history[int(position)]
+    except (IndexError, TypeError, ValueError):
+        return None
+    content = message.get("content") if isinstance(message, dict) else getattr(message, "content", "")
+    if isinstance(content, list):
+        content = " ".join(part.get("text", "") if isinstance(part, dict) else str(part) for part in content)
+    content = content if isinstance(content, str) else ""
+    found = ANSWER_ID_CLASS.search(content)
+    return found.group(1) if found else None
+
+
+def _status(text: str, error: bool = False) -> str:
+    return f'<p class="kb-feedback-status{" kb-error" if error else ""}" role="status">{escape(text)}</p>'
