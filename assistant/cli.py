@@ -220,7 +220,8 @@ def _embedder_for(settings: Settings):
 @click.option("--port", default=7860, show_default=True, type=int)
 @click.pass_context
 def serve(ctx, index_dir, host, port):
-    """Start the web chat and its API (Gradio) over the published index.
+    """Start the web chat and its API (Gradio), the JSON API (/api/search), the search box for other
+    sites (/widget.js) and the MCP server for AI assistants (/gradio_api/mcp/) over the published index.
 
     \b
     Example:

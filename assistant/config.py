@@ -62,6 +62,9 @@ class Settings:
     web_max_pages: int = 1000  # pages read from one site
     web_max_depth: int = 3  # links followed from the start page when a site is crawled
     web_user_agent: str | None = None  # None: "pmo-help-assistant/<version> (help-centre search indexer; …)"
+    allowed_origins: str | None = None  # origins whose pages may call /api/search (the widget), e.g. "https://www.example.org"
+    rate_limit_per_minute: int = 60  # questions per minute from one client through the API, widget and MCP (0: no limit)
+    mcp_server: bool = True  # serve the MCP tools at /gradio_api/mcp/ for AI assistants
     log_questions: bool = True  # keep masked questions, feedback and clicks for `assistant report`
     retention_days: int = 180  # delete logged questions older than this (0: keep them all)
     data_dir: Path = Path(".assistant/data")  # the SQLite analytics store; never touched by builds
@@ -143,7 +146,23 @@ def _coerced(settings: Settings, values: dict) -> Settings:
     if result.database_url and not result.database_url.startswith(("postgresql://", "postgres://")):
         raise SettingsError("setting database_url must start with postgresql:// "
                             "(leave it empty to use the SQLite store in data_dir)")
+    if result.rate_limit_per_minute < 0:
+        raise SettingsError(f"setting rate_limit_per_minute must be 0 (no limit) or more, got {result.rate_limit_per_minute}")
+    origins(result.allowed_origins)  # refuses a malformed origin now, not at the first request
     return result
+
+
+def origins(value: str | None) -> tuple[str, ...]:
+    """The allowed_origins setting as a tuple: origins separated by commas or spaces; "*" means any."""
+    found = tuple(part for part in (value or "").replace(",", " ").split() if part)
+    for origin in found:
+        if origin != "*" and not _ORIGIN.fullmatch(origin):
+            raise SettingsError(f"setting allowed_origins has {origin!r}, which is not an origin; write "
+                                "scheme://host[:port] with no path, e.g. \"https://www.example.org\"")
+    return tuple(origin.rstrip("/") for origin in found)
+
+
+_ORIGIN = re.compile(r"https?://[^/\s?#]+/?")
 
 
 def _boolean(value) -> bool:

@@ -139,6 +139,60 @@ def ask_in_page(page, question: str):
     return answers.nth(before), time.perf_counter() - started
 
 
+# --- the doors for other sites: a page on a second loopback origin, and an app that allows it ----------
+
+class PageServer:
+    """Static pages served from a folder on their own loopback port: another origin than the app's."""
+
+    def __init__(self, root: Path):
+        import functools
+        import threading
+        from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+        class Quiet(SimpleHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+        self.root = root
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(root)))
+        self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def page(self, name: str, body: str) -> str:
+        """Write a page and return its address."""
+        (self.root / name).write_text(f"<!doctype html><html><head><meta charset='utf-8'><title>{name}</title>"
+                                      f"</head><body>{body}</body></html>", encoding="utf-8")
+        return f"{self.origin}/{name}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="session")
+def page_server(tmp_path_factory):
+    server = PageServer(tmp_path_factory.mktemp("pages"))
+    yield server
+    server.close()
+
+
+DOORS_RATE_LIMIT = 20  # per client per minute in `doors_app`; tests that exhaust it use their own address
+
+
+@pytest.fixture(scope="session")
+def doors_app(sample_index, embedder, page_server, tmp_path_factory):
+    """The sample served with the page server's origin allowed, its question log in a temp folder
+    (`assistant.settings.data_dir`): (assistant, app url)."""
+    from assistant import Assistant
+
+    settings = Settings(index_dir=sample_index, allowed_origins=page_server.origin,
+                        rate_limit_per_minute=DOORS_RATE_LIMIT, data_dir=tmp_path_factory.mktemp("doors-log"))
+    assistant = Assistant(settings, embedder=embedder)
+    demo, url = start_app(assistant, settings)
+    yield assistant, url
+    demo.close()
+
+
 # --- a throwaway PostgreSQL server (Debian's postgresql: initdb + pg_ctl in a temp folder) ----------
 
 def _postgres_bin() -> Path | None:

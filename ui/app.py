@@ -11,6 +11,10 @@ same JSON as `assistant ask --json`; a third argument, the earlier questions of 
 
 The site's face (name, heading, subtitle, placeholder, examples, hint, accent colour, logo) comes
 from settings; with no examples configured they are taken from the index's own content.
+
+same JSON as `assistant ask --json`. Other sites and programs have their own doors: the JSON API
+(`/api/search`, ui/api.py), the embeddable widget (`/widget.js`, ui/widget.py) and the MCP tools
+(`/gradio_api/mcp/`, ui/mcp.py), all through one `Door` (ui/doors.py).
 """
 
 from __future__ import annotations
@@ -24,12 +28,17 @@ import gradio as gr
 from fastapi.responses import FileResponse, Response
 
 from assistant import Assistant, Settings
+from assistant.config import origins
 from ui.admin import admin_panel
+from ui.api import add_api_routes, banner
 from ui.control import add_control_route, add_route, withdraw
+from ui.doors import Door
+from ui.mcp import add_mcp_tools, not_a_tool
 from ui.feedback import ChatFeedback, add_click_route
 from ui.reload import POLL_SECONDS, IndexReloader
 from ui.render import answer_html, header_html, question_html
 from ui.theme import CSS, THEME, accent_css
+from ui.widget import add_widget_route
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +90,7 @@ def create_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
         answer = assistant.ask(question or "", top_k=k, previous=earlier)
         return feedback.api_answer(answer, feedback.record(answer, started, "api", assistant.index.version))
 
+    door = Door(assistant, settings, feedback)  # the API, widget and MCP tools share it (and its rate limit)
     with gr.Blocks(title=settings.site_name, analytics_enabled=False) as demo:
         heading = gr.HTML(header(), js_on_load=None, elem_id="kb-header")
         chat = _chatbot(settings.heading)
@@ -99,9 +109,12 @@ def create_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
             button.click(lambda history, before, q=text: respond(q, history, before)[1:], [chat, asked],
                          outputs[1:], api_visibility="private").then(None, js=SCROLL_TO_NEWEST)
         admin_panel(assistant, settings, heading, feedback.log)
-        gr.api(search, api_name="search")
+        gr.api(not_a_tool(search), api_name="search")
+        if settings.mcp_server:
+            add_mcp_tools(door, settings.site_name)
         demo.load(header, None, heading, api_visibility="private")
     demo.queue(default_concurrency_limit=settings.concurrency_limit, max_size=settings.max_queue)
+    demo.door = door
     return demo
 
 
@@ -127,9 +140,15 @@ def launch(demo: gr.Blocks, assistant: Assistant, host: str = "127.0.0.1", port:
     SSR stays off: Gradio 6.27–6.31 trust forged Host headers with SSR on."""
     result = demo.launch(server_name=host, server_port=port, ssr_mode=False, theme=THEME,
                          css=CSS + accent_css(assistant.settings.accent_color),
-                         prevent_thread_lock=True, show_error=False, quiet=not block)
+                         prevent_thread_lock=True, show_error=False, quiet=not block,
+                         mcp_server=assistant.settings.mcp_server)
     add_source_route(demo, assistant)
     add_click_route(demo)
+    door = getattr(demo, "door", None) or Door(assistant, assistant.settings)
+    add_api_routes(demo, door)
+    add_widget_route(demo, door.settings)
+    if block:
+        print(banner(demo.local_url or f"http://{host}:{demo.server_port}/", origins(door.settings.allowed_origins)))
     token = add_control_route(demo, assistant, f"http://127.0.0.1:{demo.server_port}/")
     atexit.register(withdraw, assistant.settings.index_dir, token)
     IndexReloader(assistant, reload_interval, alive=lambda: demo.is_running).start()
