@@ -3,11 +3,12 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 BIN    := $(VENV)/bin
 INDEX  ?= .assistant/index
+FACE   ?= assistant/sample_kb/assistant.toml
 PORT   ?= 7860
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export HF_HUB_OFFLINE := 1
 
-.PHONY: install serve index test chromium postgresql bench clean
+.PHONY: install serve index test chromium postgresql bench screenshot clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -22,7 +23,7 @@ index: install
 	@[ -f $(INDEX)/CURRENT ] || $(BIN)/assistant build --index $(INDEX)
 
 serve: index
-	$(BIN)/assistant serve --index $(INDEX) --port $(PORT)
+	$(BIN)/assistant --config $(FACE) serve --index $(INDEX) --port $(PORT)
 
 chromium:
 	@command -v chromium >/dev/null || ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium)
@@ -35,10 +36,18 @@ postgresql:
 test: install chromium postgresql
 	$(PY) -m pytest
 
+# Refresh the README's picture: the browser test writes bench/results/ui/screenshot.png (ignored), copied here.
+screenshot: install chromium
+	$(PY) -m pytest -q tests/test_ui.py -k test_answer_cites_the_article_with_its_link
+	cp bench/results/ui/screenshot.png docs/screenshot.png
+
 bench: install
+	$(PY) bench/cold_start.py
+	$(PY) bench/embed_speed.py
 	$(PY) bench/quality.py
 	$(PY) bench/build_speed.py
 	$(PY) bench/load.py
+	$(PY) bench/crawl.py
 	$(PY) bench/load.py --logging-check
 
 clean:

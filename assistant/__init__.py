@@ -1,7 +1,7 @@
 """Retrieval, cited answers, settings, the CLI and evaluation.
 
-Public surface:
-    Assistant(settings).ask(question) -> Answer     (Answer.passages: tuple[Passage])
+Public surface (the heavy parts imported on first use, so a refused question costs no model or index):
+    Assistant.open(settings).ask(question) -> Answer (Answer.passages: tuple[Passage])
     Settings, load_settings                         (defaults ← assistant.toml ← ASSISTANT_* ← flags)
     AssistantError                                  (base of every error the CLI turns into words)
 
@@ -13,15 +13,19 @@ Errors:
      └── corpus.CorpusError (tree)      unreadable content folder or file
 """
 
-from assistant.analytics.errors import AnalyticsError
 from assistant.answers import NO_MATCH, Answer, Passage
 from assistant.config import Settings, SettingsError, load_settings
-from assistant.search import Assistant
-from corpus import CorpusError
-from index import IndexStoreError
+from assistant.errors import KNOWN_ERRORS
 
-# What the CLI and UI turn into words (OSError: permissions, full disk, unreadable folders).
-KNOWN_ERRORS = (SettingsError, IndexStoreError, CorpusError, AnalyticsError, OSError)
+
+def __getattr__(name: str):
+    if name == "Assistant":
+        from assistant.search import Assistant
+
+        globals()[name] = Assistant
+        return Assistant
+    raise AttributeError(f"module 'assistant' has no attribute {name!r}")
+
 
 __all__ = ["KNOWN_ERRORS", "NO_MATCH", "Answer", "Assistant", "Passage", "Settings", "SettingsError",
            "load_settings"]

@@ -7,24 +7,30 @@ from pathlib import Path
 
 from assistant.config import Settings
 from corpus import ChunkSettings, LoadError
+from assistant.embedders import open_embedder
 from index import AnnSettings, BuildReport, Embedder, build_index, plan_build
 from index.build import BuildPlan, Progress
 
 
 def chunk_settings(settings: Settings, embedder: Embedder) -> ChunkSettings:
-    return ChunkSettings(embedder.max_seq_length, settings.chunk_tokens, settings.overlap_tokens)
+    return ChunkSettings(embedder.max_tokens, settings.chunk_tokens, settings.overlap_tokens)
 
 
 def run_build(settings: Settings, full: bool = False, dry_run: bool = False, show_progress: bool = True,
               embedder: Embedder | None = None, progress: Progress | None = None) -> BuildReport | BuildPlan:
     """Build the index the settings name. `progress` ((fraction, message) callback, e.g. the web app's
     progress bar) replaces the terminal bar."""
+    if settings.sources:
+        from assistant.sources import run_sources_build
+
+        return run_sources_build(settings, full, dry_run, show_progress, embedder or open_embedder(settings), progress)
     if not Path(settings.content_dir).is_dir():
         raise LoadError(f"content folder {settings.content_dir} does not exist or is not a folder")
-    embedder = embedder or Embedder(settings.model, settings.device, settings.batch_size)
+    embedder = embedder or open_embedder(settings)
     chunker = chunk_settings(settings, embedder)
     if dry_run:
-        return plan_build(settings.content_dir, settings.index_dir, embedder.name, chunker, settings.base_url, full)
+        return plan_build(settings.content_dir, settings.index_dir, embedder.name, chunker, settings.base_url, full,
+                          variant=embedder.variant)
     with progress_bar(show_progress and progress is None) as bar:
         return build_index(settings.content_dir, settings.index_dir, embedder, chunker, settings.base_url,
                            full=full, keep_versions=settings.keep_versions, progress=progress or bar,
@@ -46,7 +52,7 @@ def watch_and_build(settings: Settings, echo: Callable[[str], None], stop_event=
     from assistant import KNOWN_ERRORS
     from assistant.reports import build_text
 
-    embedder = embedder or Embedder(settings.model, settings.device, settings.batch_size)
+    embedder = embedder or open_embedder(settings)
     echo(build_text(run_build(settings, embedder=embedder, show_progress=False)))
     echo(f"Watching {settings.content_dir} for changes (Ctrl+C to stop)…")
     for changes in watch(settings.content_dir, watch_filter=ContentFilter(settings.index_dir),

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from assistant.config import Settings, load_settings
-from assistant import KNOWN_ERRORS
 from assistant import reports
+from assistant.config import Settings, load_settings
+from assistant.errors import KNOWN_ERRORS
 
 
 def _settings(ctx: click.Context, **flags) -> Settings:
@@ -36,13 +36,13 @@ def main(ctx: click.Context, config: Path | None, model: str | None) -> None:
     \b
     Example:
       assistant build                 # index the bundled sample knowledge base
-      assistant ask "how do I set up a PMO?"
+      assistant ask "how do I set up a project office?"
     """
     ctx.obj = {"config": config, "flags": {"model": model}}
 
 
 @main.command()
-@click.argument("content_dir", required=False, type=click.Path(path_type=Path))
+@click.argument("source", required=False)
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder (default .assistant/index).")
 @click.option("--base-url", help="Site address that document paths are joined to when a file names no url.")
 @click.option("--full", is_flag=True, help="Re-embed everything, not only what changed.")
@@ -50,26 +50,33 @@ def main(ctx: click.Context, config: Path | None, model: str | None) -> None:
 @click.option("--watch", is_flag=True, help="Keep running and rebuild when the content folder changes.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @click.pass_context
-def build(ctx, content_dir, index_dir, base_url, full, dry_run, watch, as_json):
-    """Index a content folder (default: the bundled sample knowledge base).
+def build(ctx, source, index_dir, base_url, full, dry_run, watch, as_json):
+    """Index a content folder or a help-centre site (default: `sources`, else the bundled sample).
 
     Reads Markdown, HTML, text, WebVTT/SRT transcripts and PDF decks recursively; only new and
-    changed documents are embedded. Bad files are skipped with a reason.
+    changed documents are embedded. Bad files are skipped with a reason. A URL is read through its
+    sitemap, the WordPress REST API or a bounded crawl, politely (robots.txt, 2 requests/s), and
+    re-fetched incrementally (ETag, Last-Modified, sitemap lastmod); PDF decks it links to are indexed.
 
     \b
     Example:
       assistant build ./site-content --index .assistant/index --base-url https://help.example.org/kb
+      assistant build https://help.example.org/ --dry-run
     """
     from assistant.building import run_build, watch_and_build
     from assistant.delegation import build_via_server
+    from assistant.sources import with_source
 
-    settings = _settings(ctx, content_dir=content_dir, index_dir=index_dir, base_url=base_url)
     try:
+        settings = with_source(_settings(ctx, index_dir=index_dir, base_url=base_url), source)
         if watch:
+            if settings.sources:
+                _fail("--watch follows a content folder; for sites, run `assistant build` again (e.g. hourly from cron)")
             watch_and_build(settings, echo=lambda text: click.echo(text, err=True))
             return
         # A running `assistant serve` of this index already holds the model: let it build (seconds, not ~10).
-        outcome = (None if dry_run else build_via_server(settings, full)) or run_build(
+        delegate = not dry_run and not settings.sources
+        outcome = (build_via_server(settings, full) if delegate else None) or run_build(
             settings, full=full, dry_run=dry_run, show_progress=not as_json)
     except KNOWN_ERRORS as exc:
         for line in reports.skipped_lines(getattr(exc, "skipped", ())):
@@ -82,20 +89,31 @@ def build(ctx, content_dir, index_dir, base_url, full, dry_run, watch, as_json):
 @click.argument("question")
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder (default .assistant/index).")
 @click.option("--top-k", type=int, help="How many passages (default 5).")
+@click.option("--after", "previous", multiple=True, metavar="QUESTION",
+              help="An earlier question of the conversation (repeat for several, oldest first): a follow-up "
+                   "that leans on it is searched with it.")
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
 @click.pass_context
-def ask(ctx, question, index_dir, top_k, as_json):
+def ask(ctx, question, index_dir, top_k, previous, as_json):
     """Ask a question; print the best passages with links to their sources.
 
     \b
     Example:
-      assistant ask "how do I move from PMO analyst to PMO manager?" --top-k 3
+      assistant ask "how should we score projects for the portfolio?" --top-k 3
+      assistant ask "how often should we redo that?" --after "how should we score projects?"
     """
-    from assistant.search import Assistant
+    from assistant.questions import check_question
+    from index.pointer import published_version
 
     settings = _settings(ctx, index_dir=index_dir, top_k=top_k)
+    problem = check_question(question, settings.max_question_chars)  # before any index or model loads
+    if problem:
+        _fail(problem, code=2)
     try:
-        answer = Assistant(settings).ask(question)
+        published_version(settings.index_dir)  # no index: say so before loading anything
+        from assistant.search import Assistant
+
+        answer = Assistant.open(settings).ask(question, previous=previous)
     except KNOWN_ERRORS as exc:
         _fail(exc)
     if not answer.passages and answer.message:
@@ -187,10 +205,10 @@ def _embedder_for(settings: Settings):
     loaded = []
 
     def embed(texts):
-        from index import Embedder
+        from assistant.embedders import open_embedder
 
         if not loaded:
-            loaded.append(Embedder(settings.model, settings.device, settings.batch_size))
+            loaded.append(open_embedder(settings))
         return loaded[0].embed(texts)
 
     return embed
@@ -202,16 +220,27 @@ def _embedder_for(settings: Settings):
 @click.option("--port", default=7860, show_default=True, type=int)
 @click.pass_context
 def serve(ctx, index_dir, host, port):
-    """Start the web chat and its API (Gradio) over the published index.
+    """Start the web chat and its API (Gradio), the JSON API (/api/search), the search box for other
+    sites (/widget.js) and the MCP server for AI assistants (/gradio_api/mcp/) over the published index.
 
     \b
     Example:
       assistant serve --port 7860      # then open http://127.0.0.1:7860
     """
-    from ui.app import serve as serve_app
+    from concurrent.futures import ThreadPoolExecutor
+
+    from index.pointer import published_version
 
     settings = _settings(ctx, index_dir=index_dir)
     try:
-        serve_app(settings, host=host, port=port)
+        published_version(settings.index_dir)  # no index: say so before importing the web stack
+        from assistant.search import Assistant
+
+        with ThreadPoolExecutor(1, thread_name_prefix="open") as pool:
+            opening = pool.submit(Assistant.open, settings)  # the index and model load while Gradio imports
+            from ui.app import serve as serve_app
+
+            assistant = opening.result()
+        serve_app(settings, host=host, port=port, assistant=assistant)
     except KNOWN_ERRORS as exc:
         _fail(exc)

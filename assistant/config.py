@@ -4,18 +4,28 @@ The config file is TOML: `assistant.toml` in the working folder, or the path in 
 Keys are the field names below, e.g.
 
     content_dir = "site/content"
+    sources = ["site/content", "https://help.example.org/kb/"]   # folders and sites in one index
     index_dir = ".assistant/index"
     base_url = "https://help.example.org/kb"
     model = "all-MiniLM-L6-v2"
     min_score = 0.31
+    site_name = "Coffee Help Centre"
+    examples = ["How long should I rest beans?", "What is first crack?"]
+
+In the environment a list is a JSON array or '|'-separated: ASSISTANT_EXAMPLES="First?|Second?".
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
+
+from corpus.text import safe_url
+from index.embedding.protocol import BACKENDS, VARIANTS
 
 SAMPLE_KB = Path(__file__).parent / "sample_kb"
 SAMPLE_CONTENT = SAMPLE_KB / "content"
@@ -32,8 +42,11 @@ class Settings:
     index_dir: Path = Path(".assistant/index")
     base_url: str | None = None
     model: str = "all-MiniLM-L6-v2"
-    device: str | None = None  # "cpu", "cuda"; None picks CUDA when present
+    device: str | None = None  # "cpu", "cuda"; None: CUDA for bulk embedding when present
     batch_size: int = 32
+    backend: str = "auto"  # "auto" (ONNX Runtime; CUDA PyTorch for bulk when a GPU is present), "onnx", "torch"
+    model_variant: str = "fp32"  # "fp32" or "int8": what new builds embed with; questions follow the index
+    model_cache_dir: Path | None = None  # ONNX exports; None: ~/.cache/pmo-help-assistant/models
     chunk_tokens: int = 200
     overlap_tokens: int = 32
     top_k: int = 5
@@ -47,10 +60,29 @@ class Settings:
     admin_password: str | None = None
     concurrency_limit: int = 4
     max_queue: int = 64
+    sources: tuple[str, ...] = ()  # folders and site URLs to index together; empty: content_dir alone
+    web_rate: float = 2.0  # requests per second per host, at most (robots.txt Crawl-delay can slow it further)
+    web_max_pages: int = 1000  # pages read from one site
+    web_max_depth: int = 3  # links followed from the start page when a site is crawled
+    web_user_agent: str | None = None  # None: "pmo-help-assistant/<version> (help-centre search indexer; …)"
+    allowed_origins: str | None = None  # origins whose pages may call /api/search (the widget), e.g. "https://www.example.org"
+    rate_limit_per_minute: int = 60  # questions per minute from one client through the API, widget and MCP (0: no limit)
+    mcp_server: bool = True  # serve the MCP tools at /gradio_api/mcp/ for AI assistants
     log_questions: bool = True  # keep masked questions, feedback and clicks for `assistant report`
     retention_days: int = 180  # delete logged questions older than this (0: keep them all)
     data_dir: Path = Path(".assistant/data")  # the SQLite analytics store; never touched by builds
     database_url: str | None = None  # postgresql://… to share one store between several servers
+    # The site's face (the web app): every word a visitor reads that is not content comes from here.
+    site_name: str = "Help Centre"
+    heading: str = "How can we help?"
+    subtitle: str | None = None  # a line under the heading
+    placeholder: str = "Ask a question in your own words…"
+    examples: tuple[str, ...] = ()  # example questions; none: taken from the index's own titles and headings
+    no_match_hint: str = "Try other words for what you need, or pick one of the examples."
+    accent_color: str = "#0f766e"  # CSS hex colour (#rgb or #rrggbb) of links, card edges and buttons
+    logo_url: str | None = None  # http(s) or relative image shown beside the site name
+    language: str = "English"  # the knowledge base's language, named when a question is in another script
+    question_scripts: tuple[str, ...] = ("Latin",)  # scripts the model reads; empty: no check
 
     def with_overrides(self, **values) -> Settings:
         """A copy with every value that is not None applied (the CLI flags)."""
@@ -93,12 +125,23 @@ def _coerced(settings: Settings, values: dict) -> Settings:
                 out[name] = int(value)
             elif kind == "float":
                 out[name] = float(value)
+            elif kind.startswith("tuple"):
+                out[name] = _text_list(name, value)
             else:
                 out[name] = str(value)
+        except SettingsError:
+            raise
         except (TypeError, ValueError) as exc:
             raise SettingsError(f"setting {name}={value!r} is not a valid {kind}") from exc
     result = replace(settings, **out)
-    for name in ("top_k", "max_per_doc", "chunk_tokens", "max_question_chars", "keep_versions", "batch_size"):
+    _check_face(result)
+    for name, allowed in (("backend", BACKENDS), ("model_variant", VARIANTS)):
+        if getattr(result, name) not in allowed:
+            raise SettingsError(f"setting {name} must be one of {', '.join(allowed)}, got {getattr(result, name)!r}")
+    if result.web_rate <= 0:
+        raise SettingsError(f"setting web_rate must be above 0 (requests per second), got {result.web_rate}")
+    for name in ("top_k", "max_per_doc", "chunk_tokens", "max_question_chars", "keep_versions", "batch_size",
+                 "web_max_pages"):
         if getattr(result, name) < 1:
             raise SettingsError(f"setting {name} must be at least 1, got {getattr(result, name)}")
     if result.retention_days < 0:
@@ -106,7 +149,23 @@ def _coerced(settings: Settings, values: dict) -> Settings:
     if result.database_url and not result.database_url.startswith(("postgresql://", "postgres://")):
         raise SettingsError("setting database_url must start with postgresql:// "
                             "(leave it empty to use the SQLite store in data_dir)")
+    if result.rate_limit_per_minute < 0:
+        raise SettingsError(f"setting rate_limit_per_minute must be 0 (no limit) or more, got {result.rate_limit_per_minute}")
+    origins(result.allowed_origins)  # refuses a malformed origin now, not at the first request
     return result
+
+
+def origins(value: str | None) -> tuple[str, ...]:
+    """The allowed_origins setting as a tuple: origins separated by commas or spaces; "*" means any."""
+    found = tuple(part for part in (value or "").replace(",", " ").split() if part)
+    for origin in found:
+        if origin != "*" and not _ORIGIN.fullmatch(origin):
+            raise SettingsError(f"setting allowed_origins has {origin!r}, which is not an origin; write "
+                                "scheme://host[:port] with no path, e.g. \"https://www.example.org\"")
+    return tuple(origin.rstrip("/") for origin in found)
+
+
+_ORIGIN = re.compile(r"https?://[^/\s?#]+/?")
 
 
 def _boolean(value) -> bool:
@@ -118,3 +177,31 @@ def _boolean(value) -> bool:
     if text in ("0", "false", "no", "off"):
         return False
     raise ValueError(value)
+
+
+def _text_list(name: str, value: object) -> tuple[str, ...]:
+    """A list setting from TOML (an array), or from the environment: a JSON array or '|'-separated text."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                value = json.loads(text)
+            except ValueError as exc:
+                raise SettingsError(f"setting {name} is not a valid JSON array: {exc}; or separate items with '|'") from exc
+        else:
+            value = [part for part in text.split("|")]
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, (str, Path)) for v in value):
+        raise SettingsError(f"setting {name} must be a list of texts (for sources: of folders and URLs), "
+                            f"e.g. {name} = [\"first\", \"second\"]")
+    return tuple(str(v).strip() for v in value if str(v).strip())
+
+
+_HEX = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
+
+
+def _check_face(settings: Settings) -> None:
+    if not _HEX.fullmatch(settings.accent_color):
+        raise SettingsError(f"setting accent_color={settings.accent_color!r} is not a hex colour; "
+                            "write it like \"#0f766e\" or \"#c60\"")
+    if settings.logo_url and safe_url(settings.logo_url)[0] is None:
+        raise SettingsError(f"setting logo_url={settings.logo_url!r} is not an http(s) or relative address")

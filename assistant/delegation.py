@@ -54,7 +54,8 @@ def build_via_server(settings: Settings, full: bool = False) -> BuildReport | No
         response = httpx.post(server["url"].rstrip("/") + ROUTE, timeout=httpx.Timeout(3600, connect=2),
                               headers={TOKEN_HEADER: server["token"]},
                               json={"content_dir": str(Path(settings.content_dir).resolve()),
-                                    "base_url": settings.base_url, "model": settings.model, "full": full})
+                                    "base_url": settings.base_url, "model": settings.model,
+                                    "variant": settings.model_variant, "full": full})
     except (OSError, ValueError, KeyError, TypeError, ImportError):
         return None
     except Exception as exc:  # httpx's transport errors: fall back to building here

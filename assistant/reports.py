@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import textwrap
+from typing import TYPE_CHECKING
 
 from assistant.answers import Answer
 from assistant.config import Settings
 from assistant.links import clock
-from index import BuildReport, LoadedIndex
-from index.build import BuildPlan
+from assistant.sentences import plain
+
+if TYPE_CHECKING:
+    from index import BuildReport, LoadedIndex
+    from index.build import BuildPlan
 
 
 def build_text(outcome: BuildReport | BuildPlan) -> str:
+    from index.build import BuildPlan
+
     if isinstance(outcome, BuildPlan):
         lines = ["Dry run: nothing written."]
         if outcome.full:
@@ -19,6 +25,7 @@ def build_text(outcome: BuildReport | BuildPlan) -> str:
         for label, names in (("add", outcome.added), ("change", outcome.changed), ("remove", outcome.removed)):
             lines += [f"  would {label:<7} {name}" for name in names]
         lines.append(f"  unchanged      {len(outcome.unchanged)} document(s)")
+        lines += fetch_lines(outcome.loaded.fetch) + [f"Warning: {w}" for w in outcome.loaded.warnings]
         return "\n".join(lines + skipped_lines(outcome.loaded.skipped))
     r = outcome
     head = (f"Indexed {r.documents} documents into {r.chunks} chunks in {r.seconds:.1f} s."
@@ -30,6 +37,7 @@ def build_text(outcome: BuildReport | BuildPlan) -> str:
                  f"chunks embedded {r.chunks_embedded}")
     if r.published:
         lines.append(search_line(r.search, r.segments, r.deleted))
+    lines += fetch_lines(getattr(r, "fetch", ()))
     lines += skipped_lines(r.skipped)
     lines += [f"Warning: {w}" for w in r.warnings]
     lines.append(f"Index: {r.index_dir} (version {r.version})")
@@ -43,6 +51,21 @@ def search_line(search: dict, segments: int, deleted: int) -> str:
     return (f"  dense search: IVF {search['nlist']} lists, nprobe {search['nprobe']}, recall@10 vs exact "
             f"{search['recall_at_10']:.3f} on {search['recall_queries']} sampled queries · "
             f"{segments} segment(s){marks}")
+def fetch_lines(fetch) -> list[str]:
+    """One line per web source (what the fetch cost), and its recordings with their transcripts."""
+    lines = []
+    for f in fetch or ():
+        counts = " · ".join(f"{f.get(key, 0)} {label}" for key, label in (
+            ("requests", "requests"), ("downloaded", "downloaded"), ("not_modified", "not modified"),
+            ("unchanged", "unchanged by date"), ("failed", "failed"), ("gone", "gone")))
+        lines.append(f"Site {f['source']} ({f['mode']}): {f['documents']} documents · {counts}")
+        for deck in f.get("decks", ()):
+            lines.append(f"  deck {deck['deck']} from {deck['article']}")
+        for rec in f.get("recordings", ()):
+            attached = (f"transcript {rec['transcript']}" if rec["transcript"] else
+                        f"no transcript yet (add a .vtt or .srt whose sidecar has url: {rec['recording']})")
+            lines.append(f"  recording {rec['recording']} on {rec['article']}: {attached}")
+    return lines
 
 
 def skipped_lines(skipped) -> list[str]:
@@ -52,14 +75,18 @@ def skipped_lines(skipped) -> list[str]:
 
 
 def answer_text(answer: Answer) -> str:
-    lines = [] if answer.answered else [answer.message or "", ""]
+    lines = [f"Searched for: {answer.searched_for}", ""] if answer.searched_for else []
+    lines += [] if answer.answered else [answer.message or "", ""]
     for number, p in enumerate(answer.passages, start=1):
         where = f" ▶ {clock(p.start_seconds)}" if p.start_seconds is not None else ""
         lines.append(f"{number}. {p.title}{where}  (score {p.score:.2f})")
         if p.section:
             lines.append(f"   {p.section}")
-        lines += textwrap.wrap(p.text, width=88, initial_indent="   ", subsequent_indent="   ", max_lines=6,
-                               placeholder=" …")
+        if p.highlight:
+            lines += textwrap.wrap(f"» {plain(p.highlight)}", width=88, initial_indent="   ",
+                                   subsequent_indent="     ", max_lines=4, placeholder=" …")
+        lines += textwrap.wrap(plain(p.text), width=88, initial_indent="   ", subsequent_indent="   ",
+                               max_lines=6, placeholder=" …")
         lines += [f"   {p.url}", ""]
     return "\n".join(lines).rstrip()
 
@@ -69,14 +96,15 @@ def index_info(index: LoadedIndex, settings: Settings) -> dict:
     return {"index_dir": str(settings.index_dir), "version": index.version, "documents": len(m.documents),
             "by_type": m.counts_by_type(), "chunks": m.chunks, "model": m.model["name"],
             "dimension": m.model["dimension"], "built_at": m.built_at, "content_dir": m.content_dir,
-            "segments": len(m.segments), "search": m.ann_summary()}
+            "segments": len(m.segments), "search": m.ann_summary(),
+            "sources": list(getattr(m, "sources", None) or [])}
 
 
 def info_text(data: dict) -> str:
     types = ", ".join(f"{n} {t}" for t, n in data["by_type"].items())
     rows = [("Index", data["index_dir"]), ("Documents", f"{data['documents']} ({types})"), ("Chunks", data["chunks"]),
-            ("Model", f"{data['model']} ({data['dimension']} dimensions)"), ("Built at", data["built_at"]),
-            ("Content", data["content_dir"]), ("Version", data["version"]),
+            ("Model", f"{data['model']} ({data['dimension']} dimensions, {data.get('model_variant', 'fp32')})"), ("Built at", data["built_at"]),
+            ("Content", ", ".join(data.get("sources") or []) or data["content_dir"]), ("Version", data["version"]),
             ("Search", search_line(data["search"], data["segments"], 0).split(": ", 1)[1])]
     return "\n".join(f"{label:<10} {value}" for label, value in rows)
 
@@ -84,10 +112,12 @@ def info_text(data: dict) -> str:
 def eval_text(result) -> str:
     rows = [("Dataset", result.dataset), ("Mode", result.mode), ("Queries", result.queries)]
     rows += [(name, f"{value:.4f}") for name, value in result.metrics.items()]
+    rows += [(name, f"{value:.4f}" if isinstance(value, float) else value) for name, value in result.answers.items()]
     if result.off_topic:
         rows.append(("Off-topic answered", f"{result.wrongly_answered} of {result.off_topic}"))
     rows.append(("Wrongly refused", f"{result.wrongly_refused} of {result.queries}"))
     if result.suggested_min_score is not None:
         rows.append(("Suggested min_score", f"{result.suggested_min_score:.2f} (answers at most 1 in 10 off-topic)"))
     rows.append(("Seconds", result.seconds))
-    return "\n".join(f"{label:<19} {value}" for label, value in rows)
+    width = max(len(str(label)) for label, _ in rows)
+    return "\n".join(f"{label:<{width}} {value}" for label, value in rows)

@@ -7,62 +7,116 @@ index it started with, so no answer mixes two versions.
 from __future__ import annotations
 
 import threading
-import unicodedata
 from pathlib import Path
 
 import numpy as np
 
+from collections.abc import Sequence
+
 from assistant.answers import NO_MATCH, Answer, Passage
 from assistant.config import Settings
-from assistant.highlight import best_sentence
-from assistant.links import deep_link
+from assistant.examples import suggest_examples
+from assistant.followup import resolve
+from assistant.language import script_problem
+from assistant.passages import SentenceVectors, build_passages, neighbour_cues
+from assistant.questions import check_question
 from assistant.ranking import Fusion, cap_per_document, fuse
 from assistant.reports import index_info
 from index import Embedder, LoadedIndex, current_version, load_index
 
 
 class Assistant:
-    def __init__(self, settings: Settings, embedder: Embedder | None = None, fusion: Fusion | None = None):
+    """Answers questions over one published index with one embedder of that index's model variant.
+
+    `Assistant.open(settings)` loads the index, then the embedder its variant needs (in that order, so
+    a missing index is reported before any model loads); the constructor takes what it needs. A newly
+    published index of another variant brings its own embedder: index and embedder swap together."""
+
+    def __init__(self, settings: Settings, embedder: Embedder, fusion: Fusion | None = None,
+                 index: LoadedIndex | None = None):
         self.settings = settings
         self.fusion = fusion or Fusion()
-        self.embedder = embedder or Embedder(settings.model, settings.device, settings.batch_size)
-        self._index = load_index(settings.index_dir, expected_model=settings.model)
+        index = index or load_index(settings.index_dir, expected_model=settings.model,
+                                    expected_variant=embedder.variant)
+        self._state = (index, embedder)  # replaced as one, so no question mixes two
         self._swap = threading.Lock()
+        self.sentence_vectors = SentenceVectors(self.embedder)
+
+    @classmethod
+    def open(cls, settings: Settings, fusion: Fusion | None = None) -> Assistant:
+        """Load the published index and the embedder of its model variant; the model loads in a second
+        thread while the index is read and verified (onnxruntime builds its session outside the GIL)."""
+        from concurrent.futures import ThreadPoolExecutor
+
+        from assistant.embedders import open_embedder
+        from index.manifest import peek_model
+        from index.pointer import VERSIONS, published_version
+
+        version = published_version(settings.index_dir)
+        model = peek_model(Path(settings.index_dir) / VERSIONS / version)
+        if model.get("name") != settings.model:  # unreadable or another model: load_index says which
+            index = load_index(settings.index_dir, expected_model=settings.model, version=version)
+            return cls(settings, open_embedder(settings, variant=index.variant), fusion, index)
+        with ThreadPoolExecutor(1, thread_name_prefix="load-model") as pool:
+            embedder = pool.submit(open_embedder, settings, model.get("variant", "fp32"))
+            index = load_index(settings.index_dir, expected_model=settings.model, version=version,
+                               expected_variant=model.get("variant", "fp32"))
+            return cls(settings, embedder.result(), fusion, index)
 
     @property
     def index(self) -> LoadedIndex:
-        return self._index
+        return self._state[0]
+
+    @property
+    def embedder(self) -> Embedder:
+        return self._state[1]
 
     def refresh(self) -> bool:
         """Load a newly published index if there is one; True when swapped. A bad new index is refused
         (the exception propagates) and the current one stays in use."""
-        if current_version(self.settings.index_dir) in (None, self._index.version):
+        if current_version(self.settings.index_dir) in (None, self.index.version):
             return False
         with self._swap:
             version = current_version(self.settings.index_dir)
-            if version in (None, self._index.version):
+            if version in (None, self.index.version):
                 return False
-            self._index = load_index(self.settings.index_dir, expected_model=self.settings.model, version=version)
+            index = load_index(self.settings.index_dir, expected_model=self.settings.model, version=version)
+            embedder = self.embedder
+            if index.variant != embedder.variant:
+                from assistant.embedders import open_embedder
+
+                embedder = open_embedder(self.settings, variant=index.variant)
+            if embedder is not self.embedder:
+                self.sentence_vectors = SentenceVectors(embedder)
+            self._state = (index, embedder)
             return True
 
-    def ask(self, question: str, top_k: int | None = None, query_vector: np.ndarray | None = None) -> Answer:
+    def ask(self, question: str, top_k: int | None = None, query_vector: np.ndarray | None = None,
+            previous: Sequence[str] = ()) -> Answer:
+        """Cited passages for a question. `previous`: the conversation's earlier questions, oldest first;
+        a follow-up that leans on them is searched together with them (stand-alone questions are not)."""
         question = question if isinstance(question, str) else ""
         problem = self.check_question(question)
         if problem:
             shown = question[:200].encode("utf-8", "replace").decode("utf-8")  # no lone surrogates in JSON
             return Answer(question=shown, answered=False, passages=(), message=problem)
-        index = self._index  # one index for the whole question
+        query = resolve(question.strip(), previous or ())
+        index, embedder = self._state  # one index (and its embedder) for the whole question
         k = max(1, min(top_k or self.settings.top_k, 50))
-        query = self.embedder.embed_query(question.strip()) if query_vector is None else query_vector
-        ranked = self.rank_chunks(index, question, query)
+        if query_vector is None or query.shown:
+            query_vector = embedder.embed_query(query.text)
+        ranked = self.rank_chunks(index, query.text, query_vector)
         doc_of = index.doc_of([row for row, _ in ranked])
         top = cap_per_document(ranked, doc_of, self.settings.max_per_doc)[:k]
-        passages = tuple(self._passage(index, row, question, query) for row, _ in top)
-        answered = bool(passages) and max(p.score for p in passages) >= self.settings.min_score
+        similarity = self._similarity(index, [row for row, _ in top], query_vector)
+        answered = bool(top) and max(similarity) >= self.settings.min_score
         if not answered:
-            nearest = cap_per_document(ranked, doc_of, 1)[:k]
-            passages = tuple(self._passage(index, row, question, query) for row, _ in nearest)
-        return Answer(question=question, answered=answered, passages=passages, message=None if answered else NO_MATCH)
+            top = cap_per_document(ranked, doc_of, 1)[:k]
+            similarity = self._similarity(index, [row for row, _ in top], query_vector)
+        passages = build_passages([index.chunks[row] for row, _ in top], similarity, query.text, query_vector,
+                                  self.sentence_vectors, [neighbour_cues(index.chunks, row) for row, _ in top])
+        return Answer(question=question, answered=answered, passages=passages,
+                      message=None if answered else NO_MATCH, searched_for=query.shown)
 
     def rank_chunks(self, index: LoadedIndex, question: str, query: np.ndarray) -> list[tuple[int, float]]:
         return fuse(*self.candidates(index, question, query), self.fusion)
@@ -80,36 +134,29 @@ class Assistant:
 
     def check_question(self, question: str) -> str | None:
         """A message for a question that cannot be searched; None when it can."""
-        if len(question) > self.settings.max_question_chars:  # first, so the checks below stay bounded
-            return (f"Your question is {len(question):,} characters long; the limit is "
-                    f"{self.settings.max_question_chars:,}. Please shorten it.")
-        categories = [unicodedata.category(ch) for ch in question]
-        if not any(c[0] not in "CZ" for c in categories):
-            return "Please type a question, for example “How do I set up a PMO?”."
-        if "Cs" in categories:  # a lone surrogate (possible in JSON) cannot be encoded, so not searched
-            return "Your question contains characters that could not be read; please type it again."
-        return None
+        return (check_question(question, self.settings.max_question_chars)
+                or script_problem(question, self.settings.question_scripts, self.settings.language))
+
+    def examples(self, count: int = 3) -> tuple[str, ...]:
+        """The configured example questions, else some taken from the index's own titles and headings."""
+        return self.settings.examples or suggest_examples(self.index.chunks, count)
 
     def info(self) -> dict:
         """What the served index holds: documents by type, chunks, model, build time (as `assistant info`)."""
-        return index_info(self._index, self.settings)
+        return index_info(self.index, self.settings)
 
     def source_file(self, doc_id: str) -> Path | None:
         """The content file behind an indexed document (for the app's /source/ links); None when the id
         is not in the published index or the path would leave the content folder."""
-        manifest = self._index.manifest
+        manifest = self.index.manifest
         if doc_id not in manifest.documents:
             return None
         root = Path(manifest.content_dir).resolve()
         path = (root / doc_id).resolve()
         return path if path.is_relative_to(root) and path.is_file() else None
 
-    def _passage(self, index: LoadedIndex, row: int, question: str, query: np.ndarray) -> Passage:
-        chunk = index.chunk(int(row))
-        similarity = float(np.dot(index.vectors_of([row])[0], query))
-        return Passage(
-            title=chunk.title, url=deep_link(chunk), section=" › ".join(chunk.section), text=chunk.text,
-            highlight=best_sentence(question, chunk.text), score=round(max(0.0, similarity), 4),
-            source_type=chunk.source_type, start_seconds=chunk.start, end_seconds=chunk.end, page=chunk.page,
-            doc_id=chunk.doc_id,
-        )
+    @staticmethod
+    def _similarity(index: LoadedIndex, rows: list[int], query: np.ndarray) -> list[float]:
+        if not rows:
+            return []
+        return [float(v) for v in index.vectors_of(np.asarray(rows, dtype=np.int64)) @ query]

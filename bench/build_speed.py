@@ -1,5 +1,8 @@
 """Full build against an incremental rebuild after editing one article, on 2,000+ documents.
 
+The full build runs twice in the same run: with the default backend (ONNX Runtime) and with plain
+sentence-transformers on PyTorch (`ASSISTANT_BACKEND=torch`), so their chunks/s compare on equal terms.
+
 The corpus is 2,000 SciFact abstracts written out as Markdown articles (from ../shared/eval/scifact;
 skipped with a message when absent). Both builds run as `assistant build` subprocesses, timed from
 command start to published index. Writes bench/results/build_speed.json.
@@ -36,10 +39,10 @@ def write_corpus(folder: Path, count: int) -> None:
                 f'---\ntitle: "{title}"\nurl: https://kb.example.org/{row["_id"]}/\n---\n\n## Abstract\n{row["text"]}\n')
 
 
-def timed_build(content: Path, index: Path) -> tuple[float, dict]:
+def timed_build(content: Path, index: Path, **env: str) -> tuple[float, dict]:
     started = time.perf_counter()
     done = subprocess.run([ASSISTANT, "build", str(content), "--index", str(index), "--json"],
-                          capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+                          capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1", **env})
     seconds = time.perf_counter() - started
     if done.returncode:
         raise SystemExit(done.stderr)
@@ -71,9 +74,9 @@ def warm_rebuild(content: Path, index: Path, edited: Path) -> tuple[float, dict]
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from assistant.building import run_build
     from assistant.config import Settings
-    from index import Embedder
+    from assistant.embedders import open_embedder
 
-    embedder = Embedder()
+    embedder = open_embedder(Settings())
     edited.write_text(edited.read_text() + "\nA second added sentence about effect sizes.\n")
     started = time.perf_counter()
     report = run_build(Settings(content_dir=content, index_dir=index), show_progress=False, embedder=embedder)
@@ -91,8 +94,13 @@ def main() -> None:
         content, index = Path(tmp) / "content", Path(tmp) / "index"
         content.mkdir()
         write_corpus(content, args.docs)
+        plain_s, plain = timed_build(content, Path(tmp) / "plain-index", ASSISTANT_BACKEND="torch")
+        plain_rate = plain["chunks_embedded"] / plain_s
+        print(f"full build, plain sentence-transformers: {plain_s:7.1f} s  ({plain_rate:.1f} chunks/s)", flush=True)
         full_s, full = timed_build(content, index)
-        print(f"full build:        {full_s:7.1f} s  ({full['documents']} documents, {full['chunks_embedded']} chunks embedded)")
+        rate = full["chunks_embedded"] / full_s
+        print(f"full build:        {full_s:7.1f} s  ({full['documents']} documents, {full['chunks_embedded']} chunks "
+              f"embedded, {rate:.1f} chunks/s, {rate / plain_rate:.2f}x plain sentence-transformers)", flush=True)
         edited = sorted(content.iterdir())[len(full) % args.docs]
         edited.write_text(edited.read_text() + "\nAn added sentence about replication in a follow-up study.\n")
         inc_s, inc = timed_build(content, index)
@@ -107,6 +115,8 @@ def main() -> None:
     out = ROOT / "bench" / "results" / "build_speed.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"documents": full["documents"], "chunks": full["chunks"], "full_seconds": round(full_s, 2),
+                               "full_chunks_per_s": round(rate, 1), "plain_full_seconds": round(plain_s, 2),
+                               "plain_chunks_per_s": round(plain_rate, 1),
                                "incremental_seconds": round(inc_s, 2), "ratio": round(full_s / inc_s, 1),
                                "incremental_with_server_seconds": round(served_s, 2),
                                "incremental_warm_seconds": round(warm_s, 2),

@@ -8,6 +8,7 @@ from pathlib import Path
 from assistant.config import Settings
 from assistant.evaluation import eval_index
 from assistant.search import Assistant
+from assistant.embedders import open_embedder
 from index import Embedder
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,7 +25,7 @@ _EMBEDDER: list[Embedder] = []
 
 def embedder() -> Embedder:
     if not _EMBEDDER:
-        _EMBEDDER.append(Embedder())
+        _EMBEDDER.append(open_embedder(Settings()))
     return _EMBEDDER[0]
 
 

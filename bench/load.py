@@ -1,21 +1,25 @@
 """Load benchmark: concurrent clients asking varied questions over HTTP against `assistant serve`.
 
-    .venv/bin/python bench/load.py              # 10, then 50 clients, 20 questions each; then a burst of 150
+    .venv/bin/python bench/load.py              # both doors: 10, then 50 clients, 20 questions each; a burst of 150
+    .venv/bin/python bench/load.py --door json --clients 50 --burst 0
     .venv/bin/python bench/load.py --clients 10 50 --questions 20 --burst 0 --concurrency-limit 2
     .venv/bin/python bench/load.py --logging-check      # 50 clients asking + giving feedback, log on vs off
     .venv/bin/python bench/load.py --logging-check --rounds 3 --questions 8
 
 It starts `assistant serve` on a free loopback port over the index in .assistant/index (built from
-the bundled sample knowledge base when there is none), waits until it answers, then runs each level:
-every client asks its questions one after another through the `/search` API (Gradio's
-`/gradio_api/call/search` route, as `curl` or any HTTP client would), all clients at once. A level
-stops at --time-limit seconds; requests still open then count as errors.
+the bundled sample knowledge base when there is none), waits until it answers, then runs each level
+for each door: every client asks its questions one after another, all clients at once. The doors:
+`gradio`, Gradio's two-step `/search` API (`/gradio_api/call/search`, as `gradio_client` does), and
+`json`, the plain `GET /api/search` (as curl, the widget or another program does), where each client
+comes from its own address (X-Forwarded-For, trusted from loopback) as separate visitors do, so the
+per-client rate limit applies to each as in real use. A level stops at --time-limit seconds;
+requests still open then count as errors.
 
-A request is `ok` (an answer with passages or a no-match message), `busy` (HTTP 503: Gradio's
-queue is full, the client is told "try again") or an `error` (anything else, timeouts included).
-The --burst level fires that many single questions at once, more than the queue holds
-(concurrency_limit + max_queue), to show that the overflow is refused at once as busy.
-Prints a table and writes bench/results/load.json.
+A request is `ok` (an answer with passages or a no-match message), `busy` (HTTP 503: the queue is
+full, the client is told "try again"), `limited` (HTTP 429: over rate_limit_per_minute) or an
+`error` (anything else, timeouts included). The --burst level fires that many single questions at
+once, more than the queue holds (concurrency_limit + max_queue), to show that the overflow is
+refused at once as busy. Prints a table and writes bench/results/load.json.
 
 --logging-check serves the index with the question log off and on (a fresh SQLite store in a temp
 folder), alternated --rounds times, each with --clients (default 50) clients asking --questions
@@ -53,10 +57,12 @@ EXTRA_QUESTIONS = ("what's a good recipe for banana bread?", "?!", "Wie richte i
 
 @dataclass(frozen=True)
 class Level:
+    door: str
     clients: int
     requests: int
     ok: int
     busy: int
+    limited: int
     errors: int
     seconds: float
     throughput: float  # completed answers per second
@@ -103,7 +109,7 @@ def wait_ready(server: subprocess.Popen, base: str, log_path: Path, timeout: flo
         if server.poll() is not None:
             sys.exit(f"assistant serve exited ({server.returncode}):\n{log_path.read_text()[-2000:]}")
         try:
-            if httpx.get(f"{base}/gradio_api/info", timeout=2).status_code == 200:
+            if httpx.get(f"{base}/api/health", timeout=2).status_code == 200:  # added last, after launch
                 return
         except httpx.HTTPError:
             pass
@@ -111,8 +117,24 @@ def wait_ready(server: subprocess.Popen, base: str, log_path: Path, timeout: flo
     sys.exit(f"assistant serve did not answer within {timeout:.0f} s:\n{log_path.read_text()[-2000:]}")
 
 
-async def ask(http: httpx.AsyncClient, base: str, question: str) -> tuple[str, float, str]:
-    """(outcome, seconds, detail) for one question through the /search API."""
+async def ask_json(http: httpx.AsyncClient, base: str, question: str) -> tuple[str, float, str]:
+    """(outcome, seconds, detail) for one question through GET /api/search."""
+    started = time.perf_counter()
+    try:
+        response = await http.get(f"{base}/api/search", params={"q": question, "k": 5})
+        seconds = time.perf_counter() - started
+        if response.status_code in (503, 429):
+            return ("busy" if response.status_code == 503 else "limited"), seconds, response.json().get("error", "")
+        body = response.json()
+        if response.status_code in (200, 400) and "passages" in body:  # 400: refused with its reason, an answer too
+            return "ok", seconds, ""
+        return "error", seconds, f"HTTP {response.status_code}: {response.text[:120]}"
+    except (httpx.HTTPError, ValueError) as exc:
+        return "error", time.perf_counter() - started, f"{type(exc).__name__}: {str(exc)[:120]}"
+
+
+async def ask_gradio(http: httpx.AsyncClient, base: str, question: str) -> tuple[str, float, str]:
+    """(outcome, seconds, detail) for one question through Gradio's /search API."""
     outcome, seconds, detail, _ = await call(http, base, "search", [question, 5])
     return outcome, seconds, detail
 
@@ -143,11 +165,16 @@ async def call(http: httpx.AsyncClient, base: str, name: str, data: list) -> tup
         return "error", time.perf_counter() - started, detail, None
 
 
-async def run_level(base: str, clients: int, per_client: int, pool: list[str], time_limit: float) -> Level:
+DOORS = {"gradio": ask_gradio, "json": ask_json}
+
+
+async def run_level(base: str, door: str, clients: int, per_client: int, pool: list[str], time_limit: float) -> Level:
     results: list[tuple[str, float, str]] = []
+    ask = DOORS[door]
 
     async def client(number: int) -> None:
-        async with httpx.AsyncClient(timeout=httpx.Timeout(time_limit)) as http:  # its own connections, as a browser
+        address = {"X-Forwarded-For": f"10.{number // 65536 % 256}.{number // 256 % 256}.{number % 256}"}
+        async with httpx.AsyncClient(timeout=httpx.Timeout(time_limit), headers=address) as http:  # own connections
             for turn in range(per_client):
                 results.append(await ask(http, base, pool[(number * 7 + turn * 13) % len(pool)]))
 
@@ -160,14 +187,16 @@ async def run_level(base: str, clients: int, per_client: int, pool: list[str], t
     seconds = time.perf_counter() - started
     unfinished = clients * per_client - len(results)
     results += [("error", time_limit, "unfinished at the time limit")] * unfinished
-    return summarise(clients, results, seconds)
+    return summarise(door, clients, results, seconds)
 
 
-def summarise(clients: int, results: list[tuple[str, float, str]], seconds: float) -> Level:
+def summarise(door: str, clients: int, results: list[tuple[str, float, str]], seconds: float) -> Level:
     ok = sorted(latency for outcome, latency, _ in results if outcome == "ok")
     busy = sum(1 for outcome, _, _ in results if outcome == "busy")
+    limited = sum(1 for outcome, _, _ in results if outcome == "limited")
     errors = [detail for outcome, _, detail in results if outcome == "error"]
-    return Level(clients=clients, requests=len(results), ok=len(ok), busy=busy, errors=len(errors),
+    return Level(door=door, clients=clients, requests=len(results), ok=len(ok), busy=busy, limited=limited,
+                 errors=len(errors),
                  seconds=round(seconds, 2), throughput=round(len(ok) / seconds, 1) if seconds else 0.0,
                  p50_ms=percentile(ok, 50), p95_ms=percentile(ok, 95), p99_ms=percentile(ok, 99),
                  error_samples=tuple(sorted(set(errors)))[:5])
@@ -182,13 +211,13 @@ def percentile(sorted_seconds: list[float], pct: float) -> float:
     return round(cuts[int(pct) - 1] * 1000, 1)
 
 
-HEAD = (f"{'clients':>7} {'requests':>8} {'ok':>5} {'busy':>5} {'errors':>6} {'req/s':>6} "
+HEAD = (f"{'door':>6} {'clients':>7} {'requests':>8} {'ok':>5} {'busy':>5} {'429':>5} {'errors':>6} {'req/s':>6} "
         f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}")
 
 
 def row(lv: Level) -> str:
-    return (f"{lv.clients:>7} {lv.requests:>8} {lv.ok:>5} {lv.busy:>5} {lv.errors:>6} {lv.throughput:>6} "
-            f"{lv.p50_ms:>7} {lv.p95_ms:>7} {lv.p99_ms:>7}")
+    return (f"{lv.door:>6} {lv.clients:>7} {lv.requests:>8} {lv.ok:>5} {lv.busy:>5} {lv.limited:>5} {lv.errors:>6} "
+            f"{lv.throughput:>6} {lv.p50_ms:>7} {lv.p95_ms:>7} {lv.p99_ms:>7}")
 
 
 async def run_logged_level(base: str, clients: int, per_client: int, pool: list[str], time_limit: float,
@@ -217,7 +246,7 @@ async def run_logged_level(base: str, clients: int, per_client: int, pool: list[
         task.cancel()
     await asyncio.gather(*pending, return_exceptions=True)
     results += [("error", time_limit, "unfinished at the time limit")] * (clients * per_client - len(results))
-    return summarise(clients, results, time.perf_counter() - started), seen
+    return summarise("gradio", clients, results, time.perf_counter() - started), seen
 
 
 def logging_check(args, pool: list[str]) -> dict:
@@ -297,6 +326,8 @@ def serve_and_run(args, pool: list[str], overrides: dict, feedback: bool) -> tup
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--door", choices=["both", *DOORS], default="both",
+                        help="gradio (/gradio_api/call/search), json (GET /api/search) or both (default)")
     parser.add_argument("--clients", type=int, nargs="+", default=[10, 50], help="concurrency levels, in order")
     parser.add_argument("--questions", type=int, default=20, help="questions each client asks (default 20)")
     parser.add_argument("--burst", type=int, default=150,
@@ -305,6 +336,7 @@ def main() -> None:
     parser.add_argument("--index", type=Path, default=DEFAULT_INDEX, help="index to serve (built when missing)")
     parser.add_argument("--concurrency-limit", type=int, help="override the app's concurrency_limit")
     parser.add_argument("--max-queue", type=int, help="override the app's max_queue")
+    parser.add_argument("--rate-limit", type=int, help="override the app's rate_limit_per_minute (0: none)")
     parser.add_argument("--logging-check", action="store_true",
                         help="compare /search with the question log off and on (with feedback), and count rows")
     parser.add_argument("--rounds", type=int, default=2,
@@ -322,7 +354,8 @@ def main() -> None:
         print(f"Results: {out.relative_to(ROOT)}")
         return
     overrides = {f"ASSISTANT_{name.upper()}": str(value) for name, value in
-                 (("concurrency_limit", args.concurrency_limit), ("max_queue", args.max_queue)) if value}
+                 (("concurrency_limit", args.concurrency_limit), ("max_queue", args.max_queue),
+                  ("rate_limit_per_minute", args.rate_limit)) if value is not None}
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log_path = Path(tempfile.gettempdir()) / f"assistant-load-{port}.log"
@@ -330,15 +363,17 @@ def main() -> None:
     try:
         wait_ready(server, base, log_path)
         pool = questions()
-        asyncio.run(run_level(base, 2, 3, pool, 60))  # warm-up: first calls load lazy paths
+        doors = list(DOORS) if args.door == "both" else [args.door]
         levels = []
         print(HEAD, flush=True)
-        for clients in args.clients:
-            levels.append(asyncio.run(run_level(base, clients, args.questions, pool, args.time_limit)))
-            print(row(levels[-1]), flush=True)
-        if args.burst:
-            levels.append(asyncio.run(run_level(base, args.burst, 1, pool, args.time_limit)))
-            print(row(levels[-1]) + "   (burst: one question each, all at once)", flush=True)
+        for door in doors:
+            asyncio.run(run_level(base, door, 2, 3, pool, 60))  # warm-up: first calls load lazy paths
+            for clients in args.clients:
+                levels.append(asyncio.run(run_level(base, door, clients, args.questions, pool, args.time_limit)))
+                print(row(levels[-1]), flush=True)
+            if args.burst:
+                levels.append(asyncio.run(run_level(base, door, args.burst, 1, pool, args.time_limit)))
+                print(row(levels[-1]) + "   (burst: one question each, all at once)", flush=True)
     finally:
         server.terminate()
         try:
@@ -347,7 +382,7 @@ def main() -> None:
             server.kill()
     for level in levels:
         for sample in level.error_samples:
-            print(f"  {level.clients} clients, error: {sample}")
+            print(f"  {level.door}, {level.clients} clients, error: {sample}")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps({
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},

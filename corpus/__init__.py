@@ -1,6 +1,6 @@
 """Raw content files → documents → chunks. Pure: no model is loaded here.
 
-Public surface:
+Public surface (imported on first use, so reading an index's chunks needs no loader or splitter):
     load_folder(root, base_url=None) -> LoadResult   (every supported file, recursively)
     load_file(path, root, base_url=None) -> Document  (one file; raises LoadError)
     chunk_document(document, count_tokens, max_tokens, ...) -> list[Chunk]
@@ -8,10 +8,25 @@ Public surface:
     CorpusError, LoadError                              (exceptions)
 """
 
-from corpus.chunking import ChunkSettings, chunk_document
+from importlib import import_module
+
 from corpus.errors import CorpusError, LoadError
-from corpus.folder import SUPPORTED_SUFFIXES, LoadResult, Skipped, load_file, load_folder
 from corpus.model import Chunk, Document, Segment
+
+_LAZY = {
+    "ChunkSettings": "corpus.chunking", "chunk_document": "corpus.chunking",
+    "SUPPORTED_SUFFIXES": "corpus.folder", "LoadResult": "corpus.folder", "Skipped": "corpus.folder",
+    "load_file": "corpus.folder", "load_folder": "corpus.folder",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'corpus' has no attribute {name!r}")
+
 
 __all__ = [
     "Chunk",

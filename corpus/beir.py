@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from corpus.errors import LoadError
@@ -18,7 +18,8 @@ from corpus.text import clean, clean_line, document_url
 class Query:
     query_id: str
     text: str
-    kind: str  # "off_topic" for questions the knowledge base should not answer
+    kind: str  # "off_topic" for questions the knowledge base should not answer, "followup" for follow-ups
+    meta: dict = field(default_factory=dict, compare=False)  # the query's metadata (labels such as "fact")
 
 
 def load_corpus(path: Path) -> LoadResult:
@@ -70,5 +71,5 @@ def load_queries(folder: Path, split: str = "test", group: str | None = None
             if group is not None and str(meta.get("group")) != str(group):
                 continue
             if row["_id"] in qrels or kind == "off_topic":
-                queries.append(Query(str(row["_id"]), str(row["text"]), kind or "labelled"))
+                queries.append(Query(str(row["_id"]), str(row["text"]), kind or "labelled", meta))
     return queries, qrels

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from corpus.model import Chunk, Document, Segment
+from corpus.model import Chunk, Cue, Document, Segment
 
 CountTokens = Callable[[str], int]  # tokens the model sees for a text, special tokens included
 SEPARATORS = ["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""]
@@ -52,7 +52,7 @@ def chunk_document(doc: Document, count_tokens: CountTokens, settings: ChunkSett
         chunks.append(Chunk(
             chunk_id=f"{doc.doc_id}#{key}", doc_id=doc.doc_id, title=doc.title, url=doc.url,
             source_type=doc.source_type, section=segment.section, text=segment.text, embed_text=embedded,
-            anchor=segment.anchor, start=segment.start, end=segment.end, page=segment.page,
+            anchor=segment.anchor, start=segment.start, end=segment.end, page=segment.page, cues=segment.cues,
         ))
     return chunks
 
@@ -106,16 +106,38 @@ def _group_cues(doc: Document, count_tokens: CountTokens, settings: ChunkSetting
             groups[-1].append(cue)
             lines.append(line)
             continue
+        if _keeps_question(groups, lines, line, cue, count_tokens, budget):
+            groups.append([groups[-1].pop(), cue])  # a question starts the next chunk, with its reply
+            lines = [lines.pop(), line]
+            continue
         for part in _split_text(line, budget, count_tokens, settings):
-            groups.append([Segment(**{**cue.__dict__, "text": part, "speaker": None})])
+            # a cue too long for one chunk: each piece keeps the cue's times, its cue the speaker
+            kept = Cue(cue.start or 0.0, cue.end or 0.0, cue.speaker, _unprefixed(part, cue.speaker))
+            groups.append([Segment(**{**cue.__dict__, "text": part, "speaker": None, "cues": (kept,)})])
             lines = [part]
     return [_merge(group) for group in groups]
+
+
+def _keeps_question(groups, lines, line: str, cue: Segment, count_tokens: CountTokens, budget: int) -> bool:
+    """The chunk would end on a question that the next cue, another speaker's, answers: move it forward."""
+    last = groups[-1][-1] if groups else None
+    if last is None or len(groups[-1]) < 2 or last.cues or last.speaker == cue.speaker:
+        return False
+    if not last.text.rstrip().endswith("?"):
+        return False
+    return count_tokens("\n".join([lines[-1], line])) - 2 <= budget
+
+
+def _unprefixed(part: str, speaker: str | None) -> str:
+    prefix = f"{speaker}: " if speaker else ""
+    return part[len(prefix):] if prefix and part.startswith(prefix) else part
 
 
 def _merge(cues: list[Segment]) -> Segment:
     start, end = cues[0].start, cues[-1].end
     text = "\n".join(f"{c.speaker}: {c.text}" if c.speaker else c.text for c in cues)
-    return Segment(text=text, section=(f"{_clock(start)}–{_clock(end)}",), start=start, end=end)
+    kept = tuple(cue for c in cues for cue in (c.cues or (Cue(c.start or 0.0, c.end or 0.0, c.speaker, c.text),)))
+    return Segment(text=text, section=(f"{_clock(start)}–{_clock(end)}",), start=start, end=end, cues=kept)
 
 
 def _clock(seconds: float | None) -> str:

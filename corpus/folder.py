@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from corpus.errors import LoadError
@@ -39,6 +39,7 @@ class LoadResult:
     documents: tuple[Document, ...]
     skipped: tuple[Skipped, ...]
     warnings: tuple[str, ...]  # "path: message" for files that loaded with a caveat
+    fetch: tuple[dict, ...] = field(default=(), compare=False)  # one summary per web source (corpus.sources)
 
 
 def load_folder(root: Path, base_url: str | None = None, max_bytes: int = MAX_FILE_BYTES,

@@ -6,6 +6,16 @@ from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True)
+class Cue:
+    """One timed line of a recording, kept inside its chunk so a citation can point at the moment."""
+
+    start: float
+    end: float
+    speaker: str | None
+    text: str
+
+
+@dataclass(frozen=True)
 class Segment:
     """A piece of a document that a link can point at: a section, a cue, a page."""
 
@@ -16,6 +26,7 @@ class Segment:
     end: float | None = None
     page: int | None = None
     speaker: str | None = None
+    cues: tuple[Cue, ...] = ()  # a transcript chunk's cues, in order
 
 
 @dataclass(frozen=True)
@@ -44,12 +55,15 @@ class Chunk:
     start: float | None = None
     end: float | None = None
     page: int | None = None
+    cues: tuple[Cue, ...] = ()  # transcripts: every cue of the passage with its own start, end and speaker
 
     def to_dict(self) -> dict:
         data = dict(self.__dict__)
         data["section"] = list(self.section)
+        data["cues"] = [dict(cue.__dict__) for cue in self.cues]
         return data
 
     @classmethod
     def from_dict(cls, data: dict) -> Chunk:
-        return cls(**{**data, "section": tuple(data.get("section", ()))})
+        cues = tuple(Cue(**cue) for cue in data.get("cues") or ())
+        return cls(**{**data, "section": tuple(data.get("section", ())), "cues": cues})

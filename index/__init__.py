@@ -1,7 +1,7 @@
 """Embedding, the FAISS and BM25 indexes, the manifest, and crash-safe publishing.
 
-Public surface:
-    Embedder                         sentence-transformers adapter (embed, count_tokens)
+Public surface (imported on first use, so `import index.embedding` needs neither FAISS nor BM25):
+    Embedder, EmbedderSpec, make_embedder   the embedding protocol and its one factory (index.embedding)
     build_index(...) -> BuildReport  load, chunk, embed what changed, publish atomically
     load_index(dir, ...) -> LoadedIndex
     current_version(dir) -> str | None
@@ -9,9 +9,8 @@ Public surface:
     IndexStoreError and subclasses (see index.errors)
 """
 
-from index.ann import AnnSettings
-from index.build import BuildReport, build_index, plan_build
-from index.embedder import DEFAULT_MODEL, Embedder
+from importlib import import_module
+
 from index.errors import (
     BuildLocked,
     CorruptIndex,
@@ -21,7 +20,24 @@ from index.errors import (
     ModelError,
     NothingIndexed,
 )
-from index.store import LoadedIndex, current_version, load_index
+
+_LAZY = {
+    "AnnSettings": "index.ann",
+    "BuildReport": "index.build", "build_index": "index.build", "plan_build": "index.build",
+    "DEFAULT_MODEL": "index.embedding", "Embedder": "index.embedding", "EmbedderSpec": "index.embedding",
+    "make_embedder": "index.embedding",
+    "LoadedIndex": "index.store", "load_index": "index.store",
+    "current_version": "index.pointer", "published_version": "index.pointer",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'index' has no attribute {name!r}")
+
 
 __all__ = [
     "AnnSettings",
@@ -30,6 +46,7 @@ __all__ = [
     "BuildReport",
     "CorruptIndex",
     "Embedder",
+    "EmbedderSpec",
     "IndexMismatch",
     "IndexStoreError",
     "LoadedIndex",
@@ -39,5 +56,7 @@ __all__ = [
     "build_index",
     "current_version",
     "load_index",
+    "make_embedder",
     "plan_build",
+    "published_version",
 ]

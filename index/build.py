@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,7 +16,7 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from corpus import Chunk, ChunkSettings, Document, LoadResult, Skipped, chunk_document, load_folder
-from index.embedder import Embedder
+from index.embedding import Embedder
 from index.errors import CorruptIndex, IndexStoreError, NothingIndexed
 from index.manifest import DocumentEntry, Manifest, library_versions
 from index.ann import AnnSettings
@@ -25,6 +25,7 @@ from index.errors import BuildLocked
 from index.store import VERSIONS, LoadedIndex, load_index, publish, read_manifest, remove_old_versions
 
 Progress = Callable[[float, str], None]  # (fraction done, what is happening)
+Loader = Callable[[Mapping[str, Document]], LoadResult]  # documents already indexed -> what to index now
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class BuildPlan:
             "dry_run": True, "added": list(self.added), "changed": list(self.changed), "removed": list(self.removed),
             "unchanged": len(self.unchanged), "full": self.full, "full_reason": self.full_reason,
             "skipped": [{"path": s.path, "reason": s.reason} for s in self.loaded.skipped],
+            "warnings": list(self.loaded.warnings), "fetch": list(self.loaded.fetch),
         }
 
 
@@ -70,22 +72,28 @@ class BuildReport:
     segments: int = 0  # segments the published version lists
     deleted: int = 0  # rows marked deleted in them, dropped at the next merge
     search: dict = field(default_factory=dict)  # {"kind": "exact"} or the IVF parameters and measured recall@10
+    fetch: tuple[dict, ...] = ()  # one summary per web source: requests, downloaded, not_modified, …
 
     def as_dict(self) -> dict:
         data = dict(self.__dict__)
+        data["fetch"] = list(self.fetch)
         data["skipped"] = [{"path": s.path, "reason": s.reason} for s in self.skipped]
         data["warnings"] = list(self.warnings)
         return data
 
 
 def plan_build(content_dir: Path, index_dir: Path, model_name: str, chunker: ChunkSettings,
-               base_url: str | None = None, full: bool = False, loaded: LoadResult | None = None) -> BuildPlan:
-    """What a build would do. `loaded` stands in for reading content_dir (documents made elsewhere)."""
-    previous, reason = _previous(index_dir, model_name, chunker, base_url)
+               base_url: str | None = None, full: bool = False, loaded: LoadResult | None = None,
+               variant: str = "fp32", loader: Loader | None = None) -> BuildPlan:
+    """What a build would do. `loaded` stands in for reading content_dir (documents made elsewhere);
+    `loader` reads the sources instead, given the documents already indexed (corpus.sources)."""
+    previous, reason = _previous(index_dir, model_name, chunker, base_url, variant)
     if full:
         reason = "--full was asked for"
     old = previous.manifest.documents if previous and not reason else {}
     known = {doc_id: Document(doc_id, e.title, e.url, e.source_type, (), e.content_hash) for doc_id, e in old.items()}
+    if loaded is None and loader is not None:
+        loaded = loader(known)
     loaded = loaded or load_folder(Path(content_dir), base_url=base_url, exclude=Path(index_dir), known=known)
     new = {doc.doc_id: doc for doc in loaded.documents}
     added = tuple(d for d in new if d not in old)
@@ -99,7 +107,8 @@ def build_index(content_dir: Path, index_dir: Path, embedder: Embedder, chunker:
                 base_url: str | None = None, full: bool = False, keep_versions: int = 2,
                 progress: Progress | None = None, lock_timeout: float = 0,
                 loaded: LoadResult | None = None, ann: AnnSettings | None = None,
-                max_segments: int = 8) -> BuildReport:
+                max_segments: int = 8, loader: Loader | None = None,
+                sources: tuple[str, ...] = ()) -> BuildReport:
     """Load, chunk and embed what changed, write it as a new segment of a new version (deletion marks for
     what it replaces), verify it, publish it. `ann`: when large segments get an IVF index."""
     started = time.perf_counter()
@@ -115,20 +124,22 @@ def build_index(content_dir: Path, index_dir: Path, embedder: Embedder, chunker:
         remove_old_versions(index_dir, keep_versions)
         progress = progress or (lambda fraction, message: None)
         progress(0.0, "reading content")
-        plan = plan_build(content_dir, index_dir, embedder.name, chunker, base_url, full, loaded)
+        plan = plan_build(content_dir, index_dir, embedder.name, chunker, base_url, full, loaded, embedder.variant,
+                          loader)
         policy = Policy(ann or AnnSettings(), max_segments)
         return _build_locked(plan, content_dir, index_dir, embedder, chunker, base_url, keep_versions, progress,
-                             started, policy)
+                             started, policy, sources)
     finally:
         lock.release()
 
 
 def _build_locked(plan, content_dir, index_dir, embedder, chunker, base_url, keep_versions, progress, started,
-                  policy: Policy):
+                  policy: Policy, sources=()):
     documents = plan.loaded.documents
     if not documents:
-        raise NothingIndexed(f"No document in {content_dir} could be indexed ({len(plan.loaded.skipped)} skipped); "
-                             "the previous index is unchanged. Fix the files listed, or point at another folder.",
+        why = "".join(f"{w}; " for w in plan.loaded.warnings[:3])  # e.g. why a site could not be read
+        raise NothingIndexed(f"No document in {', '.join(sources) or content_dir} could be indexed ({len(plan.loaded.skipped)} skipped); "
+                             f"{why}the previous index is unchanged. Fix the files listed, or point at another folder.",
                              plan.loaded.skipped)
     previous = plan.previous
     if previous is not None and not plan.has_changes:
@@ -141,15 +152,19 @@ def _build_locked(plan, content_dir, index_dir, embedder, chunker, base_url, kee
               for chunk in chunk_document(doc, embedder.count_tokens, chunker)]
     vectors = np.zeros((len(chunks), embedder.dimension), dtype=np.float32)
     progress(0.1, f"embedding {len(chunks)} chunks")
-    for start in range(0, len(chunks), 256):
-        vectors[start:start + 256] = embedder.embed([c.embed_text for c in chunks[start:start + 256]], progress=False)
-        done = min(start + 256, len(chunks))
+    order = sorted(range(len(chunks)), key=lambda r: len(chunks[r].embed_text))  # similar lengths: less padding
+    block = getattr(embedder, "bulk_size", 512)
+    for start in range(0, len(order), block):
+        rows = order[start:start + block]
+        vectors[rows] = embedder.embed([chunks[r].embed_text for r in rows], progress=False)
+        done = min(start + block, len(order))
         progress(0.1 + 0.8 * done / max(1, len(chunks)), f"embedded {done}/{len(chunks)}")
     progress(0.9, "writing")
     counts = dict(previous.manifest.documents) if previous is not None else {}
     per_doc = _count_by_document(chunks)
     manifest = Manifest(
-        model={"name": embedder.name, "dimension": embedder.dimension, "max_seq_length": embedder.max_seq_length},
+        model={"name": embedder.name, "dimension": embedder.dimension, "max_seq_length": embedder.max_tokens,
+               "variant": embedder.variant, "backend": embedder.backend},
         chunker=chunker.as_dict(),
         documents={d.doc_id: DocumentEntry(d.content_hash, d.title, d.url, d.source_type,
                                            per_doc.get(d.doc_id, 0) if d.doc_id in fresh_docs
@@ -159,6 +174,7 @@ def _build_locked(plan, content_dir, index_dir, embedder, chunker, base_url, kee
         content_dir=str(Path(content_dir).resolve()),
         base_url=base_url,
         libraries=library_versions(),
+        sources=list(sources),
     )
     change = Change(frozenset(plan.changed) | frozenset(plan.removed), chunks, vectors)
     name, manifest = commit_version(index_dir, previous, change, manifest, policy)
@@ -178,11 +194,11 @@ def _report(plan: BuildPlan, index_dir: Path, version: str, documents: int, chun
         added=len(plan.added), changed=len(plan.changed), removed=len(plan.removed), unchanged=len(plan.unchanged),
         chunks_embedded=embedded, skipped=plan.loaded.skipped, warnings=plan.loaded.warnings,
         seconds=round(time.perf_counter() - started, 2), full=plan.full, full_reason=plan.full_reason,
-        published=published,
+        published=published, fetch=plan.loaded.fetch,
     )
 
 
-def _previous(index_dir: Path, model_name: str, chunker: ChunkSettings, base_url: str | None):
+def _previous(index_dir: Path, model_name: str, chunker: ChunkSettings, base_url: str | None, variant: str):
     """(the published index, None) when it can be reused; (None, why a full build is needed) otherwise."""
     try:
         previous = load_index(index_dir)
@@ -190,6 +206,8 @@ def _previous(index_dir: Path, model_name: str, chunker: ChunkSettings, base_url
         return None, None if "No index" in str(exc) else f"the published index cannot be reused ({exc})"
     if previous.manifest.model["name"] != model_name:
         return None, f"the model changed ({previous.manifest.model['name']} → {model_name})"
+    if previous.variant != variant:
+        return None, f"the model variant changed ({previous.variant} → {variant})"
     if previous.manifest.chunker != chunker.as_dict():
         return None, "the chunker settings changed"
     if previous.manifest.base_url != base_url:

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-FORMAT_VERSION = 2  # 2: segments plus deletion marks (1: one FAISS file and chunks.jsonl per version)
-LIBRARIES = ("sentence-transformers", "faiss-cpu", "bm25s", "langchain-text-splitters", "torch")
+FORMAT_VERSION = 3  # 3: segments plus deletion marks; 2: transcript chunks carry their cues; 1: one file per version
+LIBRARIES = ("onnxruntime", "tokenizers", "sentence-transformers", "faiss-cpu", "bm25s", "langchain-text-splitters",
+             "torch")
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class DocumentEntry:
 
 @dataclass(frozen=True)
 class Manifest:
-    model: dict  # {"name", "dimension", "max_seq_length"}
+    model: dict  # {"name", "dimension", "max_seq_length", "variant" (fp32|int8), "backend" (what embedded)}
     chunker: dict  # ChunkSettings.as_dict()
     documents: dict[str, DocumentEntry]
     chunks: int
@@ -35,6 +36,7 @@ class Manifest:
     files: dict[str, str] = field(default_factory=dict)  # file name -> sha256
     format_version: int = FORMAT_VERSION
     libraries: dict[str, str] = field(default_factory=dict)
+    sources: list[str] = field(default_factory=list)  # folders and site URLs (without credentials) it was built from
     # [{"name", "rows", "deleted", "sha256" of its segment.json, "ann": {kind, nlist, nprobe, recall_at_10…}}]
     segments: list[dict] = field(default_factory=list)
 
@@ -72,6 +74,14 @@ class Manifest:
         data.pop("counts", None)
         data["documents"] = {k: DocumentEntry(**v) for k, v in data["documents"].items()}
         return cls(**data)
+
+
+def peek_model(version_dir: Path) -> dict:
+    """The manifest's model entry ({} when unreadable: loading the index reports that properly)."""
+    try:
+        return dict(json.loads((Path(version_dir) / "manifest.json").read_text(encoding="utf-8"))["model"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
 
 
 def library_versions() -> dict[str, str]:

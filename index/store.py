@@ -30,11 +30,10 @@ from corpus import Chunk
 from index.errors import CorruptIndex, IndexMismatch, MissingIndex
 from index.lexical import LexicalMatches, LexicalSearch
 from index.manifest import FORMAT_VERSION, Manifest, sha256_file
+from index.pointer import POINTER, VERSIONS, current_version, published_version  # noqa: F401 — re-exported
 from index.segment import SEGMENT_FILE, Segment, read_chunks  # noqa: F401 — read_chunks: for tools
 from index.segment import json_line as _json_line  # noqa: F401 — kept for callers of the old name
 
-POINTER = "CURRENT"
-VERSIONS = "versions"
 SEGMENTS = "segments"
 
 
@@ -65,6 +64,11 @@ class ChunkView:
 
     def __len__(self) -> int:
         return self._index.live
+
+    @property
+    def total(self) -> int:
+        """Rows over all segments, deleted ones included: the bound of a row search returns."""
+        return self._index.rows
 
     def __iter__(self):
         for row in self._index.live_rows():
@@ -145,16 +149,15 @@ class LoadedIndex:
         """BM25 scores of the live rows holding a word of the question (`.top(k)`, `.scores_of(rows)`)."""
         return self.lexical.query(question)
 
+    @property
+    def variant(self) -> str:
+        """The model variant the vectors were made with (indexes from before variants: fp32)."""
+        return self.manifest.model.get("variant", "fp32")
+
     def stored_vectors(self) -> np.ndarray:
         return self.vectors_of(self.live_rows())
 
 
-def current_version(index_dir: Path) -> str | None:
-    try:
-        name = (Path(index_dir) / POINTER).read_text().strip()
-    except OSError:
-        return None
-    return name or None
 
 
 def publish(index_dir: Path, name: str) -> None:
@@ -176,15 +179,16 @@ def read_manifest(folder: Path) -> Manifest:
 
 
 def load_index(index_dir: Path, expected_model: str | None = None, version: str | None = None,
-               check_data: Collection[str] | None = None, opened: LoadedIndex | None = None) -> LoadedIndex:
+               check_data: Collection[str] | None = None, opened: LoadedIndex | None = None,
+               expected_variant: str | None = None) -> LoadedIndex:
     """The published (or named) version, every file checked against its sha256. `check_data` names the
     segments whose data files are hashed (None: all; the manifest, deletion marks and segment records
     always are): a build checks the segments it wrote, having just checked the ones it reuses, whose
-    open Segment objects it passes as `opened` (segments are immutable)."""
+    open Segment objects it passes as `opened` (segments are immutable).
+    IndexMismatch when it was made with another model or, given `expected_variant`, another model
+    variant than the one that will embed the questions."""
     index_dir = Path(index_dir)
-    version = version or current_version(index_dir)
-    if not version:
-        raise MissingIndex(f"No index at {index_dir} — run `assistant build` first.")
+    version = version or published_version(index_dir)
     folder = index_dir / VERSIONS / version
     manifest = read_manifest(folder)
     if manifest.format_version != FORMAT_VERSION:
@@ -194,6 +198,11 @@ def load_index(index_dir: Path, expected_model: str | None = None, version: str 
         raise IndexMismatch(f"Index {index_dir} was built with model {manifest.model['name']!r} but the settings "
                             f"name {expected_model!r} — run `assistant build --full` to rebuild it with "
                             f"{expected_model!r}, or set the model back.")
+    variant = manifest.model.get("variant", "fp32")
+    if expected_variant and variant != expected_variant:
+        raise IndexMismatch(f"Index {index_dir} was built with the {variant} variant of its model but the questions "
+                            f"would be embedded with {expected_variant} — restart to pick up the index's variant, "
+                            f"or run `assistant build --full` to rebuild it.")
     records = verify(index_dir, folder, manifest, check_data)
     segments, deleted = [], []
     reuse = {s.name: s for s in opened.segments} if opened is not None else {}

@@ -1,24 +1,35 @@
 """Shared fixtures: the real bundled model, and the sample knowledge base indexed once per run.
 
 Every test runs with HF_HUB_OFFLINE=1 and its working folder in tmp_path, so nothing reads or
-writes outside the test's own folders.
+writes outside the test's own folders, except the model's ONNX export cache (below).
 """
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
-
-from pathlib import Path  # noqa: E402
+# The model's ONNX export (also for the CLI subprocesses the tests start): made once and kept in the
+# checkout's ignored .assistant/test-model-cache, keyed by the model folder's fingerprint and the
+# export format, so later runs skip the export. ASSISTANT_TEST_FRESH_EXPORT=1: a fresh one per run.
+if os.environ.get("ASSISTANT_TEST_FRESH_EXPORT"):
+    MODEL_CACHE = tempfile.mkdtemp(prefix="assistant-test-models-")
+    atexit.register(shutil.rmtree, MODEL_CACHE, True)
+else:
+    MODEL_CACHE = str(Path(__file__).resolve().parent.parent / ".assistant" / "test-model-cache")
+os.environ["ASSISTANT_MODEL_CACHE_DIR"] = MODEL_CACHE
 
 import pytest  # noqa: E402
 
 from assistant import building  # noqa: E402
-from assistant.config import SAMPLE_CONTENT, Settings  # noqa: E402
+from assistant.config import Settings  # noqa: E402
 from corpus import ChunkSettings  # noqa: E402
-from index import Embedder, build_index  # noqa: E402
+from index import Embedder, build_index, make_embedder  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -26,13 +37,14 @@ def _isolated(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     for name in list(os.environ):
-        if name.startswith("ASSISTANT_"):
+        if name.startswith("ASSISTANT_") and name != "ASSISTANT_MODEL_CACHE_DIR":
             monkeypatch.delenv(name)
 
 
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
-    return Embedder()
+    """The default embedder (ONNX Runtime, fp32), exported into this session's model cache."""
+    return make_embedder()
 
 
 def chunk_settings(embedder: Embedder, settings: Settings | None = None) -> ChunkSettings:
@@ -40,11 +52,19 @@ def chunk_settings(embedder: Embedder, settings: Settings | None = None) -> Chun
 
 
 @pytest.fixture(scope="session")
-def sample_index(tmp_path_factory, embedder) -> Path:
-    """The bundled sample knowledge base, built once; tests must not modify it."""
-    index_dir = tmp_path_factory.mktemp("sample") / "index"
-    build_index(SAMPLE_CONTENT, index_dir, embedder, chunk_settings(embedder))
-    return index_dir
+def eval_cache(tmp_path_factory) -> Path:
+    """Where `evaluate` keeps its indexes in tests; holds the sample index, so evaluating the sample
+    questions reuses it instead of embedding the sample again."""
+    return tmp_path_factory.mktemp("eval-cache")
+
+
+@pytest.fixture(scope="session")
+def sample_index(eval_cache, embedder) -> Path:
+    """The bundled sample knowledge base, built once (as `assistant eval` builds it); tests must not
+    modify it."""
+    from assistant.evaluation import eval_index
+
+    return eval_index(Settings(), None, embedder, cache_dir=eval_cache)
 
 
 @pytest.fixture()
@@ -56,7 +76,7 @@ def sample_settings(sample_index) -> Settings:
 def build(embedder, tmp_path):
     """Build an index of a content folder: build(content_dir) -> Settings pointing at it."""
 
-    def _build(content_dir: Path, index_dir: Path | None = None, **kwargs) -> Settings:
+    def _build(content_dir: Path, index_dir: Path | None = None, embedder: Embedder = embedder, **kwargs) -> Settings:
         settings = Settings(content_dir=content_dir, index_dir=index_dir or tmp_path / "index")
         build_index(content_dir, settings.index_dir, embedder, chunk_settings(embedder), **kwargs)
         return settings
@@ -117,6 +137,60 @@ def ask_in_page(page, question: str):
     page.locator("#kb-question textarea").press("Enter")
     answers.nth(before).wait_for(timeout=30_000)
     return answers.nth(before), time.perf_counter() - started
+
+
+# --- the doors for other sites: a page on a second loopback origin, and an app that allows it ----------
+
+class PageServer:
+    """Static pages served from a folder on their own loopback port: another origin than the app's."""
+
+    def __init__(self, root: Path):
+        import functools
+        import threading
+        from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+        class Quiet(SimpleHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+        self.root = root
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(root)))
+        self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def page(self, name: str, body: str) -> str:
+        """Write a page and return its address."""
+        (self.root / name).write_text(f"<!doctype html><html><head><meta charset='utf-8'><title>{name}</title>"
+                                      f"</head><body>{body}</body></html>", encoding="utf-8")
+        return f"{self.origin}/{name}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="session")
+def page_server(tmp_path_factory):
+    server = PageServer(tmp_path_factory.mktemp("pages"))
+    yield server
+    server.close()
+
+
+DOORS_RATE_LIMIT = 20  # per client per minute in `doors_app`; tests that exhaust it use their own address
+
+
+@pytest.fixture(scope="session")
+def doors_app(sample_index, embedder, page_server, tmp_path_factory):
+    """The sample served with the page server's origin allowed, its question log in a temp folder
+    (`assistant.settings.data_dir`): (assistant, app url)."""
+    from assistant import Assistant
+
+    settings = Settings(index_dir=sample_index, allowed_origins=page_server.origin,
+                        rate_limit_per_minute=DOORS_RATE_LIMIT, data_dir=tmp_path_factory.mktemp("doors-log"))
+    assistant = Assistant(settings, embedder=embedder)
+    demo, url = start_app(assistant, settings)
+    yield assistant, url
+    demo.close()
 
 
 # --- a throwaway PostgreSQL server (Debian's postgresql: initdb + pg_ctl in a temp folder) ----------
@@ -195,3 +269,132 @@ def store_settings(request, tmp_path) -> Settings:
     """Settings whose question log is SQLite in tmp_path, then (second run) a fresh PostgreSQL database."""
     url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
     return Settings(data_dir=tmp_path / "data", database_url=url)
+# --- a small knowledge base made here: hard-wrapped Markdown, a Q&A recording, a slide deck -----
+
+COFFEE_RESTING = """---
+title: Resting roasted coffee
+url: https://coffee.example.org/help/resting/
+---
+# Resting roasted coffee
+
+## How long to rest
+
+Freshly roasted beans release carbon dioxide for days, and brewing them too early gives sour,
+uneven cups. For espresso, rest the beans for seven to ten days; the pressure of an espresso
+machine exaggerates the gas. Filter coffee is ready sooner, after about 2.5 days, e.g. for a
+V60 or a batch brewer.
+
+## Storing the beans
+
+- **Green:** keep unroasted beans in a cool, dark room, below 60% humidity.
+- **Roasted:** use a bag with a one-way valve, and keep it away from sunlight.
+- **Keep a visible backlog.** Label each bag with its roast date.
+"""
+
+COFFEE_GRINDING = """---
+title: Grinding for your brewer
+url: https://coffee.example.org/help/grinding/
+---
+# Grinding for your brewer
+
+A burr grinder gives even particles; a blade grinder chops them unevenly and makes the cup
+bitter. Grind just before brewing, because ground coffee goes stale within about fifteen
+minutes. For a French press use a coarse grind, like sea salt, and brew for four minutes.
+"""
+
+COFFEE_CUES = [  # (start seconds, speaker, text): a host and a guest; the answer to the cooling question at 5:02
+    (185, "Sam Host", "Welcome back. Let's talk about what happens inside the roaster once it is hot."),
+    (196, "Ada Roaster", "The beans turn yellow first, and the kitchen starts to smell like toasted bread."),
+    (215, "Ada Roaster", "After that they brown slowly while the sugars caramelise inside each bean."),
+    (236, "Sam Host", "And how do you know when the roast is getting close to done?"),
+    (244, "Ada Roaster", "You listen for the cracks. The popping sound tells you the roast is developing."),
+    (262, "Sam Host", "How dark do you usually take a roast for espresso at home?"),
+    (270, "Ada Roaster", "I stop about a minute after the popping slows down, a medium roast."),
+    (288, "Sam Host", "What about the chaff? It gets everywhere in my kitchen."),
+    (296, "Ada Roaster", "Roast near an extractor fan or outdoors, and empty the chaff tray every batch."),
+    (300, "Sam Host", "So what do you do with the beans when the roast is finished?"),
+    (302, "Ada Roaster", "Tip them straight into a metal colander and stir them for four minutes until they are cool to the touch."),
+    (320, "Ada Roaster", "If they stay hot they keep roasting, and the flavour turns flat and smoky."),
+    (338, "Sam Host", "Do you use a fan to speed that up?"),
+    (345, "Ada Roaster", "A desk fan blowing across the colander works well and costs nothing."),
+    (380, "Sam Host", "How soon can people drink what they have roasted?"),
+    (388, "Ada Roaster", "Give espresso roasts a week and filter roasts a couple of days before brewing."),
+    (440, "Sam Host", "Any last tip for people starting out with a popcorn machine?"),
+    (452, "Ada Roaster", "Keep notes of every batch: the time, the colour and when you heard the popping."),
+    (480, "Sam Host", "Thanks Ada, that was really useful for everyone roasting at home."),
+]
+
+
+def _vtt_time(seconds: float) -> str:
+    return f"00:{int(seconds) // 60:02d}:{int(seconds) % 60:02d}.000"
+
+
+def coffee_vtt() -> str:
+    blocks = ["WEBVTT", ""]
+    for number, (start, speaker, text) in enumerate(COFFEE_CUES):
+        end = COFFEE_CUES[number + 1][0] - 0.5 if number + 1 < len(COFFEE_CUES) else start + 10
+        blocks += [f"{_vtt_time(start)} --> {_vtt_time(end)}", f"<v {speaker}>{text}</v>", ""]
+    return "\n".join(blocks)
+
+
+def deck_pdf(pages: list[list[str]]) -> bytes:
+    """A valid PDF whose pages hold several Helvetica lines each (a slide title, then its text)."""
+    page_ids = [4 + 2 * i for i in range(len(pages))]
+    objects = {1: b"<< /Type /Catalog /Pages 2 0 R >>",
+               2: b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % i for i in page_ids) + b"] /Count %d >>" % len(pages),
+               3: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"}
+    for page_id, lines in zip(page_ids, pages):
+        shown = b" ".join(b"(" + line.encode("latin-1") + b") Tj 0 -18 Td" for line in lines)
+        stream = b"BT /F1 12 Tf 72 720 Td " + shown + b" ET"
+        objects[page_id] = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
+                            b"/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>" % (page_id + 1))
+        objects[page_id + 1] = b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream"
+    out, offsets = bytearray(b"%PDF-1.4\n"), {}
+    for number in sorted(objects):
+        offsets[number] = len(out)
+        out += b"%d 0 obj\n" % number + objects[number] + b"\nendobj\n"
+    xref, size = len(out), max(objects) + 1
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % size + b"".join(b"%010d 00000 n \n" % offsets[i] for i in range(1, size))
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, xref)
+    return bytes(out)
+
+
+COFFEE_FACE = """site_name = "Bean Counter Help"
+heading = "Roasting questions?"
+subtitle = "Home roasting, answered from our guides and recordings."
+placeholder = "Ask about roasting, resting or grinding…"
+examples = ["How long should I rest beans for espresso?", "What grind suits a French press?"]
+no_match_hint = "Try words like roast, rest, grind or brew."
+accent_color = "#8b4513"
+"""
+
+
+def write_coffee_kb(root: Path) -> Path:
+    content = root / "coffee"
+    (content / "guides").mkdir(parents=True)
+    (content / "sessions").mkdir()
+    (content / "decks").mkdir()
+    (content / "guides" / "resting.md").write_text(COFFEE_RESTING, encoding="utf-8")
+    (content / "guides" / "grinding.md").write_text(COFFEE_GRINDING, encoding="utf-8")
+    (content / "sessions" / "roasting-qa.vtt").write_text(coffee_vtt(), encoding="utf-8")
+    (content / "sessions" / "roasting-qa.yaml").write_text(
+        "title: Live Q&A - roasting at home\nurl: https://coffee.example.org/live/roasting-qa/\n", encoding="utf-8")
+    (content / "decks" / "roast-levels.pdf").write_bytes(deck_pdf([
+        ["Roast levels"],
+        ["First crack", "First crack begins at about 196 degrees C, when steam splits the beans.",
+         "Light roasts are stopped soon after it."],
+        ["Second crack", "Second crack starts near 224 degrees C and marks a dark roast."],
+    ]))
+    (content / "decks" / "roast-levels.yaml").write_text(
+        "title: Roast levels deck\nurl: https://coffee.example.org/decks/roast-levels.pdf\n", encoding="utf-8")
+    return content
+
+
+@pytest.fixture(scope="session")
+def coffee_index(tmp_path_factory, embedder) -> Path:
+    """The small coffee knowledge base, built once; tests must not modify it."""
+    root = tmp_path_factory.mktemp("coffee")
+    index_dir = root / "index"
+    build_index(write_coffee_kb(root), index_dir, embedder, chunk_settings(embedder))
+    (root / "assistant.toml").write_text(COFFEE_FACE, encoding="utf-8")
+    return index_dir

@@ -12,7 +12,7 @@ from assistant import NO_MATCH, Assistant, Settings
 from conftest import start_app
 
 PASSAGE_KEYS = {"title", "url", "section", "text", "highlight", "score", "source_type", "start_seconds",
-                "end_seconds", "page", "doc_id"}
+                "end_seconds", "page", "doc_id", "passage_start_seconds", "passage_end_seconds", "exchange"}
 
 
 def start(assistant: Assistant):
@@ -33,7 +33,7 @@ def test_search_returns_the_cli_json_with_the_right_article_first(served):
     assistant, client = served
     question = "How do I move from PMO analyst to PMO manager?"
     result = client.predict(question, 5, api_name="/search")
-    assert set(result) == {"question", "answered", "message", "passages", "answer_id"}
+    assert set(result) == {"question", "answered", "message", "searched_for", "passages", "answer_id"}
     assert re.fullmatch(r"[0-9a-f]{32}", result.pop("answer_id"))  # logging is on by default
     assert result["question"] == question and result["answered"] is True and result["message"] is None
     assert 1 <= len(result["passages"]) <= 5
@@ -41,6 +41,10 @@ def test_search_returns_the_cli_json_with_the_right_article_first(served):
     first = result["passages"][0]
     assert first["url"].startswith("https://help.example.org/kb/pmo-analyst-to-pmo-manager/")
     assert result == assistant.ask(question, top_k=5).as_dict()
+    earlier = "How should I score projects to prioritise the portfolio?"
+    follow = client.predict("how often should we redo that?", 3, [earlier], api_name="/search")
+    assert follow.pop("answer_id")
+    assert follow["searched_for"] and follow == assistant.ask("how often should we redo that?", 3, previous=[earlier]).as_dict()
 
 
 def test_search_honours_top_k_and_reports_no_match(served):
@@ -56,9 +60,10 @@ def test_search_refuses_an_over_long_question(served):
     assert result["answered"] is False and result["passages"] == [] and "the limit is 2,000" in result["message"]
 
 
-def test_only_search_and_feedback_are_in_the_api(served):
+def test_only_search_feedback_and_the_mcp_tools_are_in_the_api(served):
     _, client = served
-    assert set(client.view_api(print_info=False, return_format="dict")["named_endpoints"]) == {"/search", "/feedback"}
+    named = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert set(named) == {"/search", "/feedback", "/search_help", "/get_document"}
 
 
 def test_feedback_is_stored_and_bad_feedback_refused_with_a_reason(served):

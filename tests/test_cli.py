@@ -81,7 +81,7 @@ def test_model_mismatch_names_the_fix(sample_index, tmp_path):
 
 def test_info_json(sample_index):
     data = json.loads(run("info", "--index", str(sample_index), "--json").output)
-    assert data["by_type"] == {"article": 32, "transcript": 4} and data["model"] == "all-MiniLM-L6-v2"
+    assert data["by_type"] == {"article": 34, "deck": 2, "transcript": 4} and data["model"] == "all-MiniLM-L6-v2"
     assert data["chunks"] > 100 and data["built_at"]
 
 
@@ -96,3 +96,26 @@ def test_module_entry_point_runs(sample_index):
                            "--index", str(sample_index), "--json"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["passages"][0]["title"]
+
+
+def test_ask_after_an_earlier_question_searches_with_it(coffee_index):
+    result = run("ask", "how long should it be?", "--index", str(coffee_index), "--after",
+                 "what grind suits a French press?", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["searched_for"] == "what grind suits a French press — how long should it be"
+    assert data["passages"][0]["doc_id"] == "guides/grinding.md"
+    assert {"passage_start_seconds", "passage_end_seconds", "exchange"} <= set(data["passages"][0])
+
+
+def test_refusals_come_before_any_model_or_index_loads(tmp_path, monkeypatch):
+    import assistant.embedders
+
+    def no_model(*args, **kwargs):
+        raise AssertionError("a model was loaded for a question that is refused")
+
+    monkeypatch.setattr(assistant.embedders, "open_embedder", no_model)
+    empty = CliRunner().invoke(main, ["ask", " \t", "--index", str(tmp_path / "none")])
+    assert empty.exit_code == 2 and empty.output.startswith("Error: Please type a question")
+    missing = CliRunner().invoke(main, ["ask", "anything", "--index", str(tmp_path / "none")])
+    assert missing.exit_code == 1 and "run `assistant build` first" in missing.output

@@ -24,3 +24,10 @@ def test_bad_values_name_the_setting(tmp_path):
     (tmp_path / "assistant.toml").write_text("colour = 'blue'\n")
     with pytest.raises(SettingsError, match="unknown keys: colour"):
         load_settings(env={})
+
+
+def test_backend_and_model_variant_are_checked():
+    settings = load_settings(env={"ASSISTANT_MODEL_VARIANT": "int8", "ASSISTANT_BACKEND": "onnx"})
+    assert (settings.model_variant, settings.backend) == ("int8", "onnx")
+    with pytest.raises(SettingsError, match="model_variant must be one of fp32, int8"):
+        load_settings(env={"ASSISTANT_MODEL_VARIANT": "int4"})

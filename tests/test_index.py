@@ -9,6 +9,7 @@ from filelock import FileLock
 
 from assistant import Assistant, Settings
 from corpus import ChunkSettings
+from index.manifest import FORMAT_VERSION
 from index import (BuildLocked, CorruptIndex, IndexMismatch, MissingIndex, NothingIndexed, build_index,
                    current_version, load_index, plan_build)
 
@@ -45,8 +46,9 @@ def test_manifest_records_what_the_index_holds(content, tmp_path, embedder):
     build_index(content, tmp_path / "index", embedder, chunker(embedder))
     index = load_index(tmp_path / "index")
     manifest = json.loads((tmp_path / "index" / "versions" / index.version / "manifest.json").read_text())
-    assert manifest["format_version"] == 2
-    assert manifest["model"] == {"name": "all-MiniLM-L6-v2", "dimension": 384, "max_seq_length": 256}
+    assert manifest["format_version"] == FORMAT_VERSION
+    assert manifest["model"] == {"name": "all-MiniLM-L6-v2", "dimension": 384, "max_seq_length": 256,
+                                 "variant": "fp32", "backend": "onnx"}
     assert manifest["counts"] == {"documents": 3, "chunks": 3, "by_type": {"article": 3}, "segments": 1,
                                   "deleted": 0}
     assert set(manifest["documents"]) == {"budgets.md", "risks.md", "gates.md"}

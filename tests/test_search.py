@@ -76,8 +76,8 @@ def test_over_long_question_is_refused_with_the_limit(assistant):
     assert "2,400 characters" in answer.message and "2,000" in answer.message
 
 
-def test_recall_at_3_on_the_labelled_questions(sample_settings, embedder, tmp_path, capsys):
-    result = evaluate(sample_settings, embedder=embedder, cache_dir=tmp_path / "eval")
+def test_recall_at_3_on_the_labelled_questions(sample_settings, embedder, eval_cache, capsys):
+    result = evaluate(sample_settings, embedder=embedder, cache_dir=eval_cache)  # reuses the sample index
     with capsys.disabled():
         print(f"\nsample KB ({result.queries} questions, hybrid): recall@3={result.metrics['recall@3']:.3f} "
               f"ndcg@10={result.metrics['ndcg@10']:.3f} off-topic answered={result.wrongly_answered}/{result.off_topic} "

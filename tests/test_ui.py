@@ -1,8 +1,9 @@
 """The web UI in a real Chromium, over the real model and the sample index.
 
 Browser tests are skipped only when /usr/bin/chromium is absent (CI installs it).
-The Enter→answer latency is printed and written to docs/ui_latency.txt; a screenshot of a real
-answer goes to docs/screenshot.png.
+The Enter→answer latency is printed and written to bench/results/ui/ui_latency.txt; a screenshot of a
+real answer goes to bench/results/ui/screenshot.png (ignored by git; `make screenshot` copies it to
+docs/screenshot.png, the README's picture).
 """
 
 from __future__ import annotations
@@ -11,19 +12,23 @@ from pathlib import Path
 
 import pytest
 
-from assistant import NO_MATCH, Answer, Assistant, Passage, Settings
+from dataclasses import replace
+
+from assistant import NO_MATCH, Answer, Assistant, Passage, Settings, load_settings
+from assistant.config import SAMPLE_KB
 from assistant.links import clock
 from conftest import ask_in_page, needs_browser, open_page, start_app
 from ui.render import answer_html, header_html, passage_card
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+OUT = Path(__file__).resolve().parent.parent / "bench" / "results" / "ui"
 PAYLOAD = '<script>window.__pwned=1</script> <img src=x onerror="window.__pwned=1">'
 LATENCIES: list[float] = []
 
 
 @pytest.fixture(scope="module")
 def assistant(sample_index, embedder) -> Assistant:
-    return Assistant(Settings(index_dir=sample_index), embedder=embedder)
+    face = load_settings(SAMPLE_KB / "assistant.toml", env={})  # the sample's face, as `make serve` uses it
+    return Assistant(replace(face, index_dir=sample_index), embedder=embedder)
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +45,8 @@ def _report_latency():
         line = (f"Enter→answer in the browser: median {sorted(LATENCIES)[len(LATENCIES) // 2]:.2f} s, "
                 f"max {max(LATENCIES):.2f} s over {len(LATENCIES)} questions")
         print("\n" + line)
-        DOCS.mkdir(exist_ok=True)
-        (DOCS / "ui_latency.txt").write_text(line + "\n", encoding="utf-8")
+        OUT.mkdir(parents=True, exist_ok=True)
+        (OUT / "ui_latency.txt").write_text(line + "\n", encoding="utf-8")
 
 
 def ask(page, question: str):
@@ -57,7 +62,7 @@ def ask(page, question: str):
 def test_answer_cites_the_article_with_its_link(browser, app_url):
     page = open_page(browser, app_url)
     expect_header = page.locator("#kb-header").inner_text()
-    assert "32 articles and 4 sessions" in expect_header and "last rebuilt" in expect_header
+    assert "34 articles, 2 slide decks and 4 sessions" in expect_header and "last rebuilt" in expect_header
     answer = ask(page, "how do I move from PMO analyst to PMO manager?")
     first = answer.locator(".kb-card").first
     assert "PMO analyst to PMO manager" in first.locator(".kb-title").inner_text()
@@ -65,9 +70,9 @@ def test_answer_cites_the_article_with_its_link(browser, app_url):
     assert link.get_attribute("href").startswith("https://help.example.org/kb/pmo-analyst-to-pmo-manager/")
     assert link.get_attribute("target") == "_blank" and "noopener" in link.get_attribute("rel")
     assert first.locator("mark").count() == 1
-    DOCS.mkdir(exist_ok=True)
+    OUT.mkdir(parents=True, exist_ok=True)
     page.wait_for_timeout(400)  # let the chat finish scrolling the new question into place
-    page.screenshot(path=str(DOCS / "screenshot.png"), full_page=False)
+    page.screenshot(path=str(OUT / "screenshot.png"), full_page=False)
     page.close()
 
 
@@ -174,6 +179,38 @@ def test_hostile_content_renders_as_text_and_runs_nothing(browser, build, embedd
         assert chat.locator("script").count() == 0 and chat.locator("img").count() == 0
         assert chat.locator('a[href^="javascript:"]').count() == 0
         assert chat.locator("[onerror]").count() == 0
+        page.close()
+    finally:
+        demo.close()
+
+
+@needs_browser
+@pytest.mark.browser
+def test_another_site_face_moment_links_markdown_and_a_refused_question_kept(browser, coffee_index, embedder):
+    settings = replace(load_settings(coffee_index.parent / "assistant.toml", env={}), index_dir=coffee_index)
+    coffee = Assistant(settings, embedder=embedder)
+    demo, url = start_app(coffee, settings)
+    try:
+        page = open_page(browser, url)
+        assert "Bean Counter Help" in page.locator("#kb-header").text_content()
+        assert "Roasting questions?" in page.locator("#kb-header").inner_text()
+        box = page.locator("#kb-question textarea")
+        assert box.get_attribute("placeholder") == "Ask about roasting, resting or grinding…"
+        assert page.get_by_role("button", name="What grind suits a French press?").count() == 1
+        assert "PMO" not in page.content() and page.title() == "Bean Counter Help"
+        question = "What do you do with the beans when the roast is finished?"
+        expected = coffee.ask(question).passages[0]
+        answer = ask(page, question)
+        first = answer.locator("a.kb-time").first
+        assert first.inner_text().strip() == f"▶ {clock(expected.start_seconds)}" == "▶ 5:00"
+        assert first.get_attribute("href").endswith("#t=300")
+        assert "Tip them straight into a metal colander" in answer.locator(".kb-answering mark").first.inner_text()
+        stored = ask(page, "how should I store green beans?")
+        assert "**" not in stored.inner_text() and stored.locator("strong").count() >= 1
+        long_question = "why " * 600
+        refused = ask(page, long_question)
+        assert "the limit is 2,000" in refused.inner_text()
+        assert box.input_value() == long_question
         page.close()
     finally:
         demo.close()

@@ -3,8 +3,8 @@ the Insights tab (ui.insights: what visitors asked, content gaps, complaints, CS
 
 The panel exists only when `admin_password` is set (settings or ASSISTANT_ADMIN_PASSWORD); with
 none, nothing of it is on the page or in the API. The rebuild refreshes the index being served:
-it reads the content folder and base_url recorded in that index's manifest (so a server started
-with default settings never rebuilds someone else's folder into it), embeds what changed with the
+it reads the content folder and base_url (or the folders and sites) recorded in that index's manifest
+(so a server started with default settings never rebuilds someone else's folder into it), embeds what changed with the
 app's own model, publishes, and the app swaps to the new index at once.
 """
 
@@ -20,6 +20,7 @@ import gradio as gr
 
 from assistant import KNOWN_ERRORS, Assistant, Settings
 from assistant.building import run_build
+from assistant.sources import credentials_for
 from assistant.reports import build_text
 from index import BuildLocked
 from ui.insights import insights_tab
@@ -40,10 +41,13 @@ def password_ok(expected: str | None, given: str | None) -> bool:
 
 
 def build_settings(assistant: Assistant, settings: Settings) -> Settings:
-    """The settings that rebuild the served index: its own content folder and base_url."""
+    """The settings that rebuild the served index: its own content folder and base_url, or the sources
+    (folders and sites) recorded in its manifest. Nothing typed on the page is ever fetched."""
     manifest = assistant.index.manifest
     content_dir = Path(manifest.content_dir) if manifest.content_dir else settings.content_dir
-    return replace(settings, content_dir=content_dir, base_url=manifest.base_url)
+    recorded = tuple(getattr(manifest, "sources", None) or ())
+    sources = credentials_for(list(recorded), settings.sources) if recorded else ()
+    return replace(settings, content_dir=content_dir, base_url=manifest.base_url, sources=sources)
 
 
 def rebuild(assistant: Assistant, settings: Settings, password: str, progress=None) -> str:

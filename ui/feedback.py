@@ -30,6 +30,7 @@ from fastapi.responses import Response
 from assistant import Answer, Settings
 from assistant.analytics import FeedbackRefused, QuestionLog, StoreUnavailable, open_log
 from assistant.analytics.privacy import COMMENT_CHARS
+from ui.mcp import not_a_tool
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +120,7 @@ class ChatFeedback:
         cancel.click(lambda: (gr.Column(visible=False), "", "", None), None, [box, text, status, target],
                      api_visibility="private")
         demo.load(None, None, None, js=BEACON_JS, api_visibility="private")
-        gr.api(self.feedback, api_name="feedback")
+        gr.api(not_a_tool(self.feedback), api_name="feedback")  # an API endpoint, not an MCP tool
 
     def _on_vote(self, history: list | None, votes: dict, data: gr.LikeData):
         answer_id = _answer_of(history or [], data.index)

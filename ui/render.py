@@ -1,9 +1,11 @@
 """Answers as HTML: pure functions from an Answer (or assistant.info()) to escaped markup.
 
 Every string that came from content (title, section, text, highlight, url) goes through
-`html.escape`, and only urls that pass `safe_href` become links, so an article holding
-`<script>` or `javascript:` shows as text. The chat renders this HTML without Markdown, so no
-Markdown pass can undo the escaping; Gradio's sanitizer runs on top as a second fence.
+`html.escape` (passage text through `ui.markup.inline_html`, which escapes first and then renders
+**bold**, *italics* and `code`), and only urls that pass `safe_href` become links, so an article
+holding `<script>` or `javascript:` shows as text. The chat renders this HTML without Markdown, so
+no Markdown pass can undo the escaping; Gradio's sanitizer runs on top as a second fence. The
+site's own words (name, heading, hint) come from settings and are escaped too.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ from datetime import datetime
 from html import escape
 
 from assistant import Answer, Passage
+from assistant.answers import Turn
 from assistant.links import clock, safe_href
+from ui.markup import inline_html
 
-REPHRASE_HINT = ("Try naming the PMO task or role, e.g. “status report for executives” "
-                 "or “stage gate criteria”.")
+REPHRASE_HINT = "Try other words for what you need, or pick one of the examples."
+TURN_CHARS = 320  # a speaker's turn is clipped around its marked cue to about this many characters
 KINDS = {"article": ("article", "articles"), "transcript": ("session", "sessions"),
          "deck": ("slide deck", "slide decks"), "text": ("note", "notes")}
 BADGES = {"article": "Article", "transcript": "Session recording", "deck": "Slide deck", "text": "Note"}
@@ -33,18 +37,19 @@ def link(url: str, label: str, css: str = "") -> str:
 
 
 def excerpt(text: str, highlight: str, width: int = 480) -> str:
-    """The passage around its highlight sentence, the sentence wrapped in <mark>; all of it escaped."""
+    """The passage around its highlight sentence, the sentence wrapped in <mark>; Markdown emphasis
+    rendered, everything else escaped."""
     text = " ".join(text.split())
     highlight = " ".join(highlight.split())
     at = text.find(highlight) if highlight else -1
     if at < 0:
-        return escape(_clip(text, width))
+        return inline_html(_clip(text, width))
     room = max(0, width - len(highlight)) // 2
-    start = max(0, at - room)
-    end = min(len(text), at + len(highlight) + room)
+    start = min(at, _word_start(text, max(0, at - room)))
+    end = max(at + len(highlight), _word_end(text, min(len(text), at + len(highlight) + room)))
     before = ("…" if start else "") + text[start:at]
     after = text[at + len(highlight):end] + ("…" if end < len(text) else "")
-    return f"{escape(before)}<mark>{escape(highlight)}</mark>{escape(after)}"
+    return f"{inline_html(before)}<mark>{inline_html(highlight)}</mark>{inline_html(after)}"
 
 
 def passage_card(passage: Passage) -> str:
@@ -55,29 +60,43 @@ def passage_card(passage: Passage) -> str:
     if passage.start_seconds is not None:
         time_link = link(passage.url, f"▶ {clock(passage.start_seconds)}", "kb-time")
     section = f'<div class="kb-section">{escape(passage.section)}</div>' if passage.section else ""
+    body = (turns_html(passage.exchange, passage.highlight) if passage.exchange
+            else f'<p class="kb-text">{excerpt(passage.text, passage.highlight)}</p>')
     return (
         '<article class="kb-card">'
         f'<div class="kb-meta"><span class="kb-badge">{escape(badge)}</span>{time_link}</div>'
         f'<h3 class="kb-title">{link(passage.url, passage.title, "kb-link")}</h3>{section}'
-        f'<p class="kb-text">{excerpt(passage.text, passage.highlight)}</p>'
-        "</article>"
+        f"{body}</article>"
     )
 
 
-def answer_html(answer: Answer) -> str:
+def turns_html(turns: tuple[Turn, ...], highlight: str) -> str:
+    """A recording's exchange: one line per speaker turn, the answering cue marked."""
+    lines = []
+    for turn in turns:
+        speaker = f'<span class="kb-speaker">{escape(turn.speaker)}</span> ' if turn.speaker else ""
+        text = excerpt(turn.text, highlight, TURN_CHARS) if turn.answering else inline_html(_clip(turn.text, TURN_CHARS))
+        css = "kb-turn kb-answering" if turn.answering else "kb-turn"
+        lines.append(f'<p class="{css}">{speaker}<span class="kb-at">{clock(turn.start)}</span> {text}</p>')
+    return f'<div class="kb-turns">{"".join(lines)}</div>'
+
+
+def answer_html(answer: Answer, hint: str = REPHRASE_HINT) -> str:
     """The bot's reply: the cited passages as cards, or the no-match message with the nearest articles."""
+    searched = (f'<p class="kb-searched">Searched for: {escape(answer.searched_for)}</p>'
+                if answer.searched_for else "")
     if answer.answered:
         count = len(answer.passages)
         lead = f'<p class="kb-lead">{count} passage{"s" if count != 1 else ""} from the knowledge base:</p>'
         cards = "".join(passage_card(p) for p in answer.passages)
-        return f'<div class="kb-answer">{lead}<div class="kb-cards">{cards}</div></div>'
+        return f'<div class="kb-answer">{searched}{lead}<div class="kb-cards">{cards}</div></div>'
     message = f'<p class="kb-notice">{escape(answer.message or "")}</p>'
     if not answer.passages:
         return f'<div class="kb-answer kb-nomatch">{message}</div>'
     nearest = "".join(f"<li>{link(p.url, p.title, 'kb-link')}</li>" for p in answer.passages)
-    return (f'<div class="kb-answer kb-nomatch">{message}'
+    return (f'<div class="kb-answer kb-nomatch">{searched}{message}'
             f'<p class="kb-lead">Nearest articles:</p><ul class="kb-nearest">{nearest}</ul>'
-            f'<p class="kb-hint">{escape(REPHRASE_HINT)}</p></div>')
+            f'<p class="kb-hint">{escape(hint)}</p></div>')
 
 
 def question_html(question: str) -> str:
@@ -87,8 +106,9 @@ def question_html(question: str) -> str:
     return f'<span class="kb-question">{escape(shown)}</span>'
 
 
-def header_html(info: dict) -> str:
-    """What the knowledge base holds and when it was built:
+def header_html(info: dict, site_name: str = "Help Centre", heading: str = "How can we help?",
+                subtitle: str | None = None, logo_url: str | None = None) -> str:
+    """The site's name (and logo), its heading, and what the knowledge base holds and when it was built:
     '32 articles and 4 sessions · last rebuilt 2 Mar 2026, 09:15 UTC from 36 documents'."""
     by_type = info.get("by_type") or {}
     parts = []
@@ -100,9 +120,12 @@ def header_html(info: dict) -> str:
     documents = int(info.get("documents", sum(by_type.values())))
     rebuilt = (f" · last rebuilt {escape(built)} from {documents} document{'s' if documents != 1 else ''}"
                if built else "")
+    logo = safe_href(logo_url) if logo_url else None
+    logo_html = f'<img class="kb-logo" src="{escape(logo, quote=True)}" alt="" />' if logo else ""
+    sub = f'<p class="kb-subtitle">{escape(subtitle)}</p>' if subtitle else ""
     return (
-        '<header class="kb-header"><p class="kb-kicker">PMO Help Centre</p>'
-        "<h1>How can we help?</h1>"
+        f'<header class="kb-header"><p class="kb-kicker">{logo_html}{escape(site_name)}</p>'
+        f"<h1>{escape(heading)}</h1>{sub}"
         f'<p class="kb-holds">Answers cite the knowledge base: {escape(holds)}{rebuilt}.</p></header>'
     )
 
@@ -124,3 +147,18 @@ def _listed(parts: list[str]) -> str:
 
 def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[:width].rsplit(" ", 1)[0] + "…"
+
+
+def _word_start(text: str, at: int) -> int:
+    """Move a cut forward to the start of a word, so no word (or **marker**) is shown half."""
+    if at <= 0 or text[at - 1] == " ":
+        return max(0, at)
+    space = text.find(" ", at)
+    return space + 1 if 0 <= space else at
+
+
+def _word_end(text: str, at: int) -> int:
+    if at >= len(text) or text[at] == " ":
+        return at
+    space = text.rfind(" ", 0, at)
+    return space if space > 0 else at

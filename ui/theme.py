@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import gradio as gr
 
 THEME = gr.themes.Soft(primary_hue="teal", secondary_hue="slate", neutral_hue="slate")
@@ -11,7 +13,7 @@ CSS = """
 .kb-header { padding: 8px 0 4px; }
 .kb-header h1 { font-size: 1.9rem; margin: 0 0 6px; }
 .kb-kicker { text-transform: uppercase; letter-spacing: .08em; font-size: .8rem; font-weight: 600;
-  color: var(--primary-600); margin: 0; }
+  color: var(--kb-accent, var(--primary-600)); margin: 0; }
 .kb-holds { color: var(--body-text-color-subdued); margin: 0; }
 .kb-examples { flex-wrap: wrap !important; gap: 8px !important; }
 .kb-examples button { flex: 1 1 240px !important; min-width: 0 !important; white-space: normal !important;
@@ -19,7 +21,7 @@ CSS = """
 .kb-answer { display: flex; flex-direction: column; gap: 10px; min-width: 0; }
 .kb-lead { margin: 0; font-weight: 600; }
 .kb-cards { display: flex; flex-direction: column; gap: 10px; min-width: 0; }
-.kb-card { border: 1px solid var(--border-color-primary); border-left: 4px solid var(--primary-500);
+.kb-card { border: 1px solid var(--border-color-primary); border-left: 4px solid var(--kb-accent, var(--primary-500));
   border-radius: 10px; padding: 10px 14px; background: #ffffff; box-shadow: 0 1px 2px rgba(15,23,42,.06); min-width: 0;
   overflow-wrap: anywhere; }
 .kb-meta { display: flex; gap: 10px; align-items: center; flex-wrap: wrap; font-size: .8rem; }
@@ -27,7 +29,7 @@ CSS = """
   font-weight: 600; }
 .kb-time { font-weight: 600; text-decoration: none; }
 h3.kb-title { font-size: 1.02rem; margin: 6px 0 2px; line-height: 1.35; font-weight: 600; }
-.kb-link { color: #0f766e; text-decoration: none; font-weight: 600; }
+.kb-link { color: var(--kb-accent, #0f766e); text-decoration: none; font-weight: 600; }
 .kb-link:hover { text-decoration: underline; }
 .kb-section { font-size: .85rem; color: var(--body-text-color-subdued); }
 .kb-text { margin: 6px 0 0; line-height: 1.5; }
@@ -36,6 +38,16 @@ h3.kb-title { font-size: 1.02rem; margin: 6px 0 2px; line-height: 1.35; font-wei
 .kb-notice { margin: 0; font-weight: 600; }
 .kb-hint { margin: 0; color: var(--body-text-color-subdued); font-size: .9rem; }
 .kb-question { white-space: pre-wrap; overflow-wrap: anywhere; }
+.kb-logo { height: 1.4em; vertical-align: middle; margin-right: 8px; }
+.kb-subtitle { margin: 0 0 4px; }
+.kb-searched { margin: 0; font-size: .85rem; color: var(--body-text-color-subdued); }
+.kb-turns { margin: 6px 0 0; display: flex; flex-direction: column; gap: 4px; }
+.kb-turn { margin: 0; line-height: 1.45; }
+.kb-turn mark { background: #fff3b0; color: inherit; padding: 0 2px; border-radius: 3px; }
+.kb-speaker { font-weight: 600; }
+.kb-at { font-size: .8rem; color: var(--body-text-color-subdued); margin-right: 4px; }
+.kb-answering { border-left: 3px solid var(--kb-accent, #0f766e); padding-left: 8px; }
+.kb-text code, .kb-turn code { font-size: .9em; background: #f1f5f9; padding: 0 3px; border-radius: 3px; }
 #kb-chat .message, #kb-chat .message-row { max-width: 100%; min-width: 0; }
 @media (max-width: 640px) {
   .gradio-container { padding-left: 6px !important; padding-right: 6px !important; }
@@ -62,3 +74,11 @@ CSS += """
 .kb-insights th { white-space: nowrap; }
 .kb-insights h3 { font-size: 1rem; margin: 12px 0 4px; }
 """
+
+def accent_css(color: str) -> str:
+    """The site's accent colour for links, card edges, the header and primary buttons; only a hex colour
+    (settings refuse anything else) ever reaches the stylesheet."""
+    if not re.fullmatch(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})", color or ""):
+        return ""
+    return (f":root, .dark {{ --kb-accent: {color}; --button-primary-background-fill: {color}; "
+            f"--button-primary-background-fill-hover: {color}; --color-accent: {color}; }}\n")

@@ -16,15 +16,28 @@ import re
 import time
 from datetime import UTC, datetime
 
+from importlib import import_module
+from typing import TYPE_CHECKING
+
 from assistant.analytics.errors import AnalyticsError, FeedbackRefused, SchemaTooNew, StoreUnavailable
-from assistant.analytics.export import write_csv
-from assistant.analytics.privacy import mask
-from assistant.analytics.recorder import QuestionLog
-from assistant.analytics.report import Gap, Report, build_report
-from assistant.analytics.text import report_text
-from assistant.analytics.store import SQLITE_NAME, Store, open_store
+
+if TYPE_CHECKING:
+    from assistant.analytics.recorder import QuestionLog
+    from assistant.analytics.report import Report
 
 UNITS = {"h": 3600, "d": 86400, "w": 7 * 86400}
+# Imported on first use, so `from assistant.analytics.errors import …` (the CLI's error handling) stays light.
+_LAZY = {"write_csv": "export", "mask": "privacy", "QuestionLog": "recorder", "Gap": "report", "Report": "report",
+         "build_report": "report", "report_text": "text", "SQLITE_NAME": "store", "Store": "store",
+         "open_store": "store"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(import_module(f"assistant.analytics.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'assistant.analytics' has no attribute {name!r}")
 
 
 def open_log(settings) -> QuestionLog | None:
@@ -32,6 +45,9 @@ def open_log(settings) -> QuestionLog | None:
     delays nothing); None when `log_questions` is off."""
     if not settings.log_questions:
         return None
+    from assistant.analytics.recorder import QuestionLog
+    from assistant.analytics.store import open_store
+
     return QuestionLog(lambda: open_store(settings.data_dir, settings.database_url),
                        retention_days=settings.retention_days)
 
@@ -54,6 +70,9 @@ def parse_since(text: str | None, now: float | None = None) -> float | None:
 
 def load_report(settings, since: float | None, embed) -> tuple[Report, object]:
     """Read the store named by the settings and compute the report over the period."""
+    from assistant.analytics.report import build_report
+    from assistant.analytics.store import SQLITE_NAME, open_store
+
     if not settings.database_url and not (settings.data_dir / SQLITE_NAME).is_file():
         raise AnalyticsError(f"No question log at {settings.data_dir / SQLITE_NAME}: start `assistant serve` "
                              "with the same settings (log_questions on) and let visitors ask first")

@@ -21,7 +21,7 @@ class Citation:
 class Question:
     id: str
     asked_at: float
-    source: str  # "web" (the chat page) or "api" (/search)
+    source: str  # channel: "web" (the chat page), "api" (/search, /api/search), "widget" (other pages), "mcp"
     question: str  # masked
     answered: bool  # False: "no confident match"
     top_score: float | None

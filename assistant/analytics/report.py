@@ -11,6 +11,7 @@ Definitions (the README repeats them):
   top_documents           most cited in answers, with their clicks and votes (on answers they led)
   documents_with_complaints  the first-cited document of each answer given 👎, with its comments
   gaps                    no-match and 👎 questions grouped by meaning, largest first
+  by_channel              questions and no-matches per channel: web, api, widget, mcp
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
@@ -59,6 +60,7 @@ class Report:
     top_documents: tuple[dict, ...]
     documents_with_complaints: tuple[dict, ...]
     gaps: tuple[Gap, ...]
+    by_channel: dict = field(default_factory=dict)  # {"web": {"questions", "no_match"}, "api": …, "widget": …, "mcp": …}
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -87,7 +89,19 @@ def build_report(snapshot: Snapshot, embed: Callable[[list[str]], np.ndarray] | 
         top_documents=top_documents(questions, votes, snapshot.clicks),
         documents_with_complaints=complaints(questions, votes),
         gaps=gaps(questions, votes, embed, similarity) if embed else (),
+        by_channel=by_channel(questions),
     )
+
+
+def by_channel(questions: tuple[Question, ...]) -> dict:
+    """Where questions came from: the chat page (web), Gradio's /search and the JSON API (api), the
+    search box on other pages (widget), AI assistants (mcp); each with its no-match count."""
+    counts: dict[str, dict] = {}
+    for q in questions:
+        entry = counts.setdefault(q.source, {"questions": 0, "no_match": 0})
+        entry["questions"] += 1
+        entry["no_match"] += not q.answered
+    return dict(sorted(counts.items(), key=lambda item: -item[1]["questions"]))
 
 
 def normalised(text: str) -> str:

@@ -21,6 +21,9 @@ def report_text(report: Report) -> str:
         f"Feedback: helpful {report.helpful} · not helpful {report.not_helpful} · click-through {ctr} · "
         f"mean click position {position}",
     ]
+    if report.by_channel:
+        lines.append("Channels: " + " · ".join(f"{name} {c['questions']} (no match {c['no_match']})"
+                                                for name, c in report.by_channel.items()))
     lines += _section("Content gaps (no match or not helpful, grouped by meaning)", [
         [f"{g.size:>4}  {g.question}"]
         + [f"        also: {example}" for example in g.examples[1:]]

@@ -1,0 +1,70 @@
+"""The moment of a recording that answers a question, from a transcript passage's cues. Pure.
+
+The best-scoring cue is the answer. When it is a question and the next cue is another speaker's
+reply, the reply is the answer and the moment opens at the question. The exchange around it is
+returned as speaker turns (consecutive cues of one speaker joined), the answering turn marked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.answers import Turn
+from assistant.sentences import Sentence
+from corpus.model import Cue
+
+LEAD_IN_SECONDS = 0.0  # links open at the cue's whole second (never later than it, at most 1 s early)
+TURNS_AROUND = 1  # turns shown before and after the answering one
+
+
+@dataclass(frozen=True)
+class Moment:
+    start: float  # where the link opens: the answering cue, or the question it replies to
+    end: float  # the end of the answering cue
+    highlight: str  # the answering cue's text
+    turns: tuple[Turn, ...]
+
+
+def cue_sentence(cue: Cue) -> Sentence:
+    return Sentence(" ".join(cue.text.split()))
+
+
+def choose_moment(cues: Sequence[Cue], scores: Sequence[float | None]) -> Moment:
+    """scores[i]: how well cue i answers (None: not scored). At least one cue must be scored."""
+    ranked = [i for i in range(len(cues)) if scores[i] is not None]
+    best = max(ranked, key=lambda i: (scores[i], -i)) if ranked else 0
+    if _asks(cues, best) and best + 1 < len(cues) and _speaker(cues[best + 1]) != _speaker(cues[best]):
+        best += 1  # the reply answers
+    opens = best - 1 if best and _asks(cues, best - 1) and _speaker(cues[best - 1]) != _speaker(cues[best]) else best
+    # a reply opens at the question it answers, so the visitor hears both
+    start = max(0.0, cues[opens].start - LEAD_IN_SECONDS)
+    return Moment(start=start, end=cues[best].end, highlight=" ".join(cues[best].text.split()),
+                  turns=exchange(cues, opens, best))
+
+
+def exchange(cues: Sequence[Cue], first: int, answer: int) -> tuple[Turn, ...]:
+    """Speaker turns from one before the question (or answer) to one after the answer."""
+    groups: list[list[int]] = []
+    for i, cue in enumerate(cues):
+        if groups and _speaker(cues[groups[-1][-1]]) == _speaker(cue) and cue.speaker is not None:
+            groups[-1].append(i)
+        else:
+            groups.append([i])
+    at = next(n for n, group in enumerate(groups) if answer in group)
+    opens = next(n for n, group in enumerate(groups) if first in group)
+    begin = opens if opens < at else max(0, at - TURNS_AROUND)  # a question opens the exchange itself
+    shown = groups[begin: at + TURNS_AROUND + 1]
+    return tuple(
+        Turn(speaker=cues[group[0]].speaker, start=cues[group[0]].start, end=cues[group[-1]].end,
+             text=" ".join(" ".join(cues[i].text.split()) for i in group), answering=answer in group)
+        for group in shown
+    )
+
+
+def _asks(cues: Sequence[Cue], index: int) -> bool:
+    return cue_sentence(cues[index]).question
+
+
+def _speaker(cue: Cue) -> str:
+    return (cue.speaker or "").casefold()

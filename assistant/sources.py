@@ -1,0 +1,100 @@
+"""Builds from `sources`: content folders and web sites in one index, with a fetch progress bar.
+
+`sources = ["content/", "https://help.example.org/kb/"]` in assistant.toml (or `assistant build URL`).
+Web pages are fetched politely and incrementally (see corpus.web); the fetch cache lives in
+`<index>/web/`. A dry run fetches what it must to tell what changed, and writes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from assistant.config import Settings, SettingsError
+from corpus import LoadError
+from corpus.sources import content_root, load_sources
+from corpus.web import USER_AGENT, Politeness, WebOptions, is_web, redact
+from index import build_index, plan_build
+from index.build import BuildPlan, BuildReport, Progress
+
+if TYPE_CHECKING:  # the embedding backend's type; this module only hands it on
+    from index import Embedder
+
+
+def web_options(settings: Settings) -> WebOptions:
+    politeness = Politeness(user_agent=settings.web_user_agent or USER_AGENT, rate=settings.web_rate)
+    return WebOptions(politeness, settings.web_max_pages, settings.web_max_depth)
+
+
+def with_source(settings: Settings, source: str | Path | None) -> Settings:
+    """Settings for `assistant build SOURCE`: a URL becomes the only source, a folder the content_dir."""
+    if source is None:
+        return settings
+    if "://" in str(source) and not is_web(str(source)):
+        raise SettingsError(f"{redact(str(source))}: only http(s) sites and folders can be indexed")
+    if is_web(str(source)):
+        return replace(settings, sources=(str(source),))
+    return replace(settings, content_dir=Path(source), sources=())
+
+
+def run_sources_build(settings: Settings, full: bool, dry_run: bool, show_progress: bool, embedder: Embedder,
+                      progress: Progress | None) -> BuildReport | BuildPlan:
+    from assistant.building import chunk_settings, progress_bar
+
+    folders = [Path(s) for s in settings.sources if not is_web(s)]
+    for folder in folders:
+        if not folder.is_dir():
+            raise LoadError(f"source folder {folder} does not exist or is not a folder; fix `sources` in your settings")
+    root = content_root(folders) or Path(settings.index_dir) / "web"
+    chunker = chunk_settings(settings, embedder)
+    with fetch_bar(show_progress and progress is None, progress) as on_fetch:
+        def loader(known):
+            return load_sources(settings.sources, Path(settings.index_dir), settings.base_url, known,
+                                web_options(settings), on_fetch, read_only=dry_run)
+
+        if dry_run:
+            return plan_build(root, settings.index_dir, embedder.name, chunker, settings.base_url, full,
+                              variant=embedder.variant, loader=loader)
+        with progress_bar(show_progress and progress is None) as bar:
+            return build_index(root, settings.index_dir, embedder, chunker, settings.base_url, full=full,
+                               keep_versions=settings.keep_versions, progress=progress or bar, loader=loader,
+                               sources=tuple(redact(s) if is_web(s) else str(Path(s).resolve())
+                                             for s in settings.sources))
+
+
+def credentials_for(recorded: list[str], configured: tuple[str, ...]) -> tuple[str, ...]:
+    """The recorded sources of an index (credentials removed) with a configured source's credentials put
+    back where it is the same site: what the admin panel rebuilds. Nothing else is ever fetched."""
+    by_redacted = {redact(s): s for s in configured if is_web(s)}
+    return tuple(by_redacted.get(s, s) for s in recorded)
+
+
+class fetch_bar:
+    """A tqdm bar of pages fetched (terminal), or the app's (fraction, message) callback fed 0–5%."""
+
+    def __init__(self, enabled: bool, progress: Progress | None):
+        self.enabled, self.progress, self.bar = enabled, progress, None
+
+    def __enter__(self):
+        return self.update
+
+    def update(self, done: int, total: int | None, url: str) -> None:
+        if self.progress is not None:
+            counted = f"{done}/{total}" if total else str(done)
+            self.progress(min(done / total, 1.0) * 0.05 if total else 0.0, f"fetched {counted} pages")
+            return
+        if not self.enabled:
+            return
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, unit="page", desc="fetching", leave=False, disable=None)
+        if total and self.bar.total != total:
+            self.bar.total = total
+        self.bar.set_postfix_str(url[-40:], refresh=False)
+        self.bar.update(done - self.bar.n)
+
+    def __exit__(self, *exc):
+        if self.bar is not None:
+            self.bar.close()

@@ -1,0 +1,177 @@
+"""The embedding backends: ONNX Runtime equals PyTorch, one protocol, exports cached, variants followed."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+from assistant import Assistant, Settings
+from assistant.config import SAMPLE_CONTENT, SAMPLE_QUESTIONS
+from index import Embedder, make_embedder
+from index.embedding import EmbedderSpec
+from index.embedding.export import ensure_export
+from index.embedding.model_cache import export_paths, fingerprint
+from index.embedding.router import GPU_MIN_TEXTS, GpuForBulk
+from index.embedding.st_backend import SentenceTransformerEmbedder
+
+ODD = ["", "   padded question   ", "?!", "PMO", "Wie richte ich ein PMO ein?", "如何建立项目管理办公室",
+       "¿Cómo priorizo el portafolio?", "naïve café résumé", "RACI 🚀 matrix ✅", "x" * 300, "e = mc^2; x_1 <= 10",
+       "def risk(score): return score * 2", "<b>bold</b> &amp; html", "tab\tseparated\nnew line", "1,234.56 €"]
+
+
+@pytest.fixture(scope="module")
+def torch_embedder() -> SentenceTransformerEmbedder:
+    """Plain sentence-transformers on PyTorch, fp32: the reference."""
+    return make_embedder(backend="torch", device="cpu")
+
+
+def varied_texts(sample_index) -> list[str]:
+    """Over 1,000 texts: real chunks cut to many lengths, whole chunks joined past 256 tokens,
+    the sample questions, and odd inputs (empty, other scripts, emoji, markup, code)."""
+    from index import load_index
+
+    chunks = [chunk.embed_text for chunk in load_index(sample_index).chunks]
+    words = [chunk.split() for chunk in chunks]
+    cut = [" ".join(w[:n]) for w, n in zip(words, itertools.cycle((2, 4, 7, 12, 24)))]
+    joined = [" ".join(chunks[i:i + 4]) for i in range(0, 400, 8)]  # past 256 tokens
+    questions = [json.loads(line)["text"] for line in (SAMPLE_QUESTIONS / "queries.jsonl").read_text().splitlines()]
+    mixed = [f"{a} {b}" for a, b in zip(ODD * 30, itertools.cycle(questions))]
+    return cut + joined + questions + ODD + mixed
+
+
+def test_onnx_equals_pytorch_on_a_thousand_varied_texts(embedder, torch_embedder, sample_index):
+    texts = varied_texts(sample_index)
+    assert len(texts) >= 1000
+    long = [t for t in texts if embedder.count_tokens(t) > 256]
+    assert len(long) >= 40  # truncation to max_seq_length is part of what must match
+    onnx, reference = embedder.embed(texts), torch_embedder.embed(texts)
+    cosine = np.sum(onnx * reference, axis=1)
+    worst = int(np.argmin(cosine))
+    assert cosine.min() >= 0.9999, (cosine.min(), texts[worst][:120])
+
+
+def test_both_backends_keep_one_contract(embedder, torch_embedder):
+    texts = ["How do I set up a PMO?", "Portfolio governance " * 200, ""]
+    for backend in (embedder, torch_embedder):
+        assert isinstance(backend, Embedder)
+        assert (backend.dimension, backend.max_tokens, backend.max_seq_length) == (384, 256, 256)
+        vectors = backend.embed(texts)
+        assert vectors.dtype == np.float32 and vectors.flags.c_contiguous and vectors.shape == (3, 384)
+        assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+        assert backend.embed([]).shape == (0, 384)
+        assert np.allclose(backend.embed_query(texts[0]), vectors[0], atol=1e-5)
+    assert [embedder.count_tokens(t) for t in texts] == [torch_embedder.count_tokens(t) for t in texts]
+    assert embedder.count_tokens("Portfolio governance " * 200) > 256  # counted before truncation
+
+
+def test_the_gpu_pipeline_gives_the_same_vectors_as_encode(torch_embedder):
+    """The overlapped tokenize-then-run loop used on CUDA, run here on the CPU in fp32."""
+    texts = [f"Question {n}: " + "how to run a portfolio board " * (n % 12) for n in range(40)]
+    torch_embedder.batch_size = 16
+    try:
+        piped = torch_embedder._embed_pipelined(texts, progress=False)
+    finally:
+        torch_embedder.batch_size = 32
+    assert np.min(np.sum(piped * torch_embedder.embed(texts), axis=1)) >= 0.9999
+
+
+def test_the_export_is_cached_and_a_changed_model_gets_a_new_one(embedder, tmp_path):
+    _, paths = export_paths("all-MiniLM-L6-v2")
+    stamp = paths.onnx("fp32").stat().st_mtime_ns
+    assert ensure_export("all-MiniLM-L6-v2").folder == paths.folder
+    assert paths.onnx("fp32").stat().st_mtime_ns == stamp  # not exported again
+    meta = paths.read_meta()
+    assert meta["max_seq_length"] == 256 and meta["inputs"] == ["input_ids", "attention_mask", "token_type_ids"]
+    folder = tmp_path / "model"
+    folder.mkdir()
+    (folder / "weights.bin").write_bytes(b"1")
+    before = fingerprint(folder)
+    (folder / "weights.bin").write_bytes(b"22")
+    assert fingerprint(folder) != before
+
+
+def test_an_int8_index_is_queried_with_int8_and_a_variant_change_rebuilds(build, tmp_path):
+    content = tmp_path / "content"
+    content.mkdir()
+    for path in sorted(SAMPLE_CONTENT.rglob("*.md"))[:3]:
+        (content / path.name).write_text(path.read_text())
+    int8 = make_embedder(variant="int8")
+    settings = build(content, embedder=int8)
+    assistant = Assistant.open(settings)
+    assert assistant.index.variant == "int8" and assistant.embedder.variant == "int8"
+    assert assistant.ask("how do I set up a PMO?").passages
+    from assistant.building import run_build
+
+    report = run_build(settings, show_progress=False)  # settings say fp32
+    assert report.full and "variant changed (int8 → fp32)" in report.full_reason
+    assert assistant.refresh() and assistant.embedder.variant == "fp32" and assistant.index.variant == "fp32"
+
+
+class FakeBackend:
+    """A fake embedder (the routing is the point, not the model): records what it was asked."""
+
+    def __init__(self, name="fake", variant="fp32", backend="fake"):
+        self.name, self.variant, self.backend, self.dimension, self.max_tokens = name, variant, backend, 2, 8
+        self.calls = []
+
+    def count_tokens(self, text):
+        return len(text.split())
+
+    def embed(self, texts, progress=False):
+        self.calls.append(len(texts))
+        return np.ones((len(texts), 2), dtype=np.float32) / np.sqrt(2)
+
+    def embed_query(self, text):
+        return self.embed([text])[0]
+
+
+def test_bulk_goes_to_the_gpu_and_questions_stay_on_the_cpu(monkeypatch):
+    cpu, gpu = FakeBackend(backend="onnx"), FakeBackend(backend="torch-cuda-fp16")
+    router = GpuForBulk(cpu, EmbedderSpec())
+    monkeypatch.setattr(router, "_cuda", lambda: setattr(router, "_gpu", gpu) or True)
+    router.embed_query("a question")
+    router.embed(["chunk"] * 3)
+    router.embed(["chunk"] * GPU_MIN_TEXTS)
+    assert cpu.calls == [1, 3] and gpu.calls == [GPU_MIN_TEXTS] and router.backend == "torch-cuda-fp16"
+
+
+def test_without_cuda_bulk_stays_on_the_cpu_backend(monkeypatch):
+    cpu = FakeBackend(backend="onnx")
+    router = GpuForBulk(cpu, EmbedderSpec())
+    monkeypatch.setitem(sys.modules, "torch", None)  # as if PyTorch could not be imported
+    router.embed(["chunk"] * GPU_MIN_TEXTS)
+    assert cpu.calls == [GPU_MIN_TEXTS] and router.backend == "onnx"
+
+
+QUERY_PATH = textwrap.dedent("""
+    import json, sys
+    from pathlib import Path
+    from assistant.cli import main
+    from assistant.building import run_build
+    from assistant.config import Settings
+    from assistant.search import Assistant
+    from ui.app import create_app
+    index, content = sys.argv[1], Path(sys.argv[2])
+    main(["ask", "how do I set up a PMO?", "--index", index, "--json"], standalone_mode=False)
+    assistant = Assistant.open(Settings(index_dir=Path(index)))
+    create_app(assistant, assistant.settings)  # what `assistant serve` builds
+    content.mkdir()
+    (content / "a.md").write_text("# Risk registers\\n\\nEvery risk needs an owner.\\n")
+    run_build(Settings(content_dir=content, index_dir=content.parent / "small"), show_progress=False)
+    heavy = [m for m in ("torch", "sentence_transformers", "transformers") if m in sys.modules]
+    print("HEAVY=" + json.dumps(heavy))
+""")
+
+
+def test_ask_serve_and_a_small_build_import_neither_torch_nor_sentence_transformers(sample_index, tmp_path):
+    done = subprocess.run([sys.executable, "-c", QUERY_PATH, str(sample_index), str(tmp_path / "content")],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert '"answered": true' in done.stdout
+    assert done.stdout.strip().splitlines()[-1] == "HEAVY=[]"

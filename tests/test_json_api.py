@@ -1,0 +1,216 @@
+"""`/api/search`, `/api/health` and `/widget.js` over HTTP, as curl or another site's page calls them.
+
+Each test that counts against the rate limit comes from its own client address (X-Forwarded-For,
+which the server trusts from loopback only, as behind a reverse proxy on the same machine).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+
+from assistant import NO_MATCH, Answer, Settings, SettingsError, load_settings
+from assistant.config import origins
+from conftest import DOORS_RATE_LIMIT
+from ui.api import Admission, CrossOriginGuard
+from ui.doors import Door
+from ui.widget import MAX_BYTES
+
+PASSAGE_KEYS = {"title", "url", "section", "text", "highlight", "score", "source_type", "start_seconds",
+                "end_seconds", "page", "doc_id"}
+
+
+def client(url: str, address: str) -> httpx.Client:
+    return httpx.Client(base_url=url, headers={"X-Forwarded-For": address}, timeout=60)
+
+
+def test_search_returns_the_cli_json(doors_app):
+    assistant, url = doors_app
+    question = "How do I move from PMO analyst to PMO manager?"
+    with client(url, "198.51.100.1") as http:
+        response = http.get("/api/search", params={"q": question, "k": 3})
+    assert response.status_code == 200 and response.headers["content-type"] == "application/json"
+    assert response.headers["cache-control"] == "no-store"
+    body = response.json()
+    assert len(body.pop("answer_id")) == 32  # the question log's id, for feedback
+    assert body == assistant.ask(question, top_k=3).as_dict()
+    assert body["answered"] is True and len(body["passages"]) == 3
+    assert all(set(p) == PASSAGE_KEYS for p in body["passages"])
+    assert body["passages"][0]["url"].startswith("https://help.example.org/kb/pmo-analyst-to-pmo-manager/")
+
+
+def test_search_defaults_and_no_match_and_follow_up_parameter(doors_app):
+    _, url = doors_app
+    with client(url, "198.51.100.2") as http:
+        default = http.get("/api/search", params={"q": "stage gate criteria"}).json()
+        off_topic = http.get("/api/search", params={"q": "what's a good recipe for banana bread?"}).json()
+        follow_up = http.get("/api/search", params=[("q", "and who signs it off?"), ("after", "stage gate criteria")])
+    assert len(default["passages"]) == Settings().top_k
+    assert off_topic["answered"] is False and off_topic["message"] == NO_MATCH and off_topic["passages"]
+    assert follow_up.status_code == 200 and follow_up.json()["question"] == "and who signs it off?"
+
+
+@pytest.mark.parametrize("params, words", [
+    ({}, "Add a question"),
+    ({"q": ""}, "Please type a question"),
+    ({"q": " \t\n "}, "Please type a question"),
+    ({"q": "x" * 2001}, "the limit is 2,000"),
+    ({"q": "stage gates", "k": "lots"}, "k must be a whole number from 1 to 50"),
+    ({"q": "stage gates", "k": "0"}, "k must be a whole number from 1 to 50"),
+    ({"q": "stage gates", "k": "51"}, "k must be a whole number from 1 to 50"),
+])
+def test_unusable_questions_get_a_400_that_says_why(doors_app, params, words):
+    _, url = doors_app
+    with client(url, "198.51.100.3") as http:
+        response = http.get("/api/search", params=params)
+    assert response.status_code == 400
+    assert words in response.json()["error"]
+
+
+def test_a_client_over_the_rate_limit_gets_429_with_retry_after(doors_app):
+    _, url = doors_app
+    with client(url, "203.0.113.7") as noisy, client(url, "203.0.113.8") as other:
+        codes = [noisy.get("/api/search", params={"q": "stage gates"}).status_code for _ in range(DOORS_RATE_LIMIT)]
+        refused = noisy.get("/api/search", params={"q": "stage gates"})
+        assert codes == [200] * DOORS_RATE_LIMIT
+        assert refused.status_code == 429
+        assert 1 <= int(refused.headers["retry-after"]) <= 60
+        assert "try again in" in refused.json()["error"]
+        assert other.get("/api/search", params={"q": "stage gates"}).status_code == 200
+
+
+def test_cors_headers_only_for_allowed_origins(doors_app, page_server):
+    _, url = doors_app
+    with client(url, "198.51.100.4") as http:
+        allowed = http.get("/api/search", params={"q": "raci"}, headers={"Origin": page_server.origin})
+        assert allowed.headers["access-control-allow-origin"] == page_server.origin
+        assert "access-control-allow-credentials" not in allowed.headers
+        # another loopback origin: Gradio's own rule would allow it; ours does not
+        for stranger in ("http://127.0.0.1:1", "http://localhost:8000", "https://evil.example"):
+            refused = http.get("/api/search", params={"q": "raci"}, headers={"Origin": stranger})
+            assert refused.status_code == 200
+            assert not any(h.startswith("access-control-") for h in refused.headers), stranger
+        preflight = {"Origin": page_server.origin, "Access-Control-Request-Method": "GET"}
+        ok = http.options("/api/search", headers=preflight)
+        assert ok.status_code == 200 and ok.headers["access-control-allow-origin"] == page_server.origin
+        bad = http.options("/api/search", headers={**preflight, "Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in bad.headers
+
+
+def test_health_says_what_is_served(doors_app):
+    assistant, url = doors_app
+    body = httpx.get(url + "api/health").json()
+    assert body["status"] == "ok" and body["version"] == assistant.index.version
+    assert body["documents"] == 36 and body["by_type"] == {"article": 32, "transcript": 4}
+    assert body["model"] == "all-MiniLM-L6-v2" and body["chunks"] > 0 and body["built_at"]
+
+
+def test_widget_script_is_small_javascript_styled_from_settings(doors_app):
+    _, url = doors_app
+    response = httpx.get(url + "widget.js")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/javascript")
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert len(response.content) <= MAX_BYTES
+    config = json.loads(re.search(r"var CONFIG = (\{.*?\});", response.text).group(1))
+    assert config["top_k"] == 5 and config["max_question_chars"] == 2000
+    assert re.fullmatch(r"#[0-9a-f]{6}", config["accent_color"])
+    assert "innerHTML" not in response.text and "insertAdjacentHTML" not in response.text
+
+
+def test_allowed_origins_setting():
+    assert Settings().allowed_origins is None and origins(None) == ()
+    settings = load_settings(env={"ASSISTANT_ALLOWED_ORIGINS": "https://www.example.org, http://localhost:3000/"})
+    assert origins(settings.allowed_origins) == ("https://www.example.org", "http://localhost:3000")
+    with pytest.raises(SettingsError, match="allowed_origins has 'www.example.org'"):
+        load_settings(env={"ASSISTANT_ALLOWED_ORIGINS": "www.example.org"})
+    with pytest.raises(SettingsError, match="rate_limit_per_minute"):
+        load_settings(env={"ASSISTANT_RATE_LIMIT_PER_MINUTE": "-1"})
+    assert load_settings(env={"ASSISTANT_MCP_SERVER": "false"}).mcp_server is False
+
+
+def test_admission_refuses_past_running_plus_waiting_and_forgets_who_left():
+    async def scenario():
+        gate = Admission(running=1, waiting=1)
+        release = asyncio.Event()
+
+        async def hold():
+            async with gate:
+                await release.wait()
+
+        first, second = asyncio.create_task(hold()), asyncio.create_task(hold())
+        while gate.inside < 2:  # both entered: one running, one waiting
+            await asyncio.sleep(0)
+        full_with_two = gate.full()
+        second.cancel()  # the waiting caller goes away
+        await asyncio.gather(second, return_exceptions=True)
+        after_leaving = gate.full()
+        release.set()
+        await first
+        return full_with_two, after_leaving, gate.inside
+
+    with ThreadPoolExecutor(1) as pool:  # its own loop: Playwright's sync API may hold this thread's
+        assert pool.submit(asyncio.run, scenario()).result(timeout=30) == (True, False, 0)
+
+
+class FakeAssistant:
+    """A fake for the door's logic around `Assistant.ask`: records how it was called."""
+
+    def __init__(self, settings: Settings, follow_ups: bool):
+        self.settings, self.calls = settings, []
+        if follow_ups:
+            self.ask = self._ask_with_previous
+
+    def check_question(self, question: str) -> str | None:
+        return None if question.strip() else "Please type a question."
+
+    def ask(self, question, top_k=None):
+        self.calls.append((question, top_k, None))
+        return Answer(question, True, ())
+
+    def _ask_with_previous(self, question, top_k=None, previous=()):
+        self.calls.append((question, top_k, tuple(previous)))
+        return Answer(question, True, ())
+
+
+def test_door_passes_earlier_questions_only_to_an_assistant_that_takes_them():
+    settings = Settings(max_question_chars=50)
+    with_follow_ups = FakeAssistant(settings, follow_ups=True)
+    door = Door(with_follow_ups, settings)
+    assert door.search("and then?", "3", ["first", " ", "second", "third " + "x" * 80], "widget").status == 200
+    assert with_follow_ups.calls == [("and then?", 3, ("second", ("third " + "x" * 80)[:50]))]
+    door.search("alone", None)
+    assert with_follow_ups.calls[-1] == ("alone", 5, ())
+    without = FakeAssistant(settings, follow_ups=False)
+    Door(without, settings).search("and then?", 3, ["first"])
+    assert without.calls == [("and then?", 3, None)]
+    refused = Door(without, settings).search("   ")
+    assert refused.status == 400 and refused.body["error"] == "Please type a question." and len(without.calls) == 1
+
+
+async def permissive_app(scope, receive, send):
+    """A fake of Gradio's CORS rule at its loosest: echo any Origin the request carries."""
+    from starlette.datastructures import Headers
+    from starlette.responses import PlainTextResponse
+
+    origin = Headers(scope=scope).get("origin")
+    await PlainTextResponse("hi", headers={"Access-Control-Allow-Origin": origin} if origin else {})(scope, receive, send)
+
+
+@pytest.mark.parametrize("allowed, origin, expected", [
+    ((), "https://evil.example", None),
+    (("https://www.example.org",), "https://www.example.org", "https://www.example.org"),
+    (("https://www.example.org",), "https://evil.example", None),
+    (("*",), "https://anyone.example", "*"),
+])
+def test_cross_origin_guard_decides_for_api_routes_alone(allowed, origin, expected):
+    from starlette.testclient import TestClient
+
+    http = TestClient(CrossOriginGuard(permissive_app, allowed))
+    assert http.get("/api/search", headers={"Origin": origin}).headers.get("access-control-allow-origin") == expected
+    assert http.get("/gradio_api/info", headers={"Origin": origin}).headers["access-control-allow-origin"] == origin

@@ -1,0 +1,123 @@
+"""The embeddable widget in a real Chromium, on a page served from a second loopback origin."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from assistant import NO_MATCH, Assistant
+from assistant.links import clock
+from conftest import needs_browser, start_app
+from test_ui import PAYLOAD, hostile_content
+
+pytestmark = [needs_browser, pytest.mark.browser]
+QUESTION = "how do I move from PMO analyst to PMO manager?"
+
+
+def embed(page_server, app_url: str, name: str, attributes: str = "") -> str:
+    """A page of another site with the one-line embed; returns its address."""
+    return page_server.page(name, "<h1>Our own page</h1><p>Some text of the site.</p>"
+                                  f'<script src="{app_url}widget.js" {attributes}></script><footer>end</footer>')
+
+
+def ask(page, question: str, timeout: float = 30_000):
+    widget = page.locator(".kb-widget")
+    widget.locator("input").fill(question)
+    widget.locator("input").press("Enter")
+    page.wait_for_function("() => { const r = document.querySelector('.kb-widget').shadowRoot;"
+                           " return r.querySelector('.results').childElementCount > 0"
+                           " || r.querySelector('.status.error'); }", timeout=timeout)
+    return widget
+
+
+def test_widget_on_another_site_asks_and_shows_cards_with_links(browser, doors_app, page_server):
+    assistant, app_url = doors_app
+    url = embed(page_server, app_url, "embed.html", 'data-placeholder="Ask the PMO team…" data-k="3"')
+    page = browser.new_page()
+    page.goto(url)
+    widget = page.locator(".kb-widget")
+    assert widget.locator("input").get_attribute("placeholder") == "Ask the PMO team…"
+    assert page.evaluate("document.querySelector('.kb-widget').nextElementSibling.tagName") == "SCRIPT"
+    ask(page, QUESTION)
+    expected = assistant.ask(QUESTION, top_k=3).passages
+    cards = widget.locator(".card")
+    assert cards.count() == 3
+    first = cards.first.locator("a.link")
+    assert first.get_attribute("href") == expected[0].url
+    assert first.get_attribute("target") == "_blank" and "noopener" in first.get_attribute("rel")
+    assert first.inner_text() == expected[0].title
+    assert cards.first.locator("mark").count() == 1
+    accent = cards.first.evaluate("c => getComputedStyle(c).borderLeftColor")
+    assert accent == "rgb(15, 118, 110)"  # the accent colour from the app's settings
+    assert page.evaluate("getComputedStyle(document.querySelector('h1')).color") == "rgb(0, 0, 0)"  # page untouched
+    page.close()
+
+
+def test_widget_links_a_recording_moment(browser, doors_app, page_server):
+    assistant, app_url = doors_app
+    question = "how did the hospital PMO get consultants to turn up to project board meetings?"
+    moment = next(p for p in assistant.ask(question).passages if p.source_type == "transcript")
+    page = browser.new_page(viewport={"width": 375, "height": 740})  # a phone
+    page.goto(embed(page_server, app_url, "moment.html", 'data-accent="#c60"'))
+    widget = ask(page, question)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    time_link = widget.locator("a.time").first
+    assert time_link.inner_text() == f"▶ {clock(moment.start_seconds)}"
+    assert time_link.get_attribute("href") == moment.url and "#t=" in moment.url
+    assert widget.locator(".card").first.evaluate("c => getComputedStyle(c).borderLeftColor") == "rgb(204, 102, 0)"
+    page.close()
+
+
+def test_widget_on_an_origin_not_allowed_is_refused_by_the_browser(browser, doors_app, page_server):
+    _, app_url = doors_app
+    url = embed(page_server, app_url, "stranger.html").replace("127.0.0.1", "localhost", 1)
+    page = browser.new_page()
+    page.goto(url)
+    widget = ask(page, QUESTION)
+    assert "cannot be reached" in widget.locator(".status").inner_text()
+    assert widget.locator(".card").count() == 0
+    page.close()
+
+
+def test_hostile_article_stays_inert_in_the_widget(browser, build, embedder, tmp_path, page_server):
+    content = hostile_content(tmp_path)
+    (content / "articles" / "minutes.md").write_text(
+        "# Project board minutes\n\nConsultants attend project boards when minutes are short.\n", encoding="utf-8")
+    settings = replace(build(content), allowed_origins=page_server.origin)
+    demo, app_url = start_app(Assistant(settings, embedder=embedder), settings)
+    try:
+        page = browser.new_page()
+        dialogs = []
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        page.goto(embed(page_server, app_url, "hostile.html"))
+        widget = ask(page, "how do I get consultants to attend project boards?")
+        page.wait_for_timeout(500)  # give any injected handler the chance to fire
+        assert "<script>window.__pwned=1</script>" in widget.locator(".results").inner_text()
+        assert dialogs == [] and page.evaluate("window.__pwned") is None
+        root = "document.querySelector('.kb-widget').shadowRoot"
+        assert page.evaluate(f"{root}.querySelectorAll('script, img, iframe, [onerror]').length") == 0
+        hrefs = page.evaluate(f"[...{root}.querySelectorAll('a')].map(a => a.href)")
+        assert hrefs and all(h.startswith(("http://", "https://")) for h in hrefs)
+        source = next(h for h in hrefs if "/source/" in h)  # a document with no url: the app serves it
+        assert source.startswith(app_url) and source.endswith("/source/articles/minutes.md")
+        assert page.request.get(source).status == 200
+        page.close()
+    finally:
+        demo.close()
+
+
+def test_preview_page_shows_the_line_to_copy_and_a_working_box(browser, doors_app):
+    _, app_url = doors_app
+    page = browser.new_page()
+    page.goto(app_url + "widget")
+    assert page.locator("pre").inner_text() == (f'<script src="{app_url}widget.js" '
+                                                'data-placeholder="Ask a question…" async></script>')
+    widget = ask(page, QUESTION)  # same origin as the app: needs no allowed_origins entry
+    assert widget.locator(".card").count() == 5
+    widget.locator("input").fill("what's a good recipe for banana bread?")
+    widget.locator("input").press("Enter")
+    widget.locator(".notice").wait_for(timeout=30_000)
+    assert widget.locator(".notice").inner_text() == NO_MATCH
+    assert widget.locator(".nearest a").count() >= 1 and widget.locator(".card").count() == 0
+    page.close()
