@@ -21,8 +21,7 @@ from ui.api import Admission, CrossOriginGuard
 from ui.doors import Door
 from ui.widget import MAX_BYTES
 
-PASSAGE_KEYS = {"title", "url", "section", "text", "highlight", "score", "source_type", "start_seconds",
-                "end_seconds", "page", "doc_id"}
+from tests.test_api import PASSAGE_KEYS  # noqa: E402 — one definition of what a passage holds
 
 
 def client(url: str, address: str) -> httpx.Client:
