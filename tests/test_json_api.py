@@ -105,7 +105,7 @@ def test_health_says_what_is_served(doors_app):
     assistant, url = doors_app
     body = httpx.get(url + "api/health").json()
     assert body["status"] == "ok" and body["version"] == assistant.index.version
-    assert body["documents"] == 36 and body["by_type"] == {"article": 32, "transcript": 4}
+    assert body["documents"] == 40 and body["by_type"] == {"article": 34, "deck": 2, "transcript": 4}
     assert body["model"] == "all-MiniLM-L6-v2" and body["chunks"] > 0 and body["built_at"]
 
 
