@@ -30,6 +30,7 @@ from assistant import building  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from corpus import ChunkSettings  # noqa: E402
 from index import Embedder, build_index, make_embedder  # noqa: E402
+from tests.pdfs import minimal_pdf  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -337,28 +338,6 @@ def coffee_vtt() -> str:
     return "\n".join(blocks)
 
 
-def deck_pdf(pages: list[list[str]]) -> bytes:
-    """A valid PDF whose pages hold several Helvetica lines each (a slide title, then its text)."""
-    page_ids = [4 + 2 * i for i in range(len(pages))]
-    objects = {1: b"<< /Type /Catalog /Pages 2 0 R >>",
-               2: b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % i for i in page_ids) + b"] /Count %d >>" % len(pages),
-               3: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"}
-    for page_id, lines in zip(page_ids, pages):
-        shown = b" ".join(b"(" + line.encode("latin-1") + b") Tj 0 -18 Td" for line in lines)
-        stream = b"BT /F1 12 Tf 72 720 Td " + shown + b" ET"
-        objects[page_id] = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-                            b"/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>" % (page_id + 1))
-        objects[page_id + 1] = b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream"
-    out, offsets = bytearray(b"%PDF-1.4\n"), {}
-    for number in sorted(objects):
-        offsets[number] = len(out)
-        out += b"%d 0 obj\n" % number + objects[number] + b"\nendobj\n"
-    xref, size = len(out), max(objects) + 1
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % size + b"".join(b"%010d 00000 n \n" % offsets[i] for i in range(1, size))
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, xref)
-    return bytes(out)
-
-
 COFFEE_FACE = """site_name = "Bean Counter Help"
 heading = "Roasting questions?"
 subtitle = "Home roasting, answered from our guides and recordings."
@@ -379,7 +358,7 @@ def write_coffee_kb(root: Path) -> Path:
     (content / "sessions" / "roasting-qa.vtt").write_text(coffee_vtt(), encoding="utf-8")
     (content / "sessions" / "roasting-qa.yaml").write_text(
         "title: Live Q&A - roasting at home\nurl: https://coffee.example.org/live/roasting-qa/\n", encoding="utf-8")
-    (content / "decks" / "roast-levels.pdf").write_bytes(deck_pdf([
+    (content / "decks" / "roast-levels.pdf").write_bytes(minimal_pdf([
         ["Roast levels"],
         ["First crack", "First crack begins at about 196 degrees C, when steam splits the beans.",
          "Light roasts are stopped soon after it."],

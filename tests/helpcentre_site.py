@@ -26,6 +26,7 @@ from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
+from tests.pdfs import minimal_pdf
 
 BASE_TIME = datetime(2025, 3, 1, 9, 0, 0, tzinfo=timezone.utc)
 
@@ -67,29 +68,6 @@ ARTICLES = [
 PRIVATE = Article("internal-pricing", "Internal consulting price list", [
     ("rates", "Day rates", "Confidential day rates for the consulting team, never for the public help centre."),
 ])
-
-
-def minimal_pdf(page_texts: list[str], title: str | None = None) -> bytes:
-    """A valid PDF with one Helvetica text line per page; xref offsets computed."""
-    page_ids = [5 + 2 * i for i in range(len(page_texts))]
-    objects = {1: b"<< /Type /Catalog /Pages 2 0 R >>",
-               2: b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % i for i in page_ids) + b"] /Count %d >>" % len(page_ids),
-               3: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-               4: b"<< /Title (" + (title or "").encode("latin-1") + b") >>"}
-    for page_id, text in zip(page_ids, page_texts):
-        stream = b"BT /F1 11 Tf 40 720 Td (" + text.encode("latin-1") + b") Tj ET"
-        objects[page_id] = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-                            b"/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>" % (page_id + 1))
-        objects[page_id + 1] = b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream"
-    out, offsets = bytearray(b"%PDF-1.4\n"), {}
-    for number in sorted(objects):
-        offsets[number] = len(out)
-        out += b"%d 0 obj\n" % number + objects[number] + b"\nendobj\n"
-    xref, size = len(out), max(objects) + 1
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % size + b"".join(b"%010d 00000 n \n" % offsets[i] for i in range(1, size))
-    info = b" /Info 4 0 R" if title else b""
-    out += b"trailer\n<< /Size %d /Root 1 0 R%s >>\nstartxref\n%d\n%%%%EOF\n" % (size, info, xref)
-    return bytes(out)
 
 
 @dataclass

@@ -12,6 +12,7 @@ import pytest
 from pypdf import PdfReader
 
 from corpus import LoadError, Segment, load_file, load_folder
+from tests.pdfs import minimal_pdf
 
 CAREERS_MD = """\
 ---
@@ -50,32 +51,6 @@ def write(root: Path, rel: str, content: str | bytes) -> Path:
 
 def skipped(result) -> dict[str, str]:
     return {item.path: item.reason for item in result.skipped}
-
-
-def minimal_pdf(page_texts: list[str]) -> bytes:
-    """A valid PDF with one Helvetica text line per page; xref offsets computed, not guessed."""
-    page_ids = [4 + 2 * i for i in range(len(page_texts))]
-    objects = {
-        1: b"<< /Type /Catalog /Pages 2 0 R >>",
-        2: b"<< /Type /Pages /Kids [" + b" ".join(b"%d 0 R" % i for i in page_ids)
-           + b"] /Count %d >>" % len(page_ids),
-        3: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    }
-    for page_id, text in zip(page_ids, page_texts):
-        stream = b"BT /F1 12 Tf 72 720 Td (" + text.encode("latin-1") + b") Tj ET"
-        objects[page_id] = (b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-                            b"/Resources << /Font << /F1 3 0 R >> >> /Contents %d 0 R >>" % (page_id + 1))
-        objects[page_id + 1] = b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream"
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = {}
-    for number in sorted(objects):
-        offsets[number] = len(out)
-        out += b"%d 0 obj\n" % number + objects[number] + b"\nendobj\n"
-    xref, size = len(out), max(objects) + 1
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % size
-    out += b"".join(b"%010d 00000 n \n" % offsets[i] for i in range(1, size))
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (size, xref)
-    return bytes(out)
 
 
 # --- Markdown -------------------------------------------------------------------------------
