@@ -178,16 +178,21 @@ async def run_level(base: str, door: str, clients: int, per_client: int, pool: l
             for turn in range(per_client):
                 results.append(await ask(http, base, pool[(number * 7 + turn * 13) % len(pool)]))
 
+    seconds = await run_clients(client, clients, per_client, time_limit, results)
+    return summarise(door, clients, results, seconds)
+
+
+async def run_clients(client, clients: int, per_client: int, time_limit: float, results: list) -> float:
+    """Run every client at once until done or the time limit; count what did not finish as errors.
+    Returns the seconds it took."""
     started = time.perf_counter()
     tasks = [asyncio.create_task(client(n)) for n in range(clients)]
     _, pending = await asyncio.wait(tasks, timeout=time_limit)
     for task in pending:
         task.cancel()
     await asyncio.gather(*pending, return_exceptions=True)
-    seconds = time.perf_counter() - started
-    unfinished = clients * per_client - len(results)
-    results += [("error", time_limit, "unfinished at the time limit")] * unfinished
-    return summarise(door, clients, results, seconds)
+    results += [("error", time_limit, "unfinished at the time limit")] * (clients * per_client - len(results))
+    return time.perf_counter() - started
 
 
 def summarise(door: str, clients: int, results: list[tuple[str, float, str]], seconds: float) -> Level:
@@ -239,14 +244,8 @@ async def run_logged_level(base: str, clients: int, per_client: int, pool: list[
                     rated, _, _, _ = await call(http, base, "feedback", [answer_id, turn % 3 != 0, f"client {number}"])
                     seen["feedback_ok" if rated == "ok" else "feedback_failed"] += 1
 
-    started = time.perf_counter()
-    tasks = [asyncio.create_task(client(n)) for n in range(clients)]
-    _, pending = await asyncio.wait(tasks, timeout=time_limit)
-    for task in pending:
-        task.cancel()
-    await asyncio.gather(*pending, return_exceptions=True)
-    results += [("error", time_limit, "unfinished at the time limit")] * (clients * per_client - len(results))
-    return summarise("gradio", clients, results, time.perf_counter() - started), seen
+    seconds = await run_clients(client, clients, per_client, time_limit, results)
+    return summarise("gradio", clients, results, seconds), seen
 
 
 def logging_check(args, pool: list[str]) -> dict:
