@@ -72,7 +72,7 @@ def serve_ready(index: Path) -> tuple[float, float]:
     try:
         while time.perf_counter() - started < 180:
             try:
-                joined = httpx.post(f"{base}/gradio_api/call/search", json={"data": ["how do I set up a PMO?", 5]},
+                joined = httpx.post(f"{base}/gradio_api/call/search", json={"data": ["how do I set up a PMO?", 5, []]},
                                     timeout=10)
                 if joined.status_code == 200:
                     event = httpx.get(f"{base}/gradio_api/call/search/{joined.json()['event_id']}", timeout=30)
