@@ -1,4 +1,4 @@
-"""The embedding backends: ONNX Runtime equals PyTorch, one protocol, exports cached, variants followed."""
+"""The embedding backends: OpenVINO and ONNX Runtime equal PyTorch, one protocol, exports cached, variants followed."""
 
 from __future__ import annotations
 
@@ -45,15 +45,33 @@ def varied_texts(sample_index) -> list[str]:
     return cut + joined + questions + ODD + mixed
 
 
-def test_onnx_equals_pytorch_on_a_thousand_varied_texts(embedder, torch_embedder, sample_index):
+def test_the_cpu_backends_equal_pytorch_on_a_thousand_varied_texts(embedder, torch_embedder, sample_index):
+    """The default (OpenVINO: bf16 on a CPU with AMX/AVX-512 BF16, else f32) and ONNX Runtime fp32."""
     texts = varied_texts(sample_index)
     assert len(texts) >= 1000
     long = [t for t in texts if embedder.count_tokens(t) > 256]
     assert len(long) >= 40  # truncation to max_seq_length is part of what must match
-    onnx, reference = embedder.embed(texts), torch_embedder.embed(texts)
-    cosine = np.sum(onnx * reference, axis=1)
-    worst = int(np.argmin(cosine))
-    assert cosine.min() >= 0.9999, (cosine.min(), texts[worst][:120])
+    reference = torch_embedder.embed(texts)
+    for backend in (embedder, make_embedder(backend="onnx")):
+        cosine = np.sum(backend.embed(texts) * reference, axis=1)
+        worst = int(np.argmin(cosine))
+        assert cosine.min() >= 0.9999, (backend.backend, cosine.min(), texts[worst][:120])
+
+
+def test_auto_runs_openvino_where_installed_and_onnx_runtime_without_it(embedder, monkeypatch):
+    from index.embedding import openvino_backend
+    from index.errors import ModelError
+
+    assert embedder.backend in ("openvino-bf16", "openvino-f32")
+    assert make_embedder(variant="int8").backend == "onnx"  # int8 is ONNX Runtime's
+    with pytest.raises(ModelError, match='set backend = "onnx"'):
+        make_embedder(backend="openvino", variant="int8")
+    monkeypatch.setattr(openvino_backend, "available", lambda: False)  # as if OpenVINO were not installed
+    fallback = make_embedder()
+    assert fallback.backend == "onnx" and fallback.variant == "fp32"
+    assert np.dot(fallback.embed_query("set up a PMO"), embedder.embed_query("set up a PMO")) >= 0.9999
+    with pytest.raises(ModelError, match="pip install openvino"):
+        make_embedder(backend="openvino")
 
 
 def test_both_backends_keep_one_contract(embedder, torch_embedder):
