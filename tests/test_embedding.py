@@ -99,6 +99,18 @@ def test_the_gpu_pipeline_gives_the_same_vectors_as_encode(torch_embedder):
     assert np.min(np.sum(piped * torch_embedder.embed(texts), axis=1)) >= 0.9999
 
 
+def test_a_model_that_fails_the_openvino_check_runs_on_onnx_runtime(embedder, tmp_path):
+    _, paths = export_paths("all-MiniLM-L6-v2")
+    assert json.loads((paths.folder / "openvino.json").read_text())["cosine"] >= 0.9999  # the one-off check
+    _, failed = export_paths("all-MiniLM-L6-v2", tmp_path)
+    failed.folder.mkdir(parents=True)
+    for file in paths.folder.iterdir():
+        if file.name != "openvino.json":
+            (failed.folder / file.name).symlink_to(file)
+    (failed.folder / "openvino.json").write_text('{"ok": false, "error": "as if its output differed"}')
+    assert make_embedder(cache_dir=tmp_path).backend == "onnx"
+
+
 def test_the_export_is_cached_and_a_changed_model_gets_a_new_one(embedder, tmp_path):
     _, paths = export_paths("all-MiniLM-L6-v2")
     stamp = paths.onnx("fp32").stat().st_mtime_ns

@@ -75,9 +75,10 @@ def _convert_and_check(paths: ExportPaths) -> dict:
 
 
 class OpenVinoEmbedder(TokenizedEmbedder):
-    """A question (up to `few` texts) runs on a one-thread compiled model from a pool of requests (a server
-    answers several at once, each on its own core); bulk embedding compiles a throughput model on first use (one stream per core, or
-    ASSISTANT_ONNX_THREADS threads) and keeps every stream busy with batches of BULK_BATCH texts."""
+    """A question (up to `few` texts) runs on a one-thread compiled model from a pool of requests (a
+    server answers several at once, each on its own core); bulk embedding compiles a throughput model
+    on first use (one stream per core, or ASSISTANT_ONNX_THREADS threads) and keeps every stream busy
+    with batches of BULK_BATCH texts."""
 
     few = 64  # a question, or the few dozen sentences an answer's highlighting embeds: the one-thread model
 
