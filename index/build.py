@@ -109,9 +109,10 @@ def build_index(content_dir: Path, index_dir: Path, embedder: Embedder, chunker:
                 progress: Progress | None = None, lock_timeout: float = 0,
                 loaded: LoadResult | None = None, ann: AnnSettings | None = None,
                 max_segments: int = 8, loader: Loader | None = None,
-                sources: tuple[str, ...] = ()) -> BuildReport:
+                sources: tuple[str, ...] = (), sentence_vectors: bool = True) -> BuildReport:
     """Load, chunk and embed what changed, write it as a new segment of a new version (deletion marks for
-    what it replaces), verify it, publish it. `ann`: when large segments get an IVF index."""
+    what it replaces), verify it, publish it. `ann`: when large segments get an IVF index;
+    `sentence_vectors`: embed each chunk's sentences (cues) too, for answers without a model call."""
     started = time.perf_counter()
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -127,7 +128,7 @@ def build_index(content_dir: Path, index_dir: Path, embedder: Embedder, chunker:
         progress(0.0, "reading content")
         plan = plan_build(content_dir, index_dir, embedder.name, chunker, base_url, full, loaded, embedder.variant,
                           loader)
-        policy = Policy(ann or AnnSettings(), max_segments)
+        policy = Policy(ann or AnnSettings(), max_segments, sentence_vectors)
         return _build_locked(plan, content_dir, index_dir, embedder, chunker, base_url, keep_versions, progress,
                              started, policy, sources)
     finally:
@@ -154,7 +155,8 @@ def _build_locked(plan, content_dir, index_dir, embedder, chunker, base_url, kee
     progress(0.1, f"embedding {len(chunks)} chunks")
     vectors = _embed_all(embedder, [c.embed_text for c in chunks], lambda done: progress(
         0.1 + 0.5 * done / max(1, len(chunks)), f"embedded {done}/{len(chunks)} chunks"))
-    units = _embed_units(embedder, chunks, lambda f, what: progress(0.6 + 0.3 * f, what))
+    units = _embed_units(embedder, chunks, lambda f, what: progress(0.6 + 0.3 * f, what)) \
+        if policy.sentence_vectors else None
     progress(0.9, "writing")
     counts = dict(previous.manifest.documents) if previous is not None else {}
     per_doc = _count_by_document(chunks)

@@ -39,6 +39,7 @@ class Change:
 class Policy:
     ann: AnnSettings = AnnSettings()
     max_segments: int = 8
+    sentence_vectors: bool = True  # the build embeds each chunk's answer units (see index.segment)
 
 
 @dataclass(frozen=True)

@@ -203,3 +203,13 @@ def test_another_chunk_of_the_document_is_shown_when_its_answer_is_clearly_bette
     passages = build_passages([[weak, strong], [other, overlapping]], "how do I cool beans", query, SentenceVectors(None))
     assert passages[0].highlight == "Cool the beans in a colander."  # the better chunk's answer
     assert passages[1].text == other.chunk.text  # not the same answer again from an overlapping chunk
+
+
+def test_without_sentence_vectors_the_answer_sentence_is_embedded_per_question(tmp_path, build):
+    from conftest import write_coffee_kb
+
+    settings = build(write_coffee_kb(tmp_path / "kb"), sentence_vectors=False)
+    assistant = Assistant.open(settings)
+    assert assistant.index.unit_vectors(0) is None
+    passage = next(p for p in assistant.ask(COOLING).passages if p.source_type == "transcript")
+    assert "colander" in passage.highlight.lower()
