@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from assistant.sentences import plain
+from corpus.sentences import plain
 
 _OPENS = re.compile(r"^[\"'“‘(\[*_`]*[A-Z0-9£$€]")
 _ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.)])\s+")

@@ -34,11 +34,13 @@ def run_build(settings: Settings, full: bool = False, dry_run: bool = False, sho
     with progress_bar(show_progress and progress is None) as bar:
         return build_index(settings.content_dir, settings.index_dir, embedder, chunker, settings.base_url,
                            full=full, keep_versions=settings.keep_versions, progress=progress or bar,
-                           ann=ann_settings(settings), max_segments=settings.max_segments)
+                           **index_options(settings))
 
 
-def ann_settings(settings: Settings) -> AnnSettings:
-    return AnnSettings(threshold=settings.ann_threshold, recall_target=settings.ann_recall_target)
+def index_options(settings: Settings) -> dict:
+    """How a build writes the index: when segments get an IVF index, when they merge, sentence vectors."""
+    return dict(ann=AnnSettings(threshold=settings.ann_threshold, recall_target=settings.ann_recall_target),
+                max_segments=settings.max_segments, sentence_vectors=settings.sentence_vectors)
 
 
 def watch_and_build(settings: Settings, echo: Callable[[str], None], stop_event=None,

@@ -57,6 +57,7 @@ class Settings:
     ann_threshold: int = 20_000  # chunks in a segment from which dense search is approximate (IVF); exact below
     ann_recall_target: float = 0.95  # recall@10 vs exact the build tunes the IVF index to reach
     max_segments: int = 8  # more segments than this after an incremental build: the small ones are merged
+    sentence_vectors: bool = True  # builds embed every sentence too, so a question only compares vectors
     admin_password: str | None = None
     concurrency_limit: int = 4
     max_queue: int = 64

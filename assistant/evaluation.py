@@ -25,7 +25,7 @@ from assistant.ranking import Fusion, rank_documents
 from assistant.search import Assistant
 from corpus import LoadError
 from corpus.beir import load_corpus, load_queries
-from assistant.building import ann_settings, chunk_settings, progress_bar
+from assistant.building import chunk_settings, index_options, progress_bar
 from assistant.embedders import open_embedder
 from index import Embedder, build_index
 
@@ -66,7 +66,7 @@ def eval_index(settings: Settings, dataset: Path | None, embedder: Embedder, cac
     with progress_bar(progress) as report:
         build_index(folder if dataset else SAMPLE_CONTENT, index_dir, embedder, chunker, base_url=settings.base_url,
                     loaded=load_corpus(corpus_file) if dataset else None, progress=report,
-                    ann=ann_settings(settings), max_segments=settings.max_segments)
+                    **index_options(settings))
     return index_dir
 
 

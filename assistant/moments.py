@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.answers import Turn
-from assistant.sentences import Sentence
+from corpus.sentences import cue_sentence
 from corpus.model import Cue
 
 LEAD_IN_SECONDS = 0.0  # links open at the cue's whole second (never later than it, at most 1 s early)
@@ -24,10 +24,6 @@ class Moment:
     end: float  # the end of the answering cue
     highlight: str  # the answering cue's text
     turns: tuple[Turn, ...]
-
-
-def cue_sentence(cue: Cue) -> Sentence:
-    return Sentence(" ".join(cue.text.split()))
 
 
 def choose_moment(cues: Sequence[Cue], scores: Sequence[float | None]) -> Moment:

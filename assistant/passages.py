@@ -1,9 +1,11 @@
 """Ranked chunks → cited passages, each landing on its answer: the answering sentence of an article
 or deck page, the answering moment of a recording.
 
-The candidate sentences (cues, for recordings) of all the passages are embedded in one batch per
-question, a few per passage picked by words first so the batch stays small; vectors are kept in a
-small cache, so a passage shown again costs nothing.
+Each shown document's best few chunks compete: the passage shown is the one whose answering
+sentence scores clearly best. The sentences' (a recording's cues') vectors come from the index, made
+at build time, so a question only compares vectors. An index written without them (before they
+existed) still works: a few sentences per passage, picked by words, are embedded in one batch per
+question and kept in a small cache.
 """
 
 from __future__ import annotations
@@ -11,21 +13,24 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from assistant.answers import Passage
 from assistant.highlight import CARRY_RECORDING, best_index, scores, shortlist
 from assistant.links import at_time, deep_link
-from assistant.moments import choose_moment, cue_sentence
-from assistant.sentences import Sentence, plain, split_sentences
+from assistant.moments import choose_moment
 from corpus import Chunk
 from corpus.model import Cue
+from corpus.sentences import Sentence, answer_units, cue_sentence, split_sentences, unit_text
+from index import LoadedIndex
 
-PER_PASSAGE = 4  # candidate sentences per passage sent to the model (with the sentence after each)
-SWAP_MARGIN = 0.1  # a document's later passage is shown first when its answer scores this much better
+PER_PASSAGE = 4  # without stored vectors: sentences per passage sent to the model (with the one after each)
+SWAP_MARGIN = 0.2  # another chunk of a document is shown when its answer scores this much better
+CHUNK_WEIGHT = 1.0  # how much a chunk's own similarity counts in that comparison
+ALTERNATIVES = 2  # other chunks of a shown document whose answers are compared
 NEIGHBOUR_CUES = 4  # a recording's moment may lie this many cues into the passage before or after
-EMBED_CHARS = 300  # a candidate is cut to this many characters for the model (about 64 tokens)
 
 
 class SentenceVectors:
@@ -41,7 +46,7 @@ class SentenceVectors:
             known = {t: self._cache[t] for t in texts if t in self._cache}
         missing = list(dict.fromkeys(t for t in texts if t not in known))
         if missing:  # the one batch of this question
-            fresh = self.embedder.embed([t[:EMBED_CHARS] for t in missing])
+            fresh = self.embedder.embed(missing)
             known.update(zip(missing, fresh))
             with self._lock:
                 self._cache.update(zip(missing, fresh))
@@ -54,25 +59,89 @@ class SentenceVectors:
             self._cache.clear()
 
 
-def build_passages(chunks: Sequence[Chunk], similarity: Sequence[float], question: str, query: np.ndarray,
-                   vectors: SentenceVectors, around: Sequence[tuple[tuple[Cue, ...], tuple[Cue, ...]]] = ()
-                   ) -> tuple[Passage, ...]:
-    """around[n]: the cues just before and after chunk n in its recording (an answer may straddle chunks)."""
-    cue_lists = [_cues(chunk, around[n] if n < len(around) else ((), ())) for n, chunk in enumerate(chunks)]
-    units = [[cue_sentence(c) for c in cues] if cues else split_sentences(chunk.text)
-             for chunk, cues in zip(chunks, cue_lists)]
-    picked = [shortlist(question, sentences, PER_PASSAGE) for sentences in units]
-    texts = [plain(units[n][i].text) for n, chosen in enumerate(picked) for i in chosen]
-    found = vectors.vectors(texts)
-    passages, strength = [], []
-    for chunk, cues, sentences, chosen, score in zip(chunks, cue_lists, units, picked, similarity):
-        sims: list[float | None] = [None] * len(sentences)
-        for i in chosen:
-            sims[i] = float(np.dot(found[plain(sentences[i].text)], query))
-        passage, best = _passage(chunk, cues, sentences, sims, question, score)
-        passages.append(passage)
-        strength.append(best)
+@dataclass(frozen=True)
+class Candidate:
+    """A ranked chunk and the units its answer is chosen among."""
+    chunk: Chunk
+    similarity: float  # the chunk's cosine similarity to the question
+    units: list[Sentence]  # sentences, or a recording's cues (with the neighbours' cues around)
+    cues: tuple[Cue, ...] = ()
+    vectors: np.ndarray | None = None  # the units' vectors from the index; None: embedded per question
+
+
+def candidate(index: LoadedIndex, row: int, similarity: float) -> Candidate:
+    """A ranked row with its answer units and, where the index holds them, their vectors. A recording's
+    passage also reads the last cues of the chunk before and the first of the chunk after."""
+    chunk = index.chunks[row]
+    vectors = _checked(index.unit_vectors(row), chunk)
+    if not chunk.cues:
+        return Candidate(chunk, similarity, split_sentences(chunk.text), vectors=vectors)
+    (head, tail), (before, after) = neighbour_cues(index.chunks, row), (row - 1, row + 1)
+    parts = [vectors]
+    if head:
+        parts.insert(0, _tail_of(_checked(index.unit_vectors(before), index.chunks[before]), len(head)))
+    if tail:
+        parts.append(_head_of(_checked(index.unit_vectors(after), index.chunks[after]), len(tail)))
+    cues = (*head, *chunk.cues, *tail)
+    joined = None if any(part is None for part in parts) else np.concatenate(parts)
+    return Candidate(chunk, similarity, [cue_sentence(c) for c in cues], cues, joined)
+
+
+def build_passages(groups: Sequence[Sequence[Candidate]], question: str, query: np.ndarray,
+                   vectors: SentenceVectors) -> tuple[Passage, ...]:
+    """One passage per group: the group's first candidate (the ranking's choice), or another chunk of the
+    same document whose answer scores clearly better. Units without stored vectors are shortlisted by
+    words and embedded in one batch."""
+    flat = [c for group in groups for c in group]
+    sims = _unit_similarities(flat, question, query, vectors)
+    passages, strength, at, shown = [], [], 0, set()
+    for group in groups:
+        built = [_passage(c, s, question) for c, s in zip(group, sims[at:at + len(group)])]
+        at += len(group)
+        best = 0
+        for n in range(1, len(built)):  # overlapping chunks may land on an answer already shown
+            if (built[n][0].doc_id, built[n][0].highlight) not in shown and \
+                    _strength(built[n], group[n]) > _strength(built[best], group[best]) + SWAP_MARGIN:
+                best = n
+        shown.add((built[best][0].doc_id, built[best][0].highlight))
+        passages.append(built[best][0])
+        strength.append(_strength(built[best], group[best]))
     return tuple(lead_with_best_answer(passages, strength))
+
+
+def _unit_similarities(candidates: Sequence[Candidate], question: str, query: np.ndarray,
+                       vectors: SentenceVectors) -> list[list[float | None]]:
+    out: list[list[float | None]] = []
+    missing: dict[int, list[int]] = {}
+    for n, c in enumerate(candidates):
+        if c.vectors is not None:
+            out.append([float(v) for v in c.vectors @ query])
+        else:
+            out.append([None] * len(c.units))
+            missing[n] = shortlist(question, c.units, PER_PASSAGE)
+    if missing:
+        found = vectors.vectors([unit_text(candidates[n].units[i]) for n, chosen in missing.items() for i in chosen])
+        for n, chosen in missing.items():
+            for i in chosen:
+                out[n][i] = float(np.dot(found[unit_text(candidates[n].units[i])], query))
+    return out
+
+
+def _strength(built: tuple[Passage, float], c: Candidate) -> float:
+    return built[1] + CHUNK_WEIGHT * c.similarity
+
+
+def _checked(vectors: np.ndarray | None, chunk: Chunk) -> np.ndarray | None:
+    """Stored unit vectors, if they match the chunk's units as this version splits them."""
+    return vectors if vectors is not None and len(vectors) == len(answer_units(chunk)) else None
+
+
+def _tail_of(vectors: np.ndarray | None, count: int) -> np.ndarray | None:
+    return None if vectors is None else vectors[len(vectors) - count:]
+
+
+def _head_of(vectors: np.ndarray | None, count: int) -> np.ndarray | None:
+    return None if vectors is None else vectors[:count]
 
 
 def lead_with_best_answer(passages: list[Passage], strength: list[float]) -> list[Passage]:
@@ -100,18 +169,14 @@ def neighbour_cues(chunks: Sequence[Chunk], row: int) -> tuple[tuple[Cue, ...], 
     return tuple(head), tuple(tail)
 
 
-def _cues(chunk: Chunk, around: tuple[tuple[Cue, ...], tuple[Cue, ...]]) -> tuple[Cue, ...]:
-    return (*around[0], *chunk.cues, *around[1]) if chunk.cues else ()
-
-
-def _passage(chunk: Chunk, cues: tuple[Cue, ...], sentences: list[Sentence], sims: list[float | None],
-             question: str, score: float) -> tuple[Passage, float]:
+def _passage(c: Candidate, sims: list[float | None], question: str) -> tuple[Passage, float]:
+    chunk, sentences = c.chunk, c.units
     common = dict(title=chunk.title, section=" › ".join(chunk.section), text=chunk.text,
-                  score=round(max(0.0, score), 4), source_type=chunk.source_type, page=chunk.page,
+                  score=round(max(0.0, c.similarity), 4), source_type=chunk.source_type, page=chunk.page,
                   doc_id=chunk.doc_id)
-    if cues:
+    if c.cues:
         scored = scores(question, sentences, sims, CARRY_RECORDING, questions_lead=True)
-        moment = choose_moment(cues, scored)
+        moment = choose_moment(c.cues, scored)
         return Passage(**common, url=at_time(chunk.url, moment.start), highlight=moment.highlight,
                        start_seconds=moment.start, end_seconds=moment.end, passage_start_seconds=chunk.start,
                        passage_end_seconds=chunk.end, exchange=moment.turns), _top(scored)

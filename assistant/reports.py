@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from assistant.answers import Answer
 from assistant.config import Settings
 from assistant.links import clock
-from assistant.sentences import plain
+from corpus.sentences import plain
 
 if TYPE_CHECKING:
     from index import BuildReport, LoadedIndex

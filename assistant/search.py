@@ -18,7 +18,7 @@ from assistant.config import Settings
 from assistant.examples import suggest_examples
 from assistant.followup import resolve
 from assistant.language import script_problem
-from assistant.passages import SentenceVectors, build_passages, neighbour_cues
+from assistant.passages import ALTERNATIVES, Candidate, SentenceVectors, build_passages, candidate
 from assistant.questions import check_question
 from assistant.ranking import Fusion, cap_per_document, fuse
 from assistant.reports import index_info
@@ -112,11 +112,25 @@ class Assistant:
         answered = bool(top) and max(similarity) >= self.settings.min_score
         if not answered:
             top = cap_per_document(ranked, doc_of, 1)[:k]
-            similarity = self._similarity(index, [row for row, _ in top], query_vector)
-        passages = build_passages([index.chunks[row] for row, _ in top], similarity, query.text, query_vector,
-                                  self.sentence_vectors, [neighbour_cues(index.chunks, row) for row, _ in top])
+        groups = self._candidates(index, [row for row, _ in top], [row for row, _ in ranked], doc_of, query_vector)
+        passages = build_passages(groups, query.text, query_vector, self.sentence_vectors)
         return Answer(question=question, answered=answered, passages=passages,
                       message=None if answered else NO_MATCH, searched_for=query.shown)
+
+    def _candidates(self, index: LoadedIndex, shown: list[int], ranked: list[int], doc_of: dict[int, str],
+                    query: np.ndarray) -> list[list[Candidate]]:
+        """Each shown row, then (where the index holds sentence vectors) the document's next-best ranked
+        chunks not shown, whose answers may be better."""
+        spare = [row for row in ranked if row not in set(shown)]
+        groups = []
+        for row in shown:
+            rows = [row]
+            if index.unit_vectors(row) is not None:
+                rows += [r for r in spare if doc_of[r] == doc_of[row]][:ALTERNATIVES]
+                spare = [r for r in spare if r not in rows]
+            groups.append(rows)
+        similarity = iter(self._similarity(index, [r for rows in groups for r in rows], query))
+        return [[candidate(index, r, next(similarity)) for r in rows] for rows in groups]
 
     def rank_chunks(self, index: LoadedIndex, question: str, query: np.ndarray) -> list[tuple[int, float]]:
         return fuse(*self.candidates(index, question, query), self.fusion)

@@ -40,7 +40,7 @@ def with_source(settings: Settings, source: str | Path | None) -> Settings:
 
 def run_sources_build(settings: Settings, full: bool, dry_run: bool, show_progress: bool, embedder: Embedder,
                       progress: Progress | None) -> BuildReport | BuildPlan:
-    from assistant.building import chunk_settings, progress_bar
+    from assistant.building import chunk_settings, index_options, progress_bar
 
     folders = [Path(s) for s in settings.sources if not is_web(s)]
     for folder in folders:
@@ -59,6 +59,7 @@ def run_sources_build(settings: Settings, full: bool, dry_run: bool, show_progre
         with progress_bar(show_progress and progress is None) as bar:
             return build_index(root, settings.index_dir, embedder, chunker, settings.base_url, full=full,
                                keep_versions=settings.keep_versions, progress=progress or bar, loader=loader,
+                               **index_options(settings),
                                sources=tuple(redact(s) if is_web(s) else str(Path(s).resolve())
                                              for s in settings.sources))
 

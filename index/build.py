@@ -16,6 +16,7 @@ import numpy as np
 from filelock import FileLock, Timeout
 
 from corpus import Chunk, ChunkSettings, Document, LoadResult, Skipped, chunk_document, load_folder
+from corpus.sentences import answer_units, unit_text
 from index.embedding import Embedder
 from index.errors import CorruptIndex, IndexStoreError, NothingIndexed
 from index.manifest import DocumentEntry, Manifest, library_versions
@@ -108,9 +109,10 @@ def build_index(content_dir: Path, index_dir: Path, embedder: Embedder, chunker:
                 progress: Progress | None = None, lock_timeout: float = 0,
                 loaded: LoadResult | None = None, ann: AnnSettings | None = None,
                 max_segments: int = 8, loader: Loader | None = None,
-                sources: tuple[str, ...] = ()) -> BuildReport:
+                sources: tuple[str, ...] = (), sentence_vectors: bool = True) -> BuildReport:
     """Load, chunk and embed what changed, write it as a new segment of a new version (deletion marks for
-    what it replaces), verify it, publish it. `ann`: when large segments get an IVF index."""
+    what it replaces), verify it, publish it. `ann`: when large segments get an IVF index;
+    `sentence_vectors`: embed each chunk's sentences (cues) too, for answers without a model call."""
     started = time.perf_counter()
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -126,7 +128,7 @@ def build_index(content_dir: Path, index_dir: Path, embedder: Embedder, chunker:
         progress(0.0, "reading content")
         plan = plan_build(content_dir, index_dir, embedder.name, chunker, base_url, full, loaded, embedder.variant,
                           loader)
-        policy = Policy(ann or AnnSettings(), max_segments)
+        policy = Policy(ann or AnnSettings(), max_segments, sentence_vectors)
         return _build_locked(plan, content_dir, index_dir, embedder, chunker, base_url, keep_versions, progress,
                              started, policy, sources)
     finally:
@@ -150,15 +152,11 @@ def _build_locked(plan, content_dir, index_dir, embedder, chunker, base_url, kee
     progress(0.05, "chunking")
     chunks = [chunk for doc in documents if doc.doc_id in fresh_docs
               for chunk in chunk_document(doc, embedder.count_tokens, chunker)]
-    vectors = np.zeros((len(chunks), embedder.dimension), dtype=np.float32)
     progress(0.1, f"embedding {len(chunks)} chunks")
-    order = sorted(range(len(chunks)), key=lambda r: len(chunks[r].embed_text))  # similar lengths: less padding
-    block = getattr(embedder, "bulk_size", 512)
-    for start in range(0, len(order), block):
-        rows = order[start:start + block]
-        vectors[rows] = embedder.embed([chunks[r].embed_text for r in rows], progress=False)
-        done = min(start + block, len(order))
-        progress(0.1 + 0.8 * done / max(1, len(chunks)), f"embedded {done}/{len(chunks)}")
+    vectors = _embed_all(embedder, [c.embed_text for c in chunks], lambda done: progress(
+        0.1 + 0.5 * done / max(1, len(chunks)), f"embedded {done}/{len(chunks)} chunks"))
+    units = _embed_units(embedder, chunks, lambda f, what: progress(0.6 + 0.3 * f, what)) \
+        if policy.sentence_vectors else None
     progress(0.9, "writing")
     counts = dict(previous.manifest.documents) if previous is not None else {}
     per_doc = _count_by_document(chunks)
@@ -176,13 +174,38 @@ def _build_locked(plan, content_dir, index_dir, embedder, chunker, base_url, kee
         libraries=library_versions(),
         sources=list(sources),
     )
-    change = Change(frozenset(plan.changed) | frozenset(plan.removed), chunks, vectors)
+    change = Change(frozenset(plan.changed) | frozenset(plan.removed), chunks, vectors, units)
     name, manifest = commit_version(index_dir, previous, change, manifest, policy)
     _smoke_test(index_dir, name, embedder, chunks, previous)
     publish(index_dir, name)
     remove_old_versions(index_dir, keep_versions)
     progress(1.0, "published")
     return _report(plan, index_dir, name, len(documents), manifest.chunks, len(chunks), started, True, manifest)
+
+
+def _embed_all(embedder: Embedder, texts: list[str], done: Callable[[int], None]) -> np.ndarray:
+    """Every text's vector, embedded shortest first (similar lengths: less padding) in blocks."""
+    vectors = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
+    order = sorted(range(len(texts)), key=lambda r: len(texts[r]))
+    block = getattr(embedder, "bulk_size", 512)
+    for start in range(0, len(order), block):
+        rows = order[start:start + block]
+        vectors[rows] = embedder.embed([texts[r] for r in rows], progress=False)
+        done(min(start + block, len(order)))
+    return vectors
+
+
+def _embed_units(embedder: Embedder, chunks: list[Chunk], progress: Progress) -> list[np.ndarray]:
+    """Each chunk's answer units (sentences, or a recording's cues) embedded, so a question only compares
+    vectors to find the answering sentence. A unit shared by overlapping chunks is embedded once."""
+    per_chunk = [[unit_text(u) for u in answer_units(c)] for c in chunks]
+    texts = list(dict.fromkeys(t for units in per_chunk for t in units))
+    progress(0.0, f"embedding {len(texts)} sentences")
+    vectors = _embed_all(embedder, texts, lambda done: progress(done / max(1, len(texts)),
+                                                                f"embedded {done}/{len(texts)} sentences"))
+    at = {text: n for n, text in enumerate(texts)}
+    return [vectors[[at[t] for t in units]].astype(np.float16) if units
+            else np.zeros((0, embedder.dimension), np.float16) for units in per_chunk]
 
 
 def _report(plan: BuildPlan, index_dir: Path, version: str, documents: int, chunks: int, embedded: int,

@@ -1,6 +1,6 @@
 """Write a new version from the published one and a change, touching only what changed.
 
-    Change(drop_docs, chunks, vectors)      documents to drop (changed or removed) and chunks to add
+    Change(drop_docs, chunks, vectors, units)  documents to drop (changed or removed) and chunks to add
     commit_version(index_dir, base, change, manifest, policy) -> (name, manifest)
     merge_plan(segments, max_segments) -> indexes of the segments to merge (pure)
 
@@ -21,7 +21,7 @@ import numpy as np
 from corpus import Chunk
 from index.ann import AnnSettings
 from index.manifest import Manifest, checksums, sha256_file
-from index.segment import SEGMENT_FILE, write_segment
+from index.segment import SEGMENT_FILE, UnitVectors, write_segment
 from index.store import SEGMENTS, VERSIONS, LoadedIndex, fsync_dir, fsync_tree
 
 MOSTLY_DELETED = 0.5
@@ -32,12 +32,14 @@ class Change:
     drop_docs: frozenset[str] = frozenset()
     chunks: list[Chunk] = field(default_factory=list)
     vectors: np.ndarray | None = None
+    units: list[np.ndarray] | None = None  # each chunk's answer-unit vectors (None: not embedded)
 
 
 @dataclass(frozen=True)
 class Policy:
     ann: AnnSettings = AnnSettings()
     max_segments: int = 8
+    sentence_vectors: bool = True  # the build embeds each chunk's answer units (see index.segment)
 
 
 @dataclass(frozen=True)
@@ -59,22 +61,26 @@ def commit_version(index_dir: Path, base: LoadedIndex | None, change: Change, ma
     index_dir = Path(index_dir)
     parts = _kept_parts(base, change.drop_docs)
     chunks, vectors = list(change.chunks), change.vectors
+    units = list(change.units) if change.units is not None else ([] if not chunks else None)
     merge = merge_plan([(p.entry["rows"], len(p.deleted)) for p in parts], policy.max_segments - bool(chunks))
     if merge:
-        old_chunks, old_vectors = _live_rows(base, [parts[i] for i in merge])
+        old_chunks, old_vectors, old_units = _live_rows(base, [parts[i] for i in merge])
         chunks = old_chunks + chunks
         vectors = old_vectors if vectors is None or not len(vectors) else np.concatenate([old_vectors, vectors])
+        units = None if old_units is None or units is None else old_units + units
         parts = [p for i, p in enumerate(parts) if i not in set(merge)]
     if chunks:
-        parts.append(Part(write_new_segment(index_dir, chunks, vectors, policy.ann), np.zeros(0, np.int64)))
+        joined = None if units is None else UnitVectors.join(units, vectors.shape[1])
+        parts.append(Part(write_new_segment(index_dir, chunks, vectors, policy.ann, joined), np.zeros(0, np.int64)))
     name = new_name("v")
     return name, write_version(index_dir / VERSIONS / name, parts, manifest)
 
 
-def write_new_segment(index_dir: Path, chunks: list[Chunk], vectors: np.ndarray, ann: AnnSettings) -> dict:
+def write_new_segment(index_dir: Path, chunks: list[Chunk], vectors: np.ndarray, ann: AnnSettings,
+                      units: UnitVectors | None = None) -> dict:
     folder = index_dir / SEGMENTS / new_name("s")
     (index_dir / SEGMENTS).mkdir(parents=True, exist_ok=True)
-    record = write_segment(folder, chunks, vectors, ann)
+    record = write_segment(folder, chunks, vectors, ann, units)
     fsync_tree(folder)
     return {"name": folder.name, "rows": record["rows"], "ann": record["ann"],
             "sha256": sha256_file(folder / SEGMENT_FILE)}
@@ -124,12 +130,17 @@ def merge_plan(segments: list[tuple[int, int]], max_segments: int) -> list[int]:
     return sorted(merge)
 
 
-def _live_rows(base: LoadedIndex, parts: list[Part]) -> tuple[list[Chunk], np.ndarray]:
+def _live_rows(base: LoadedIndex, parts: list[Part]) -> tuple[list[Chunk], np.ndarray, list[np.ndarray] | None]:
+    """The live rows' chunks, vectors and answer-unit vectors (None unless every segment has them)."""
     by_name = {s.name: s for s in base.segments}
-    chunks, vectors = [], []
+    chunks, vectors, units = [], [], []
     for part in parts:
         segment = by_name[part.entry["name"]]
         live = np.setdiff1d(np.arange(segment.rows), part.deleted)
         chunks += [segment.chunk(int(row)) for row in live]
         vectors.append(np.asarray(segment.vectors[live], dtype=np.float32))
-    return chunks, np.concatenate(vectors)
+        if units is not None and segment.units is not None:
+            units += [np.asarray(segment.units.of(int(row))) for row in live]
+        else:
+            units = None
+    return chunks, np.concatenate(vectors), units

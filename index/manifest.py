@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-FORMAT_VERSION = 3  # 3: segments plus deletion marks; 2: transcript chunks carry their cues; 1: one file per version
+FORMAT_VERSION = 4  # 4: segments hold their sentences' vectors; 3: segments plus deletion marks; 2: transcript chunks carry their cues; 1: one file per version
 LIBRARIES = ("onnxruntime", "tokenizers", "sentence-transformers", "faiss-cpu", "bm25s", "langchain-text-splitters",
              "torch")
 

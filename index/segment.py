@@ -9,8 +9,11 @@
         docs.npy         int32 (rows) the row's document, an index into doc_ids.json
         doc_ids.json     the segment's document ids
         lexical/         bm25s over the rows' embed_text
+        units.npy        float16 (answer units × dim), memory-mapped: every row's sentences or cues
+        unit_offsets.npy int64 (rows + 1): row r's units are units[unit_offsets[r]:unit_offsets[r + 1]]
+                         (both optional: without them the answering sentence is embedded per question)
 
-    write_segment(folder, chunks, vectors, ann) -> dict   the segment.json record
+    write_segment(folder, chunks, vectors, ann, units) -> dict   the segment.json record
     Segment.open(folder, record)                          memory-maps it; nothing per row in Python
 """
 
@@ -33,11 +36,15 @@ from index.manifest import checksums
 SEGMENT_FILE = "segment.json"
 
 
-def write_segment(folder: Path, chunks: list[Chunk], vectors: np.ndarray, ann: AnnSettings) -> dict:
+def write_segment(folder: Path, chunks: list[Chunk], vectors: np.ndarray, ann: AnnSettings,
+                  units: UnitVectors | None = None) -> dict:
     """Write every file of a segment (not fsynced: the caller syncs the tree) and return its record."""
     folder.mkdir(parents=True)
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     np.save(folder / "vectors.npy", vectors)
+    if units is not None:
+        np.save(folder / "units.npy", np.ascontiguousarray(units.vectors, dtype=np.float16))
+        np.save(folder / "unit_offsets.npy", units.offsets.astype(np.int64))
     index, params = build_ann(vectors, ann)
     if index is not None:
         faiss.write_index(index, str(folder / "ann.faiss"))
@@ -57,6 +64,23 @@ def write_segment(folder: Path, chunks: list[Chunk], vectors: np.ndarray, ann: A
               "files": {k: v for k, v in checksums(folder).items() if k != SEGMENT_FILE}}
     (folder / SEGMENT_FILE).write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
     return record
+
+
+@dataclass(frozen=True)
+class UnitVectors:
+    """The answer units' vectors of consecutive rows: row r's are vectors[offsets[r]:offsets[r + 1]]."""
+    vectors: np.ndarray
+    offsets: np.ndarray
+
+    @classmethod
+    def join(cls, per_row: list[np.ndarray], dimension: int) -> UnitVectors:
+        offsets = np.zeros(len(per_row) + 1, dtype=np.int64)
+        offsets[1:] = np.cumsum([len(v) for v in per_row])
+        joined = np.concatenate(per_row) if per_row and offsets[-1] else np.zeros((0, dimension), np.float16)
+        return cls(joined.astype(np.float16), offsets)
+
+    def of(self, row: int) -> np.ndarray:
+        return self.vectors[int(self.offsets[row]):int(self.offsets[row + 1])]
 
 
 def json_line(record: dict) -> str:
@@ -105,6 +129,7 @@ class Segment:
     lexical: LexicalIndex
     ann: faiss.Index | None
     _text: mmap.mmap | None
+    units: UnitVectors | None = None
 
     @classmethod
     def open(cls, folder: Path, record: dict) -> Segment:
@@ -115,6 +140,9 @@ class Segment:
             doc_ids = tuple(json.loads((folder / "doc_ids.json").read_text(encoding="utf-8")))
             lexical = LexicalIndex.load(folder / "lexical")
             ann = faiss.read_index(str(folder / "ann.faiss")) if record["ann"]["kind"] == "ivf" else None
+            units = None
+            if (folder / "unit_offsets.npy").is_file():
+                units = UnitVectors(np.load(folder / "units.npy", mmap_mode="r"), np.load(folder / "unit_offsets.npy"))
             text = None
             if offsets[-1] > 0:
                 with open(folder / "chunks.jsonl", "rb") as handle:
@@ -122,10 +150,13 @@ class Segment:
         except (OSError, RuntimeError, ValueError, TypeError, KeyError) as exc:
             raise CorruptIndex(f"Index segment {folder} cannot be read ({exc})") from exc
         rows = int(record["rows"])
+        if units is not None and (len(units.offsets) != rows + 1 or units.offsets[-1] != len(units.vectors)):
+            raise CorruptIndex(f"Index segment {folder} is inconsistent ({len(units.offsets) - 1} rows of answer "
+                               f"units for {rows} rows, {len(units.vectors)} unit vectors)")
         if not (len(vectors) == len(docs) == lexical.size == rows == len(offsets) - 1):
             raise CorruptIndex(f"Index segment {folder} is inconsistent ({len(vectors)} vectors, {len(offsets) - 1} "
                                f"chunks, {lexical.size} lexical entries, {rows} rows in {SEGMENT_FILE})")
-        return cls(folder.name, folder, rows, record["ann"], vectors, offsets, docs, doc_ids, lexical, ann, text)
+        return cls(folder.name, folder, rows, record["ann"], vectors, offsets, docs, doc_ids, lexical, ann, text, units)
 
     def line(self, row: int) -> str:
         return self._text[int(self.offsets[row]):int(self.offsets[row + 1])].decode("utf-8")

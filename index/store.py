@@ -112,6 +112,13 @@ class LoadedIndex:
         part = int(self._locate(np.array([row]))[0])
         return self.segments[part].chunk(int(row) - int(self.offsets[part]))
 
+    def unit_vectors(self, row: int) -> np.ndarray | None:
+        """The vectors of a row's answer units (`corpus.sentences.answer_units`), float32; None when its
+        segment was written without them."""
+        part = int(self._locate(np.array([row]))[0])
+        units = self.segments[part].units
+        return None if units is None else np.asarray(units.of(int(row) - int(self.offsets[part])), dtype=np.float32)
+
     def doc_of(self, rows) -> dict[int, str]:
         """{row: document id} for the given global rows."""
         rows = np.asarray(list(rows), dtype=np.int64)

@@ -5,6 +5,7 @@ Pure logic on lists first; then the real model over a small coffee knowledge bas
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from assistant import Assistant, Settings, SettingsError, load_settings
@@ -12,7 +13,7 @@ from assistant.answer_quality import holds_fact, whole_sentence
 from assistant.followup import leans_on_previous, resolve
 from assistant.language import script_problem
 from assistant.moments import choose_moment
-from assistant.sentences import split_sentences
+from corpus.sentences import split_sentences
 from corpus.model import Cue
 from ui.markup import inline_html
 from ui.render import passage_card
@@ -140,3 +141,75 @@ def test_follow_up_searches_with_the_conversation_and_says_so(coffee):
 def test_examples_come_from_the_content_when_none_are_configured(coffee):
     examples = coffee.examples()
     assert len(examples) == 3 and all("PMO" not in e for e in examples)
+
+
+# --- sentence vectors made at build time ------------------------------------------------------------
+
+
+def test_every_chunk_keeps_its_answer_units_vectors_from_the_build(coffee_index, embedder):
+    from corpus.sentences import answer_units, unit_text
+    from index import load_index
+
+    index = load_index(coffee_index)
+    rows = index.live_rows()
+    assert len(rows) > 3
+    for row in rows.tolist():
+        units = [unit_text(u) for u in answer_units(index.chunks[row])]
+        stored = index.unit_vectors(row)
+        assert stored is not None and stored.shape == (len(units), embedder.dimension)
+        fresh = embedder.embed(units)
+        assert np.allclose(stored, fresh, atol=2e-3)  # float16 on disk
+
+
+def test_a_question_embeds_only_itself_when_the_index_holds_sentence_vectors(coffee_index, embedder):
+    class CountingEmbedder:  # the real model, counting what it is asked to embed
+        def __init__(self, inner):
+            self.inner, self.texts = inner, []
+
+        def __getattr__(self, name):
+            return getattr(self.inner, name)
+
+        def embed(self, texts, progress=False):
+            self.texts += list(texts)
+            return self.inner.embed(texts, progress)
+
+        def embed_query(self, text):
+            self.texts.append(text)
+            return self.inner.embed_query(text)
+
+    counting = CountingEmbedder(embedder)
+    answer = Assistant(Settings(index_dir=coffee_index), counting).ask(COOLING)
+    assert answer.answered and answer.passages[0].highlight
+    assert counting.texts == [COOLING]
+
+
+def test_another_chunk_of_the_document_is_shown_when_its_answer_is_clearly_better():
+    from assistant.passages import Candidate, SentenceVectors, build_passages
+    from corpus import Chunk
+
+    def chunk(n: int, text: str) -> Chunk:
+        return Chunk(f"a.md#{n}", "a.md", "A", f"/a#{n}", "article", ("S",), text, text)
+
+    query = np.array([1.0, 0.0], dtype=np.float32)
+    weak = Candidate(chunk(0, "Roasting is fun. People like it."), 0.6, split_sentences("Roasting is fun. People like it."),
+                     vectors=np.array([[0.3, 0.95], [0.2, 0.98]], dtype=np.float32))
+    strong = Candidate(chunk(1, "Cool the beans in a colander. Then store them."), 0.55,
+                       split_sentences("Cool the beans in a colander. Then store them."),
+                       vectors=np.array([[0.95, 0.3], [0.1, 0.99]], dtype=np.float32))
+    other = Candidate(chunk(2, "Roast outside. Smoke is loud."), 0.5, split_sentences("Roast outside. Smoke is loud."),
+                      vectors=np.array([[0.2, 0.98], [0.1, 0.99]], dtype=np.float32))
+    overlapping = Candidate(chunk(3, "Cool the beans in a colander. Then store them."), 0.55,
+                            split_sentences("Cool the beans in a colander. Then store them."), vectors=strong.vectors)
+    passages = build_passages([[weak, strong], [other, overlapping]], "how do I cool beans", query, SentenceVectors(None))
+    assert passages[0].highlight == "Cool the beans in a colander."  # the better chunk's answer
+    assert passages[1].text == other.chunk.text  # not the same answer again from an overlapping chunk
+
+
+def test_without_sentence_vectors_the_answer_sentence_is_embedded_per_question(tmp_path, build):
+    from conftest import write_coffee_kb
+
+    settings = build(write_coffee_kb(tmp_path / "kb"), sentence_vectors=False)
+    assistant = Assistant.open(settings)
+    assert assistant.index.unit_vectors(0) is None
+    passage = next(p for p in assistant.ask(COOLING).passages if p.source_type == "transcript")
+    assert "colander" in passage.highlight.lower()

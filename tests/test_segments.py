@@ -131,3 +131,26 @@ def test_common_words_are_looked_up_and_the_top_stays_exact(tmp_path, monkeypatc
         rows, scores = matches.top(10)
         assert np.allclose(scores, full[rows]) and full[np.setdiff1d(np.arange(index.rows), rows)].max() <= scores[-1] + 1e-6
         assert np.allclose(matches.scores_of(np.arange(index.rows)), full)
+
+
+def test_sentence_vectors_follow_their_rows_through_deletions_and_merges(tmp_path):
+    """Each row's answer-unit vectors (a varying number per row) stay with it when rows of changed
+    documents are deleted and the segments are merged; a segment written without them has none."""
+    def with_units(start, count, seed):
+        chunks, vectors = synthetic(start, count, seed)
+        rng = np.random.default_rng(seed)
+        return chunks, vectors, [rng.normal(size=(1 + i % 3, 32)).astype(np.float16) for i in range(count)]
+
+    policy = Policy(AnnSettings(threshold=10_000), max_segments=1)
+    first = with_units(0, 20, seed=5)
+    index = commit(tmp_path / "index", None, Change(chunks=first[0], vectors=first[1], units=first[2]), policy)
+    second = with_units(20, 10, seed=6)
+    index = commit(tmp_path / "index", index, Change(frozenset({"doc0.md", "doc1.md"}), second[0], second[1], second[2]), policy)
+    assert len(index.segments) == 1  # half deleted: merged with the new rows
+    expected = {c.chunk_id: u for c, u in zip(first[0] + second[0], first[2] + second[2]) if c.doc_id not in ("doc0.md", "doc1.md")}
+    for row in index.live_rows().tolist():
+        assert np.array_equal(index.unit_vectors(row), expected.pop(index.chunk(row).chunk_id).astype(np.float32))
+    assert not expected
+    bare = synthetic(30, 5, seed=7)
+    index = commit(tmp_path / "bare", None, Change(chunks=bare[0], vectors=bare[1]), policy)
+    assert index.unit_vectors(0) is None

@@ -1,5 +1,8 @@
 """Passages → whole sentences, for highlighting. Pure and cheap.
 
+A chunk's answer units are its sentences, or for a recording its cues (one unit each); the index
+embeds them at build time (`unit_texts`) so a question only compares vectors.
+
 Lines hard-wrapped inside a paragraph are joined again; list items, Markdown headings, table
 rows and short title lines (a deck page's title) stay units of their own; a sentence ends at
 . ! ? … followed by a space and a capital, but not after an abbreviation ("e.g.", "Dr.") or an
@@ -10,6 +13,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from corpus.model import Chunk, Cue
 
 ABBREVIATIONS = frozenset("""e.g i.e etc vs cf approx ca dr mr mrs ms prof st jr sr no nos fig figs vol p pp
 inc ltd co corp dept est min max mt ft jan feb mar apr jun jul aug sep sept oct nov dec mon tue wed thu fri
@@ -23,6 +28,9 @@ _TITLE_CHARS = 50  # a line this short, unpunctuated, before a capitalised line 
 _MD_INLINE = [(re.compile(r"!?\[([^\]]*)\]\([^)]*\)"), r"\1"), (re.compile(r"(\*\*|__)(.+?)\1"), r"\2"),
               (re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])"), r"\1"),
               (re.compile(r"(?<![\w_])_(?!\s)(.+?)(?<!\s)_(?![\w_])"), r"\1"), (re.compile(r"`([^`]*)`"), r"\1")]
+
+
+EMBED_CHARS = 300  # a unit is cut to this many characters for the model (about 64 tokens)
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,20 @@ def split_sentences(text: str) -> list[Sentence]:
             else:
                 out.extend(Sentence(s, item=kind == "item") for s in _sentences(unit))
     return out
+
+
+def cue_sentence(cue: Cue) -> Sentence:
+    return Sentence(" ".join(cue.text.split()))
+
+
+def answer_units(chunk: Chunk) -> list[Sentence]:
+    """The units an answer is chosen among: a recording's cues, else the passage's sentences."""
+    return [cue_sentence(c) for c in chunk.cues] if chunk.cues else split_sentences(chunk.text)
+
+
+def unit_text(unit: Sentence) -> str:
+    """What the model reads of a unit."""
+    return plain(unit.text)[:EMBED_CHARS]
 
 
 def plain(text: str) -> str:
