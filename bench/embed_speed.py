@@ -116,7 +116,7 @@ def main() -> None:
     parser.add_argument("--texts", type=int, default=2000, help="how many chunk-like texts to embed")
     parser.add_argument("--backends", default=",".join(BACKENDS))
     parser.add_argument("--device", help="device for st-plain (default: CUDA when available)")
-    parser.add_argument("--batch-size", type=int, default=32, help="ONNX batch (OpenVINO: at most 8 in bulk)")
+    parser.add_argument("--batch-size", type=int, default=32, help="ONNX batch (OpenVINO bulk: about 2,048 tokens a batch)")
     parser.add_argument("--gpu-batch", type=int, default=1024, help="torch-cuda-fp16 batch")
     parser.add_argument("--repeats", type=int, default=1, help="timed passes per backend; the best is kept")
     parser.add_argument("--cache-dir", type=Path, help="ONNX export cache (default: a temporary folder)")

@@ -30,7 +30,8 @@ from index.errors import ModelError
 log = logging.getLogger(__name__)
 IR = "model.openvino.xml"  # + model.openvino.bin
 CHECK = "openvino.json"  # {"ok", "precision", "cosine"} of the one-off check against ONNX Runtime fp32
-BULK_BATCH = 8  # texts per request in bulk: with AMX, small batches in parallel streams beat big ones
+BULK_TOKENS = 2048  # padded tokens per request in bulk: with AMX, small batches in parallel streams beat big ones
+BULK_ROWS = 64  # and at most this many texts (short sentences)
 CHECK_TEXTS = ("How do I set up a PMO?", "a", "Portfolio governance " * 120, "如何建立项目管理办公室 🚀")
 
 
@@ -78,7 +79,7 @@ class OpenVinoEmbedder(TokenizedEmbedder):
     """A question (up to `few` texts) runs on a one-thread compiled model from a pool of requests (a
     server answers several at once, each on its own core); bulk embedding compiles a throughput model
     on first use (one stream per core, or ASSISTANT_ONNX_THREADS threads) and keeps every stream busy
-    with batches of BULK_BATCH texts."""
+    with batches of about BULK_TOKENS tokens."""
 
     few = 64  # a question, or the few dozen sentences an answer's highlighting embeds: the one-thread model
 
@@ -108,8 +109,20 @@ class OpenVinoEmbedder(TokenizedEmbedder):
         model = core.read_model(str(paths.folder / IR))
         return cls(core, model, load_tokenizer(paths, int(meta["max_seq_length"])), meta, name, variant, batch_size)
 
-    def _batch_size(self, count: int) -> int:
-        return self.batch_size if count <= self.few else min(self.batch_size, BULK_BATCH)
+    def _batches(self, order: np.ndarray, lengths: np.ndarray, few: bool) -> list[np.ndarray]:
+        """Bulk: as many texts as fit BULK_TOKENS padded tokens (at most BULK_ROWS), so long chunks go
+        about eight at a time and short sentences many more; few: `batch_size` each."""
+        if few:
+            return super()._batches(order, lengths, few)
+        batches, start = [], 0
+        while start < len(order):
+            end = start + 1
+            while (end < len(order) and end - start < BULK_ROWS
+                   and (end + 1 - start) * lengths[order[end]] <= BULK_TOKENS):  # padded to its longest, the last
+                end += 1
+            batches.append(order[start:end])
+            start = end
+        return batches
 
     def _run_batches(self, batches, out: np.ndarray, few: bool) -> None:
         if few:

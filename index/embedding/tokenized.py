@@ -62,9 +62,9 @@ class TokenizedEmbedder:
             return empty(self.dimension)
         stripped = [text.strip() for text in texts]  # as sentence-transformers does before tokenizing
         encodings = self._tokenizer.encode_batch(stripped, add_special_tokens=True)
-        order = np.argsort([len(e.ids) for e in encodings], kind="stable")
-        size = self._batch_size(len(texts))
-        batches = [order[start:start + size] for start in range(0, len(order), size)]
+        lengths = np.array([len(e.ids) for e in encodings])
+        order = np.argsort(lengths, kind="stable")
+        batches = self._batches(order, lengths, few=len(texts) <= self.few)
         out = np.empty((len(texts), self.dimension), dtype=np.float32)
         feeds = ((rows, self._feeds([encodings[r] for r in rows])) for rows in batches)
         self._run_batches(_bar(feeds, len(batches), progress), out, few=len(texts) <= self.few)
@@ -75,8 +75,9 @@ class TokenizedEmbedder:
 
     exact = True  # False: the graph's own normalisation is not exact enough (bf16), normalise again
 
-    def _batch_size(self, count: int) -> int:
-        return self.batch_size
+    def _batches(self, order: np.ndarray, lengths: np.ndarray, few: bool) -> list[np.ndarray]:
+        """Rows in length order, cut into the batches to run: `batch_size` each."""
+        return [order[start:start + self.batch_size] for start in range(0, len(order), self.batch_size)]
 
     def _run_batches(self, batches: Iterator[tuple[np.ndarray, dict]], out: np.ndarray, few: bool) -> None:
         """Run every (rows, feeds) batch, writing its embeddings to out[rows]."""
