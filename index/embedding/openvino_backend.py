@@ -49,9 +49,10 @@ def precision(core) -> str:
 def ensure_openvino(paths: ExportPaths) -> Path | None:
     """The fp32 export as OpenVINO IR, converted and checked against ONNX Runtime once; None when it failed."""
     check = paths.folder / CHECK
-    with FileLock(str(paths.folder) + ".lock"):
-        if not check.is_file():
-            check.write_text(json.dumps(_convert_and_check(paths)), encoding="utf-8")
+    if not check.is_file():  # once per export (a read-only cache made elsewhere is never locked)
+        with FileLock(str(paths.folder) + ".lock"):
+            if not check.is_file():
+                check.write_text(json.dumps(_convert_and_check(paths)), encoding="utf-8")
     verdict = json.loads(check.read_text(encoding="utf-8"))
     return paths.folder / IR if verdict.get("ok") else None
 
