@@ -99,6 +99,19 @@ def test_the_gpu_pipeline_gives_the_same_vectors_as_encode(torch_embedder):
     assert np.min(np.sum(piped * torch_embedder.embed(texts), axis=1)) >= 0.9999
 
 
+def test_openvino_bulk_batches_hold_about_2048_tokens_and_every_text_once(embedder):
+    from index.embedding.openvino_backend import BULK_ROWS, BULK_TOKENS
+
+    if not embedder.backend.startswith("openvino"):
+        pytest.skip("OpenVINO is not the default here")
+    lengths = np.array([12] * 300 + [256] * 40 + [100] * 50)
+    order = np.argsort(lengths, kind="stable")
+    batches = embedder._batches(order, lengths, few=False)
+    assert np.array_equal(np.concatenate(batches), order)
+    assert all(len(b) <= BULK_ROWS and len(b) * lengths[b].max() <= BULK_TOKENS for b in batches)
+    assert [len(b) for b in batches][-1] == 8 and len(batches[0]) == BULK_ROWS  # 8 long chunks; 64 sentences
+
+
 def test_a_model_that_fails_the_openvino_check_runs_on_onnx_runtime(embedder, tmp_path):
     _, paths = export_paths("all-MiniLM-L6-v2")
     assert json.loads((paths.folder / "openvino.json").read_text())["cosine"] >= 0.9999  # the one-off check
