@@ -60,7 +60,8 @@ def eval_index(settings: Settings, dataset: Path | None, embedder: Embedder, cac
     corpus_file = folder / "corpus.jsonl"
     if dataset and not corpus_file.is_file():
         raise LoadError(f"{dataset} has no corpus.jsonl; a BEIR folder needs corpus.jsonl, queries.jsonl and qrels/")
-    key = hashlib.sha256(f"{folder.resolve()}|{settings.model}|{embedder.variant}".encode()).hexdigest()[:12]
+    flavour = f"{folder.resolve()}|{settings.model}|{embedder.variant}" + ("" if settings.sentence_vectors else "|per-question")
+    key = hashlib.sha256(flavour.encode()).hexdigest()[:12]
     index_dir = Path(cache_dir or settings.index_dir.parent / "eval") / key
     chunker = chunk_settings(settings, embedder)
     with progress_bar(progress) as report:

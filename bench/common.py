@@ -30,7 +30,7 @@ def embedder() -> Embedder:
     return _EMBEDDER[0]
 
 
-def cached_assistant(folder: Path | None) -> Assistant:
-    settings = Settings(index_dir=CACHE / "unused")
+def cached_assistant(folder: Path | None, sentence_vectors: bool = True) -> Assistant:
+    settings = Settings(index_dir=CACHE / "unused", sentence_vectors=sentence_vectors)
     index_dir = eval_index(settings, folder, embedder(), CACHE)
     return Assistant(replace(settings, index_dir=index_dir), embedder())
