@@ -49,11 +49,15 @@ def precision(core) -> str:
 def ensure_openvino(paths: ExportPaths) -> Path | None:
     """The fp32 export as OpenVINO IR, converted and checked against ONNX Runtime once; None when it failed."""
     check = paths.folder / CHECK
-    if not check.is_file():  # once per export (a read-only cache made elsewhere is never locked)
-        with FileLock(str(paths.folder) + ".lock"):
-            if not check.is_file():
-                check.write_text(json.dumps(_convert_and_check(paths)), encoding="utf-8")
-    verdict = json.loads(check.read_text(encoding="utf-8"))
+    try:
+        if not check.is_file():  # once per export (a read-only cache made elsewhere is never locked)
+            with FileLock(str(paths.folder) + ".lock"):
+                if not check.is_file():
+                    check.write_text(json.dumps(_convert_and_check(paths)), encoding="utf-8")
+        verdict = json.loads(check.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:  # a read-only cache without the conversion, a damaged check file
+        log.warning("cannot use OpenVINO's copy of %s (%s); using ONNX Runtime", paths.folder, exc)
+        return None
     return paths.folder / IR if verdict.get("ok") else None
 
 
