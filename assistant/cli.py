@@ -234,13 +234,24 @@ def serve(ctx, index_dir, host, port):
     settings = _settings(ctx, index_dir=index_dir)
     try:
         published_version(settings.index_dir)  # no index: say so before importing the web stack
-        from assistant.search import Assistant
-
         with ThreadPoolExecutor(1, thread_name_prefix="open") as pool:
-            opening = pool.submit(Assistant.open, settings)  # the index and model load while Gradio imports
+            opening = pool.submit(_open_warm, settings)  # the index and model load while Gradio imports
             from ui.app import serve as serve_app
 
             assistant = opening.result()
         serve_app(settings, host=host, port=port, assistant=assistant)
     except KNOWN_ERRORS as exc:
         _fail(exc)
+
+
+def _open_warm(settings):
+    """Assistant.open, then one question asked and dropped: the first answer's one-off costs (the
+    model's first run, the first BM25 and highlighting calls) are paid while Gradio imports."""
+    from assistant.search import Assistant
+
+    assistant = Assistant.open(settings)
+    try:
+        assistant.ask("how do I get started?", top_k=settings.top_k)
+    except KNOWN_ERRORS:
+        pass  # the real questions will say what is wrong
+    return assistant

@@ -44,7 +44,7 @@ class Settings:
     model: str = "all-MiniLM-L6-v2"
     device: str | None = None  # "cpu", "cuda"; None: CUDA for bulk embedding when present
     batch_size: int = 32
-    backend: str = "auto"  # "auto" (ONNX Runtime; CUDA PyTorch for bulk when a GPU is present), "onnx", "torch"
+    backend: str = "auto"  # "auto" (OpenVINO, else ONNX Runtime; PyTorch CUDA for bulk), "openvino", "onnx", "torch"
     model_variant: str = "fp32"  # "fp32" or "int8": what new builds embed with; questions follow the index
     model_cache_dir: Path | None = None  # ONNX exports; None: ~/.cache/pmo-help-assistant/models
     chunk_tokens: int = 200

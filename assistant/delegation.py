@@ -13,10 +13,12 @@ import json
 import os
 import secrets
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from assistant.config import Settings
-from corpus import Skipped
-from index import BuildReport
+
+if TYPE_CHECKING:
+    from index import BuildReport
 
 SERVER_FILE = "serve.json"
 TOKEN_HEADER = "X-Assistant-Token"
@@ -64,6 +66,9 @@ def build_via_server(settings: Settings, full: bool = False) -> BuildReport | No
         raise
     if response.status_code != 200:
         return None
+    from corpus import Skipped  # corpus.folder and index.build (chunking, the loaders): only when a report comes
+    from index import BuildReport
+
     data = response.json()
     return BuildReport(**{**data, "skipped": tuple(Skipped(**s) for s in data["skipped"]),
                           "warnings": tuple(data["warnings"])})

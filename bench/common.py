@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from assistant.embedders import open_embedder
 from index import Embedder
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED_EVAL = ROOT.parent / "shared" / "eval"
+SHARED_EVAL = Path(os.environ.get("BENCH_EVAL_DIR") or ROOT.parent / "shared" / "eval")  # a worktree elsewhere: set it
 CACHE = ROOT / ".assistant" / "eval"
 # name -> (BEIR folder or None for the sample knowledge base, query group to report or None)
 EVAL_SETS = {

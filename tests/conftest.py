@@ -44,7 +44,7 @@ def _isolated(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
-    """The default embedder (ONNX Runtime, fp32), exported into this session's model cache."""
+    """The default embedder (fp32: OpenVINO where installed, else ONNX Runtime), exported into the test model cache."""
     return make_embedder()
 
 

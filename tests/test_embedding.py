@@ -1,4 +1,4 @@
-"""The embedding backends: ONNX Runtime equals PyTorch, one protocol, exports cached, variants followed."""
+"""The embedding backends: OpenVINO and ONNX Runtime equal PyTorch, one protocol, exports cached, variants followed."""
 
 from __future__ import annotations
 
@@ -45,15 +45,33 @@ def varied_texts(sample_index) -> list[str]:
     return cut + joined + questions + ODD + mixed
 
 
-def test_onnx_equals_pytorch_on_a_thousand_varied_texts(embedder, torch_embedder, sample_index):
+def test_the_cpu_backends_equal_pytorch_on_a_thousand_varied_texts(embedder, torch_embedder, sample_index):
+    """The default (OpenVINO: bf16 on a CPU with AMX/AVX-512 BF16, else f32) and ONNX Runtime fp32."""
     texts = varied_texts(sample_index)
     assert len(texts) >= 1000
     long = [t for t in texts if embedder.count_tokens(t) > 256]
     assert len(long) >= 40  # truncation to max_seq_length is part of what must match
-    onnx, reference = embedder.embed(texts), torch_embedder.embed(texts)
-    cosine = np.sum(onnx * reference, axis=1)
-    worst = int(np.argmin(cosine))
-    assert cosine.min() >= 0.9999, (cosine.min(), texts[worst][:120])
+    reference = torch_embedder.embed(texts)
+    for backend in (embedder, make_embedder(backend="onnx")):
+        cosine = np.sum(backend.embed(texts) * reference, axis=1)
+        worst = int(np.argmin(cosine))
+        assert cosine.min() >= 0.9999, (backend.backend, cosine.min(), texts[worst][:120])
+
+
+def test_auto_runs_openvino_where_installed_and_onnx_runtime_without_it(embedder, monkeypatch):
+    from index.embedding import openvino_backend
+    from index.errors import ModelError
+
+    assert embedder.backend in ("openvino-bf16", "openvino-f32")
+    assert make_embedder(variant="int8").backend == "onnx"  # int8 is ONNX Runtime's
+    with pytest.raises(ModelError, match='set backend = "onnx"'):
+        make_embedder(backend="openvino", variant="int8")
+    monkeypatch.setattr(openvino_backend, "available", lambda: False)  # as if OpenVINO were not installed
+    fallback = make_embedder()
+    assert fallback.backend == "onnx" and fallback.variant == "fp32"
+    assert np.dot(fallback.embed_query("set up a PMO"), embedder.embed_query("set up a PMO")) >= 0.9999
+    with pytest.raises(ModelError, match="pip install openvino"):
+        make_embedder(backend="openvino")
 
 
 def test_both_backends_keep_one_contract(embedder, torch_embedder):
@@ -79,6 +97,31 @@ def test_the_gpu_pipeline_gives_the_same_vectors_as_encode(torch_embedder):
     finally:
         torch_embedder.batch_size = 32
     assert np.min(np.sum(piped * torch_embedder.embed(texts), axis=1)) >= 0.9999
+
+
+def test_openvino_bulk_batches_hold_about_2048_tokens_and_every_text_once(embedder):
+    from index.embedding.openvino_backend import BULK_ROWS, BULK_TOKENS
+
+    if not embedder.backend.startswith("openvino"):
+        pytest.skip("OpenVINO is not the default here")
+    lengths = np.array([12] * 300 + [256] * 40 + [100] * 50)
+    order = np.argsort(lengths, kind="stable")
+    batches = embedder._batches(order, lengths, few=False)
+    assert np.array_equal(np.concatenate(batches), order)
+    assert all(len(b) <= BULK_ROWS and len(b) * lengths[b].max() <= BULK_TOKENS for b in batches)
+    assert [len(b) for b in batches][-1] == 8 and len(batches[0]) == BULK_ROWS  # 8 long chunks; 64 sentences
+
+
+def test_a_model_that_fails_the_openvino_check_runs_on_onnx_runtime(embedder, tmp_path):
+    _, paths = export_paths("all-MiniLM-L6-v2")
+    assert json.loads((paths.folder / "openvino.json").read_text())["cosine"] >= 0.9999  # the one-off check
+    _, failed = export_paths("all-MiniLM-L6-v2", tmp_path)
+    failed.folder.mkdir(parents=True)
+    for file in paths.folder.iterdir():
+        if file.name != "openvino.json":
+            (failed.folder / file.name).symlink_to(file)
+    (failed.folder / "openvino.json").write_text('{"ok": false, "error": "as if its output differed"}')
+    assert make_embedder(cache_dir=tmp_path).backend == "onnx"
 
 
 def test_the_export_is_cached_and_a_changed_model_gets_a_new_one(embedder, tmp_path):
@@ -153,7 +196,6 @@ QUERY_PATH = textwrap.dedent("""
     import json, sys
     from pathlib import Path
     from assistant.cli import main
-    from assistant.building import run_build
     from assistant.config import Settings
     from assistant.search import Assistant
     from ui.app import create_app
@@ -161,6 +203,10 @@ QUERY_PATH = textwrap.dedent("""
     main(["ask", "how do I set up a PMO?", "--index", index, "--json"], standalone_mode=False)
     assistant = Assistant.open(Settings(index_dir=Path(index)))
     create_app(assistant, assistant.settings)  # what `assistant serve` builds
+    import gradio.component_meta
+    serving = [m for m in ("langchain_text_splitters", "pypdf", "bs4") if m in sys.modules]  # build-only
+    print("SERVE=" + json.dumps(serving + [gradio.component_meta.create_or_modify_pyi.__name__]))
+    from assistant.building import run_build
     content.mkdir()
     (content / "a.md").write_text("# Risk registers\\n\\nEvery risk needs an owner.\\n")
     run_build(Settings(content_dir=content, index_dir=content.parent / "small"), show_progress=False)
@@ -170,8 +216,10 @@ QUERY_PATH = textwrap.dedent("""
 
 
 def test_ask_serve_and_a_small_build_import_neither_torch_nor_sentence_transformers(sample_index, tmp_path):
+    """Also what keeps `serve` quick: no chunker or loaders, and Gradio without its import-time stub writer."""
     done = subprocess.run([sys.executable, "-c", QUERY_PATH, str(sample_index), str(tmp_path / "content")],
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert '"answered": true' in done.stdout
     assert done.stdout.strip().splitlines()[-1] == "HEAVY=[]"
+    assert 'SERVE=["_no_stub"]' in done.stdout.splitlines()

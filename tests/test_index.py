@@ -48,7 +48,8 @@ def test_manifest_records_what_the_index_holds(content, tmp_path, embedder):
     manifest = json.loads((tmp_path / "index" / "versions" / index.version / "manifest.json").read_text())
     assert manifest["format_version"] == FORMAT_VERSION
     assert manifest["model"] == {"name": "all-MiniLM-L6-v2", "dimension": 384, "max_seq_length": 256,
-                                 "variant": "fp32", "backend": "onnx"}
+                                 "variant": "fp32", "backend": embedder.backend}
+    assert embedder.backend in ("openvino-bf16", "openvino-f32", "onnx")
     assert manifest["counts"] == {"documents": 3, "chunks": 3, "by_type": {"article": 3}, "segments": 1,
                                   "deleted": 0}
     assert set(manifest["documents"]) == {"budgets.md", "risks.md", "gates.md"}

@@ -19,8 +19,6 @@ from pathlib import Path
 import gradio as gr
 
 from assistant import KNOWN_ERRORS, Assistant, Settings
-from assistant.building import run_build
-from assistant.sources import credentials_for
 from assistant.reports import build_text
 from index import BuildLocked
 from ui.insights import insights_tab
@@ -46,6 +44,8 @@ def build_settings(assistant: Assistant, settings: Settings) -> Settings:
     manifest = assistant.index.manifest
     content_dir = Path(manifest.content_dir) if manifest.content_dir else settings.content_dir
     recorded = tuple(getattr(manifest, "sources", None) or ())
+    from assistant.sources import credentials_for
+
     sources = credentials_for(list(recorded), settings.sources) if recorded else ()
     return replace(settings, content_dir=content_dir, base_url=manifest.base_url, sources=sources)
 
@@ -59,6 +59,8 @@ def rebuild(assistant: Assistant, settings: Settings, password: str, progress=No
     # `is not None`: a gr.Progress has a length (its tracked iterables), so it is falsy when idle
     report_progress = None if progress is None else (lambda fraction, message: progress(fraction, desc=message))
     try:
+        from assistant.building import run_build  # on use: chunking and the loaders stay out of the start
+
         report = run_build(build_settings(assistant, settings), show_progress=False, embedder=assistant.embedder,
                            progress=report_progress)
     except BuildLocked as exc:

@@ -34,6 +34,7 @@ from ui.api import add_api_routes, banner
 from ui.control import add_control_route, add_route, withdraw
 from ui.doors import Door
 from ui.mcp import add_mcp_tools, not_a_tool
+from ui.quick_import import one_app
 from ui.feedback import ChatFeedback, add_click_route
 from ui.reload import POLL_SECONDS, IndexReloader
 from ui.render import answer_html, header_html, question_html
@@ -91,7 +92,7 @@ def create_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
         return feedback.api_answer(answer, feedback.record(answer, started, "api", assistant.index.version))
 
     door = Door(assistant, settings, feedback)  # the API, widget and MCP tools share it (and its rate limit)
-    with gr.Blocks(title=settings.site_name, analytics_enabled=False) as demo:
+    with one_app(), gr.Blocks(title=settings.site_name, analytics_enabled=False) as demo:
         heading = gr.HTML(header(), js_on_load=None, elem_id="kb-header")
         chat = _chatbot(settings.heading)
         feedback.attach(demo, chat)  # 👍/👎 under answers, the improvement box just below the chat
@@ -113,7 +114,8 @@ def create_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
         if settings.mcp_server:
             add_mcp_tools(door, settings.site_name)
         demo.load(header, None, heading, api_visibility="private")
-    demo.queue(default_concurrency_limit=settings.concurrency_limit, max_size=settings.max_queue)
+    with one_app():  # launch() builds the one FastAPI app that is served
+        demo.queue(default_concurrency_limit=settings.concurrency_limit, max_size=settings.max_queue)
     demo.door = door
     return demo
 

@@ -16,7 +16,6 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from assistant import KNOWN_ERRORS, Assistant
-from assistant.building import run_build
 from assistant.delegation import ROUTE, TOKEN_HEADER, announce, withdraw
 from ui.reload import refresh
 
@@ -37,6 +36,8 @@ def add_control_route(demo: gr.Blocks, assistant: Assistant, url: str) -> str:
         settings = replace(assistant.settings, content_dir=Path(body["content_dir"]), base_url=body.get("base_url"),
                            sources=())
         try:
+            from assistant.building import run_build  # on use: chunking and the loaders stay out of the start
+
             report = run_build(settings, full=bool(body.get("full")), show_progress=False, embedder=assistant.embedder)
         except KNOWN_ERRORS as exc:
             return JSONResponse({"error": str(exc)}, status_code=409)

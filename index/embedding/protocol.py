@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 VARIANTS = ("fp32", "int8")  # what the index records: the numbers the vectors were made with
-BACKENDS = ("auto", "onnx", "torch")
+BACKENDS = ("auto", "openvino", "onnx", "torch")
 
 
 @runtime_checkable
@@ -26,7 +26,7 @@ class Embedder(Protocol):
 
     name: str  # the model as the settings name it (recorded in the index manifest)
     variant: str  # "fp32" or "int8"
-    backend: str  # "onnx", "torch" or "torch-cuda-fp16"
+    backend: str  # "openvino-bf16", "openvino-f32", "onnx", "torch-cpu" or "torch-cuda-fp16"
     dimension: int
     max_tokens: int  # the model's max_seq_length: longer texts are truncated
 
@@ -47,7 +47,7 @@ class Embedder(Protocol):
 class EmbedderSpec:
     model: str = DEFAULT_MODEL
     variant: str = "fp32"
-    backend: str = "auto"  # auto: ONNX Runtime on CPU; PyTorch on CUDA for large batches when a GPU is present
+    backend: str = "auto"  # auto: OpenVINO (else ONNX Runtime) on CPU; PyTorch on CUDA for large batches on a GPU
     device: str | None = None  # "cpu", "cuda"; None: CUDA for bulk embedding when present
     batch_size: int = 32
     cache_dir: Path | None = None  # where ONNX exports live; None: the user cache (see model_cache.py)
