@@ -121,7 +121,8 @@ class Assistant:
                     query: np.ndarray) -> list[list[Candidate]]:
         """Each shown row, then (where the index holds sentence vectors) the document's next-best ranked
         chunks not shown, whose answers may be better."""
-        spare = [row for row in ranked if row not in set(shown)]
+        taken = set(shown)
+        spare = [row for row in ranked if row not in taken]
         groups = []
         for row in shown:
             rows = [row]
