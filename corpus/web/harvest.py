@@ -60,11 +60,8 @@ class Harvest:
         """Fetch (or reuse) the page at `url` and add its article and decks; returns its links."""
         try:
             body, final, fresh = self._body(url, "html", stamp)
-        except Gone:
-            self.stats["gone"] += 1
-            return ()
-        except Refused as exc:
-            self.skipped.append(Skipped(redact(url), str(exc).split(": ", 1)[-1]))
+        except (Gone, Refused) as exc:
+            self._dropped(url, exc)
             return ()
         except FetchFailed as exc:
             return self._kept(url, exc)
@@ -83,16 +80,13 @@ class Harvest:
         else:
             try:
                 body = fetch_item()
-            except Gone:
-                self.stats["gone"] += 1
-                return
-            except Refused as exc:
-                self.skipped.append(Skipped(redact(url), str(exc).split(": ", 1)[-1]))
+            except (Gone, Refused) as exc:
+                self._dropped(url, exc)
                 return
             except WebError as exc:
                 self.stats["failed"] += 1
                 if cached is None:
-                    self.skipped.append(Skipped(redact(url), str(exc).split(": ", 1)[-1]))
+                    self._skip(url, exc)
                     return
                 self.cache.keep(url)
                 self.warnings.append(f"{exc}; kept the version fetched before")
@@ -105,6 +99,16 @@ class Harvest:
         data = json.loads(body)
         self._from_body(url, url, body, lambda _: read_fragment(data.get("content", ""), url, data.get("title", "")),
                         stamp)
+
+    def _dropped(self, url: str, exc: Gone | Refused) -> None:
+        """A page that is gone (counted) or refused (skipped, with the reason)."""
+        if isinstance(exc, Gone):
+            self.stats["gone"] += 1
+        else:
+            self._skip(url, exc)
+
+    def _skip(self, url: str, exc: WebError) -> None:
+        self.skipped.append(Skipped(redact(url), str(exc).split(": ", 1)[-1]))
 
     def _body(self, url: str, kind: str, stamp: str | None) -> tuple[bytes, str, bool]:
         entry = self.cache.get(url)
@@ -138,7 +142,7 @@ class Harvest:
             self.warnings.append(f"{exc}; kept the indexed version")
             self._note(url, info)
             return tuple(info.get("links", ()))
-        self.skipped.append(Skipped(redact(url), str(exc).split(": ", 1)[-1]))
+        self._skip(url, exc)
         return ()
 
     def _from_body(self, url: str, final: str, body: bytes, read: Callable[[str], Page],
@@ -206,11 +210,8 @@ class Harvest:
             return
         try:
             body, _, _ = self._body(url, "pdf", None)
-        except Gone:
-            self.stats["gone"] += 1
-            return
-        except Refused as exc:
-            self.skipped.append(Skipped(redact(url), str(exc).split(": ", 1)[-1]))
+        except (Gone, Refused) as exc:
+            self._dropped(url, exc)
             return
         except FetchFailed as exc:
             self._kept_deck(url, exc)
@@ -240,7 +241,7 @@ class Harvest:
             self.documents[url], self.new_info[url] = self.known[url], info
             self.warnings.append(f"{exc}; kept the indexed version")
         else:
-            self.skipped.append(Skipped(redact(url), str(exc).split(": ", 1)[-1]))
+            self._skip(url, exc)
 
     def _tick(self, url: str) -> None:
         self.done += 1
