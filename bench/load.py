@@ -42,6 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -94,6 +95,24 @@ def ensure_index(index_dir: Path) -> None:
 def server_env(overrides: dict[str, str]) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
     return {**env, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", **overrides}
+
+
+@contextmanager
+def served(index_dir: Path, overrides: dict[str, str]):
+    """`assistant serve` over the index on a free port, ready to answer: yields its base URL. Stopped
+    with SIGTERM (the question log writes what is queued before the process ends), killed if stuck."""
+    port = free_port()
+    log_path = Path(tempfile.gettempdir()) / f"assistant-load-{port}.log"
+    server = start_server(index_dir, port, log_path, overrides)
+    try:
+        wait_ready(server, f"http://127.0.0.1:{port}", log_path)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            server.kill()
 
 
 def start_server(index_dir: Path, port: int, log_path: Path, overrides: dict[str, str]) -> subprocess.Popen:
@@ -308,18 +327,10 @@ def request_path_cost(calls: int = 5000) -> float:
 
 
 def serve_and_run(args, pool: list[str], overrides: dict, feedback: bool) -> tuple[Level, dict]:
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log_path = Path(tempfile.gettempdir()) / f"assistant-load-{port}.log"
-    server = start_server(args.index, port, log_path, overrides)
-    try:
-        wait_ready(server, base, log_path)
+    with served(args.index, overrides) as base:
         _, warm = asyncio.run(run_logged_level(base, 2, 3, pool, 60, feedback))
         level, seen = asyncio.run(run_logged_level(base, args.clients[-1], args.questions, pool, args.time_limit,
                                                    feedback))
-    finally:
-        server.terminate()  # SIGTERM: the log writes what is queued before the process ends
-        server.wait(timeout=60)
     return level, {k: seen[k] + warm[k] for k in seen}
 
 
@@ -355,12 +366,7 @@ def main() -> None:
     overrides = {f"ASSISTANT_{name.upper()}": str(value) for name, value in
                  (("concurrency_limit", args.concurrency_limit), ("max_queue", args.max_queue),
                   ("rate_limit_per_minute", args.rate_limit)) if value is not None}
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    log_path = Path(tempfile.gettempdir()) / f"assistant-load-{port}.log"
-    server = start_server(args.index, port, log_path, overrides)
-    try:
-        wait_ready(server, base, log_path)
+    with served(args.index, overrides) as base:
         pool = questions()
         doors = list(DOORS) if args.door == "both" else [args.door]
         levels = []
@@ -373,12 +379,6 @@ def main() -> None:
             if args.burst:
                 levels.append(asyncio.run(run_level(base, door, args.burst, 1, pool, args.time_limit)))
                 print(row(levels[-1]) + "   (burst: one question each, all at once)", flush=True)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
     for level in levels:
         for sample in level.error_samples:
             print(f"  {level.door}, {level.clients} clients, error: {sample}")

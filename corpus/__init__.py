@@ -8,9 +8,8 @@ Public surface (imported on first use, so reading an index's chunks needs no loa
     CorpusError, LoadError                              (exceptions)
 """
 
-from importlib import import_module
-
 from corpus.errors import CorpusError, LoadError
+from corpus.lazy import lazy_getattr
 from corpus.model import Chunk, Document, Segment
 
 _LAZY = {
@@ -19,14 +18,7 @@ _LAZY = {
     "load_file": "corpus.folder", "load_folder": "corpus.folder",
 }
 
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        value = getattr(import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'corpus' has no attribute {name!r}")
-
+__getattr__ = lazy_getattr("corpus", _LAZY, globals())
 
 __all__ = [
     "Chunk",

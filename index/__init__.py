@@ -9,8 +9,7 @@ Public surface (imported on first use, so `import index.embedding` needs neither
     IndexStoreError and subclasses (see index.errors)
 """
 
-from importlib import import_module
-
+from corpus.lazy import lazy_getattr
 from index.errors import (
     BuildLocked,
     CorruptIndex,
@@ -30,14 +29,7 @@ _LAZY = {
     "current_version": "index.pointer", "published_version": "index.pointer",
 }
 
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        value = getattr(import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'index' has no attribute {name!r}")
-
+__getattr__ = lazy_getattr("index", _LAZY, globals())
 
 __all__ = [
     "AnnSettings",
