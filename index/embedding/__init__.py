@@ -49,9 +49,9 @@ def _cpu(spec: EmbedderSpec):
     from index.embedding.export import ensure_export
     from index.embedding.onnx_backend import OnnxEmbedder
 
-    paths = ensure_export(spec.model, spec.variant, spec.cache_dir)
     if spec.backend == "openvino" and spec.variant != "fp32":
         raise ModelError(f"the openvino backend runs the fp32 variant only, not {spec.variant}; set backend = \"onnx\"")
+    paths = ensure_export(spec.model, spec.variant, spec.cache_dir)
     if spec.backend == "openvino" or (spec.backend == "auto" and spec.variant == "fp32" and openvino.available()):
         if not openvino.available():
             raise ModelError("backend = \"openvino\" needs OpenVINO: pip install openvino, or set backend = \"onnx\"")

@@ -31,6 +31,7 @@ class TokenizedEmbedder:
     backend = "?"
     bulk_size = 512  # texts per embed() call that a build hands over (progress granularity)
     few = 8  # at most this many texts: a question (or a handful); backends may run these on one thread
+    exact = True  # False: the graph's own normalisation is not exact enough (bf16), normalise again
 
     def __init__(self, tokenizer, meta: dict, name: str, variant: str, batch_size: int = 32):
         self._tokenizer = tokenizer  # truncating, for embedding
@@ -72,8 +73,6 @@ class TokenizedEmbedder:
 
     def embed_query(self, text: str) -> np.ndarray:
         return self.embed([text])[0]
-
-    exact = True  # False: the graph's own normalisation is not exact enough (bf16), normalise again
 
     def _batches(self, order: np.ndarray, lengths: np.ndarray, few: bool) -> list[np.ndarray]:
         """Rows in length order, cut into the batches to run: `batch_size` each."""
