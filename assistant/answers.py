@@ -48,6 +48,7 @@ class Answer:
     passages: tuple[Passage, ...]
     message: str | None = None  # why nothing or little was found, in words for people
     searched_for: str | None = None  # a follow-up searched with the conversation: what was searched, in words
+    more: tuple[Passage, ...] = ()  # further passages, weaker than the cards: shown behind "More results"
 
     def as_dict(self) -> dict:
         return {
@@ -56,4 +57,5 @@ class Answer:
             "message": self.message,
             "searched_for": self.searched_for,
             "passages": [p.as_dict() for p in self.passages],
+            "more": [p.as_dict() for p in self.more],
         }

@@ -5,7 +5,13 @@ A document scores by its best chunk. Off-topic questions (queries marked `"type"
 their metadata, with no labels) measure the "no confident match" threshold. Queries whose metadata
 holds `"fact"` (phrases the answering sentence must hold) give highlight accuracy, `"moment"`
 ([start, end] seconds of the answering exchange) moment accuracy; `"type": "followup"` with
-`"after": "earlier question"` give follow-up Recall@3 with and without the conversation.
+`"after": "earlier question"` give follow-up Recall@3 with and without the conversation;
+`"type": "casual"` marks in-domain questions asked casually or misspelt (counted for wrong refusals
+and their own recall@3, kept out of the stand-alone metrics).
+
+`"half": "tune"` or `"report"` splits a set: every row is printed for each half as well, and the
+suggested `min_score` is calibrated on the tuning half alone, so the reporting half shows what the
+rules do on questions they were not chosen on.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from pathlib import Path
 
 from assistant.answer_quality import holds_fact, moment_hit, whole_sentence
 from assistant.answers import Answer
-from assistant.calibration import calibrate, errors_at
+from assistant.calibration import calibrate
 from assistant.followup import leans_on_previous, resolve
 from assistant.config import SAMPLE_CONTENT, SAMPLE_QUESTIONS, Settings
 from assistant.metrics import mean, mrr_at, ndcg_at, recall_at
@@ -33,6 +39,17 @@ CUTOFFS = (1, 3, 5, 10)
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """What one question got: the half it belongs to, whether it was answered, cards shown, and its scores."""
+    half: str  # "tune" or "report" (metadata.half), or "" for a set without halves
+    kind: str  # "off_topic", "casual" (in-domain, asked casually or misspelt), or a stand-alone labelled kind
+    answered: bool
+    cards: int  # passages shown as cards (the rest are behind "More results")
+    best: float  # the best passage's similarity (what min_score is calibrated on)
+    scores: dict[str, float] = field(default_factory=dict)  # recall@k, ndcg@10, highlight/moment accuracy
+
+
+@dataclass(frozen=True)
 class EvalResult:
     dataset: str
     mode: str
@@ -42,14 +59,15 @@ class EvalResult:
     wrongly_answered: int  # off-topic questions that got an answer
     off_topic: int
     seconds: float
-    suggested_min_score: float | None = None  # calibrated on this set's off-topic questions
-    answers: dict[str, float] = field(default_factory=dict)  # highlight/moment accuracy, follow-up recall
+    suggested_min_score: float | None = None  # calibrated on the off-topic questions (of the tuning half, if any)
+    answers: dict[str, float] = field(default_factory=dict)  # highlight/moment accuracy, follow-up recall, cards
+    halves: dict[str, dict[str, float]] = field(default_factory=dict)  # "tune"/"report": the same rows per half
 
     def as_dict(self) -> dict:
         return {"dataset": self.dataset, "mode": self.mode, "queries": self.queries, **self.metrics,
                 **self.answers, "wrongly_refused": self.wrongly_refused, "wrongly_answered": self.wrongly_answered,
                 "off_topic": self.off_topic, "suggested_min_score": self.suggested_min_score,
-                "seconds": self.seconds}
+                "seconds": self.seconds, **({"halves": self.halves} if self.halves else {})}
 
 
 def eval_index(settings: Settings, dataset: Path | None, embedder: Embedder, cache_dir: Path | None = None,
@@ -81,50 +99,78 @@ def evaluate(settings: Settings, dataset: Path | None = None, split: str = "test
     index_dir = eval_index(settings, dataset, embedder, cache_dir, progress)
     fusion = replace(fusion or Fusion(), mode=mode)
     assistant = Assistant(replace(settings, index_dir=index_dir), embedder, fusion)
-    index = assistant.index
     vectors = embedder.embed([q.text for q in queries], progress=progress)
-    scores: dict[str, list[float]] = {}
-    landing: dict[str, list[float]] = {}
-    best: dict[str, list[float]] = {"in": [], "off": []}
-    for query, vector in zip(queries, vectors):
-        if query.kind == "followup":
-            continue
-        answer = assistant.ask(query.text, query_vector=vector)
-        best["off" if query.kind == "off_topic" else "in"].append(max((p.score for p in answer.passages), default=0.0))
-        if query.kind == "off_topic":
-            continue
-        _score_landing(answer, query.meta, qrels[query.query_id], landing)
-        ranked_rows = assistant.rank_chunks(index, query.text, vector)
-        ranked = rank_documents(ranked_rows, index.doc_of([row for row, _ in ranked_rows]))[:depth]
-        relevant = qrels[query.query_id]
-        for k in CUTOFFS:
-            scores.setdefault(f"recall@{k}", []).append(recall_at(ranked, relevant, k))
-        scores.setdefault("mrr@10", []).append(mrr_at(ranked, relevant, 10))
-        scores.setdefault("ndcg@10", []).append(ndcg_at(ranked, relevant, 10))
-    answers = {name: round(mean(values), 4) for name, values in landing.items()}
-    answers.update({f"{name}_questions": len(values) for name, values in landing.items()})
-    answers.update(_followups(assistant, queries, qrels, depth))
-    refused, answered_off = errors_at(settings.min_score, best["in"], best["off"])
+    outcomes = [_outcome(assistant, query, vector, qrels.get(query.query_id, {}), depth)
+                for query, vector in zip(queries, vectors) if query.kind != "followup"]
+    whole = summarise(outcomes)
+    halves = {half: summarise([o for o in outcomes if o.half == half])
+              for half in ("tune", "report") if any(o.half == half for o in outcomes)}
+    followups = _followups(assistant, queries, qrels, depth)
+    tuning = [o for o in outcomes if o.half == "tune"] or outcomes
+    in_domain = [o.best for o in tuning if o.kind != "off_topic"]
+    off = [o.best for o in tuning if o.kind == "off_topic"]
     return EvalResult(
-        dataset=str(dataset or "sample knowledge base"), mode=mode, queries=len(best["in"]),
-        metrics={name: round(mean(values), 4) for name, values in scores.items()},
-        wrongly_refused=refused, wrongly_answered=answered_off, off_topic=len(best["off"]),
-        seconds=round(time.perf_counter() - started, 2),
-        suggested_min_score=calibrate(best["in"], best["off"]) if best["off"] else None, answers=answers,
+        dataset=str(dataset or "sample knowledge base"), mode=mode, queries=whole.pop("queries"),
+        metrics={k: whole.pop(k) for k in list(whole) if k.split("@")[0] in ("recall", "mrr", "ndcg")},
+        wrongly_refused=whole.pop("wrongly_refused"), wrongly_answered=whole.pop("wrongly_answered"),
+        off_topic=whole.pop("off_topic"), seconds=round(time.perf_counter() - started, 2),
+        suggested_min_score=calibrate(in_domain, off) if off else None, answers={**whole, **followups},
+        halves=halves,
     )
 
 
-def _score_landing(answer: Answer, meta: dict, relevant: dict[str, int], out: dict[str, list[float]]) -> None:
+def _outcome(assistant: Assistant, query, vector, relevant: dict[str, int], depth: int) -> Outcome:
+    answer = assistant.ask(query.text, query_vector=vector)
+    best = max((p.score for p in (*answer.passages, *answer.more)), default=0.0)
+    outcome = Outcome(str(query.meta.get("half") or ""), query.kind, answer.answered, len(answer.passages), best)
+    if query.kind == "off_topic":
+        return outcome
+    index = assistant.index
+    ranked_rows = assistant.rank_chunks(index, query.text, vector)
+    ranked = rank_documents(ranked_rows, index.doc_of([row for row, _ in ranked_rows]))[:depth]
+    scores = {f"recall@{k}": recall_at(ranked, relevant, k) for k in CUTOFFS}
+    scores.update({"mrr@10": mrr_at(ranked, relevant, 10), "ndcg@10": ndcg_at(ranked, relevant, 10)})
+    _score_landing(answer, query.meta, relevant, scores)
+    return replace(outcome, scores=scores)
+
+
+def summarise(outcomes: list[Outcome]) -> dict[str, float]:
+    """The report's rows over some questions: retrieval metrics over the stand-alone labelled ones
+    (casual ones apart), answer landing, cards shown, and the no-match errors as counts and rates."""
+    labelled = [o for o in outcomes if o.kind not in ("off_topic", "casual")]
+    casual = [o for o in outcomes if o.kind == "casual"]
+    off = [o for o in outcomes if o.kind == "off_topic"]
+    in_domain = labelled + casual
+    rows: dict[str, float] = {"queries": len(labelled)}
+    for name in [*(f"recall@{k}" for k in CUTOFFS), "mrr@10", "ndcg@10"]:
+        rows[name] = round(mean([o.scores[name] for o in labelled]), 4)
+    for name in ("highlight_accuracy", "moment_accuracy"):
+        values = [o.scores[name] for o in labelled if name in o.scores]
+        if values:
+            rows[name], rows[f"{name}_questions"] = round(mean(values), 4), len(values)
+    if casual:
+        rows["casual_recall@3"] = round(mean([o.scores["recall@3"] for o in casual]), 4)
+    answered = [o for o in in_domain if o.answered]
+    rows["cards_per_answer"] = round(mean([o.cards for o in answered]), 2)
+    rows["wrongly_refused"] = len(in_domain) - len(answered)
+    rows["wrongly_refused_rate"] = round(rows["wrongly_refused"] / len(in_domain), 4) if in_domain else 0.0
+    rows["wrongly_answered"] = sum(o.answered for o in off)
+    rows["off_topic"] = len(off)
+    rows["off_topic_answered_rate"] = round(rows["wrongly_answered"] / len(off), 4) if off else 0.0
+    return rows
+
+
+def _score_landing(answer: Answer, meta: dict, relevant: dict[str, int], out: dict[str, float]) -> None:
     """Highlight and moment accuracy of the best-ranked passage from a labelled document."""
-    passage = next((p for p in answer.passages if relevant.get(p.doc_id, 0) > 0), None)
+    passage = next((p for p in (*answer.passages, *answer.more) if relevant.get(p.doc_id, 0) > 0), None)
     facts = meta.get("fact")
     if facts:
         facts = [facts] if isinstance(facts, str) else list(facts)
         hit = passage is not None and holds_fact(passage.highlight, facts) and whole_sentence(passage.highlight, passage.text)
-        out.setdefault("highlight_accuracy", []).append(float(hit))
+        out["highlight_accuracy"] = float(hit)
     if meta.get("moment"):
         hit = passage is not None and moment_hit(passage.start_seconds, meta["moment"])
-        out.setdefault("moment_accuracy", []).append(float(hit))
+        out["moment_accuracy"] = float(hit)
 
 
 def _followups(assistant: Assistant, queries, qrels, depth: int) -> dict[str, float]:
