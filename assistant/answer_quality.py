@@ -28,17 +28,20 @@ def holds_fact(highlight: str, facts: Sequence[str]) -> bool:
 
 def whole_sentence(highlight: str, passage: str) -> bool:
     """A whole sentence: it opens with a capital (or digit) and closes with end punctuation or at the end
-    of a line of the passage (a list item, a table row, a formula after "…:")."""
+    of a line of the passage (a list item, a table row, a formula after "…:"); or it is a whole list
+    item or table row of the passage, whatever its case ("works in the business area…")."""
     text = " ".join(plain(highlight).split())
-    if not text or not _OPENS.match(text):
+    if not text:
         return False
-    if _CLOSES.search(text):
+    if _OPENS.match(text) and _CLOSES.search(text):
         return True
     raw = passage.splitlines()
     for n, line in enumerate(raw):
         ends_unit = n + 1 == len(raw) or not raw[n + 1].strip() or _ITEM.match(raw[n + 1]) or " | " in line
         shown = " ".join(plain(_ITEM.sub("", line)).split())
-        if shown and ends_unit and (shown.endswith(text) or text.endswith(shown)):
+        if shown and shown == text and (ends_unit or _ITEM.match(line)):
+            return True  # a whole list item or table row, whatever its case
+        if shown and ends_unit and _OPENS.match(text) and (shown.endswith(text) or text.endswith(shown)):
             return True
     return False
 

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 import Stemmer
 
+from assistant.answer_shape import ceremony, holds, restates, wanted
 from corpus.sentences import Sentence, plain, split_sentences
 
 _STEM = Stemmer.Stemmer("english")
@@ -26,6 +27,9 @@ LEXICAL_WEIGHT = 0.35
 QUESTION_PENALTY = 0.1
 HEADING_PENALTY = 0.3
 FRAGMENT_PENALTY = 0.15  # under four words
+SHAPE_BONUS = 0.12  # the sentence holds what the question's form asks for (a quantity for "how many"…)
+CEREMONY_PENALTY = 0.4  # a greeting, an introduction, a closing thank-you
+RESTATE_PENALTY = 0.15  # mostly the question's own words, without what its form asks for
 CARRY_ARTICLE = (0.2, 0.0)  # shares of the previous and the next sentence's score a sentence carries
 CARRY_RECORDING = (0.6, 0.6)  # a cue is read with the cues around it (a question, its reply, the point)
 
@@ -35,22 +39,28 @@ def terms(text: str) -> set[str]:
     return set(_STEM.stemWords(words))
 
 
-def cheap_score(question_terms: set[str], sentence: Sentence) -> float:
-    """The score without the model: shared words and the shape of the sentence."""
-    shared = len(question_terms & terms(sentence.text)) / len(question_terms) if question_terms else 0.0
-    words = len(plain(sentence.text).split())
+def cheap_score(question_terms: set[str], sentence: Sentence, kinds: frozenset[str] = frozenset()) -> float:
+    """The score without the model: shared words, the shape of the sentence, and whether it holds what
+    the question's form asks for (`kinds`, from `answer_shape.wanted`)."""
+    own = terms(sentence.text)
+    shared = len(question_terms & own) / len(question_terms) if question_terms else 0.0
+    text = plain(sentence.text)
     score = LEXICAL_WEIGHT * shared
     score -= QUESTION_PENALTY if sentence.question else 0.0
     score -= HEADING_PENALTY if sentence.heading else 0.0
-    score -= FRAGMENT_PENALTY if words < 4 else 0.0
+    score -= FRAGMENT_PENALTY if len(text.split()) < 4 else 0.0
+    score -= CEREMONY_PENALTY if ceremony(text) else 0.0
+    answers = bool(kinds) and not sentence.question and not sentence.heading and holds(text, kinds)
+    score += SHAPE_BONUS if answers else 0.0
+    score -= RESTATE_PENALTY if not answers and restates(question_terms, own) else 0.0
     return score
 
 
 def shortlist(question: str, sentences: Sequence[Sentence], limit: int) -> list[int]:
     """Indices of the sentences worth asking the model about: the best by words and shape, and the
     sentence after each (it may carry the answer), in order."""
-    wanted = terms(question)
-    ranked = sorted(range(len(sentences)), key=lambda i: (-cheap_score(wanted, sentences[i]), i))
+    asked, kinds = terms(question), wanted(question)
+    ranked = sorted(range(len(sentences)), key=lambda i: (-cheap_score(asked, sentences[i], kinds), i))
     chosen = set(ranked[:limit])
     chosen |= {i + 1 for i in chosen if i + 1 < len(sentences)}
     return sorted(chosen)
@@ -60,8 +70,8 @@ def scores(question: str, sentences: Sequence[Sentence], similarity: Sequence[fl
            carry: tuple[float, float] = CARRY_ARTICLE, questions_lead: bool = False) -> list[float | None]:
     """Each sentence's score (None where it was not embedded): meaning + words + shape + carry.
     questions_lead: a question is not penalised (in a recording it leads to its reply)."""
-    wanted = terms(question)
-    base = [(similarity[i] or 0.0) + cheap_score(wanted, s) + (QUESTION_PENALTY if questions_lead and s.question else 0.0)
+    asked, kinds = terms(question), wanted(question)
+    base = [(similarity[i] or 0.0) + cheap_score(asked, s, kinds) + (QUESTION_PENALTY if questions_lead and s.question else 0.0)
             for i, s in enumerate(sentences)]
     before, after = carry
     last = len(sentences) - 1

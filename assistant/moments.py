@@ -1,8 +1,11 @@
 """The moment of a recording that answers a question, from a transcript passage's cues. Pure.
 
 The best-scoring cue is the answer. When it is a question and the next cue is another speaker's
-reply, the reply is the answer and the moment opens at the question. The exchange around it is
-returned as speaker turns (consecutive cues of one speaker joined), the answering turn marked.
+reply, the reply is the answer. The highlight is the answering turn (the answer's cue with the
+same speaker's cues around it, at most TURN_CUES), and the moment opens where that turn starts, or
+at the question it replies to when the reply follows it within REPLY_GAP seconds. The exchange
+around it is returned as speaker turns (consecutive cues of one speaker joined), the answering
+turn marked.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from corpus.model import Cue
 
 LEAD_IN_SECONDS = 0.0  # links open at the cue's whole second (never later than it, at most 1 s early)
 TURNS_AROUND = 1  # turns shown before and after the answering one
+TURN_CUES = 3  # cues of the answering turn highlighted together, the best one among them
+REPLY_GAP = 5.0  # a reply starting this soon after another speaker's question opens at the question
 
 
 @dataclass(frozen=True)
@@ -32,11 +37,30 @@ def choose_moment(cues: Sequence[Cue], scores: Sequence[float | None]) -> Moment
     best = max(ranked, key=lambda i: (scores[i], -i)) if ranked else 0
     if _asks(cues, best) and best + 1 < len(cues) and _speaker(cues[best + 1]) != _speaker(cues[best]):
         best += 1  # the reply answers
-    opens = best - 1 if best and _asks(cues, best - 1) and _speaker(cues[best - 1]) != _speaker(cues[best]) else best
-    # a reply opens at the question it answers, so the visitor hears both
+    first, last = answering_turn(cues, best)
+    opens = first
+    if first and _asks(cues, first - 1) and _speaker(cues[first - 1]) != _speaker(cues[first]) \
+            and cues[first].start - cues[first - 1].end <= REPLY_GAP:
+        opens = first - 1  # a reply opens at the question it answers, so the visitor hears both
     start = max(0.0, cues[opens].start - LEAD_IN_SECONDS)
-    return Moment(start=start, end=cues[best].end, highlight=" ".join(cues[best].text.split()),
-                  turns=exchange(cues, opens, best))
+    highlight = " ".join(" ".join(cues[i].text.split()) for i in range(first, last + 1))
+    return Moment(start=start, end=cues[last].end, highlight=highlight, turns=exchange(cues, opens, best))
+
+
+def answering_turn(cues: Sequence[Cue], best: int) -> tuple[int, int]:
+    """The first and last cue of the answer: `best` with the same speaker's cues next to it (at most
+    TURN_CUES in all, the cue before it first: a point is often made just before its figure)."""
+    if cues[best].speaker is None:
+        return best, best
+    first = last = best
+    while last - first + 1 < TURN_CUES:
+        if first and _speaker(cues[first - 1]) == _speaker(cues[best]) and not _asks(cues, first - 1):
+            first -= 1
+        elif last + 1 < len(cues) and _speaker(cues[last + 1]) == _speaker(cues[best]) and not _asks(cues, last + 1):
+            last += 1
+        else:
+            break
+    return first, last
 
 
 def exchange(cues: Sequence[Cue], first: int, answer: int) -> tuple[Turn, ...]:

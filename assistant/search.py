@@ -18,7 +18,7 @@ from assistant.config import Settings
 from assistant.examples import suggest_examples
 from assistant.followup import resolve
 from assistant.language import script_problem
-from assistant.passages import ALTERNATIVES, Candidate, SentenceVectors, build_passages, candidate
+from assistant.passages import Candidate, SentenceVectors, build_passages, candidate
 from assistant.questions import check_question
 from assistant.ranking import Fusion, cap_per_document, fuse
 from assistant.reports import index_info
@@ -119,16 +119,17 @@ class Assistant:
 
     def _candidates(self, index: LoadedIndex, shown: list[int], ranked: list[int], doc_of: dict[int, str],
                     query: np.ndarray) -> list[list[Candidate]]:
-        """Each shown row, then (where the index holds sentence vectors) the document's next-best ranked
-        chunks not shown, whose answers may be better."""
+        """Each shown row, then (where the index holds sentence vectors) every other chunk of its document
+        not shown, ranked ones first: the section whose sentences answer best may be any of them."""
         taken = set(shown)
-        spare = [row for row in ranked if row not in taken]
+        position = {row: n for n, row in enumerate(ranked)}
         groups = []
         for row in shown:
             rows = [row]
             if index.unit_vectors(row) is not None:
-                rows += [r for r in spare if doc_of[r] == doc_of[row]][:ALTERNATIVES]
-                spare = [r for r in spare if r not in rows]
+                others = [r for r in index.document_rows(row) if r not in taken]
+                rows += sorted(others, key=lambda r: position.get(r, len(position) + r))
+                taken.update(rows)
             groups.append(rows)
         similarity = iter(self._similarity(index, [r for rows in groups for r in rows], query))
         return [[candidate(index, r, next(similarity)) for r in rows] for rows in groups]

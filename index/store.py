@@ -130,6 +130,19 @@ class LoadedIndex:
             out.update(zip(at.tolist(), [names[c] for c in self.segments[p].docs[at - int(self.offsets[p])].tolist()]))
         return {int(row): out[int(row)] for row in rows}
 
+    def document_rows(self, row: int, limit: int = 64) -> list[int]:
+        """The global rows of the document that holds `row`, in order (a document's chunks are written
+        together, so they lie next to each other in its segment); at most `limit` around `row`."""
+        part = int(self._locate(np.array([row]))[0])
+        docs, local = self.segments[part].docs, int(row) - int(self.offsets[part])
+        first = last = local
+        while first > 0 and docs[first - 1] == docs[local] and local - first < limit:
+            first -= 1
+        while last + 1 < len(docs) and docs[last + 1] == docs[local] and last - first + 1 < limit:
+            last += 1
+        offset = int(self.offsets[part])
+        return list(range(first + offset, last + offset + 1))
+
     def live_rows(self) -> np.ndarray:
         out = [np.setdiff1d(np.arange(s.rows), d) + int(o) for s, d, o in zip(self.segments, self.deleted, self.offsets)]
         return np.concatenate(out) if out else np.zeros(0, np.int64)
