@@ -52,6 +52,8 @@ class Settings:
     top_k: int = 5
     max_per_doc: int = 2
     min_score: float = 0.31  # best passage cosine under which there is "no confident match"; calibrated by `assistant eval`
+    card_gap: float = 0.12  # a passage is a card while its cosine is within this of the top card's (and >= min_score)
+    refuse_elsewhere: bool = True  # "no confident match" for questions closer to everyday ones (canteen, IT…) than to the content
     max_question_chars: int = 2000
     keep_versions: int = 2
     ann_threshold: int = 20_000  # chunks in a segment from which dense search is approximate (IVF); exact below

@@ -130,6 +130,7 @@ def _outcome(assistant: Assistant, query, vector, relevant: dict[str, int], dept
     ranked = rank_documents(ranked_rows, index.doc_of([row for row, _ in ranked_rows]))[:depth]
     scores = {f"recall@{k}": recall_at(ranked, relevant, k) for k in CUTOFFS}
     scores.update({"mrr@10": mrr_at(ranked, relevant, 10), "ndcg@10": ndcg_at(ranked, relevant, 10)})
+    scores["card_recall"] = float(any(relevant.get(p.doc_id, 0) > 0 for p in answer.passages))
     _score_landing(answer, query.meta, relevant, scores)
     return replace(outcome, scores=scores)
 
@@ -152,6 +153,7 @@ def summarise(outcomes: list[Outcome]) -> dict[str, float]:
         rows["casual_recall@3"] = round(mean([o.scores["recall@3"] for o in casual]), 4)
     answered = [o for o in in_domain if o.answered]
     rows["cards_per_answer"] = round(mean([o.cards for o in answered]), 2)
+    rows["card_recall"] = round(mean([o.scores["card_recall"] for o in answered]), 4)  # the answer among the cards
     rows["wrongly_refused"] = len(in_domain) - len(answered)
     rows["wrongly_refused_rate"] = round(rows["wrongly_refused"] / len(in_domain), 4) if in_domain else 0.0
     rows["wrongly_answered"] = sum(o.answered for o in off)

@@ -94,6 +94,22 @@ def cap_per_document(ranked: Sequence[tuple[int, float]], doc_of: Sequence[str],
     return kept
 
 
+def split_cards(passages: Sequence, floor: float, gap: float) -> tuple[tuple, tuple]:
+    """(cards, more). A card is a document's leading passage (the first of it in `passages`) scoring at
+    least `floor` (the same bar that decides "answered") and within `gap` of the top card; cards are
+    ordered by their shown score, the first always one. Everything else is `more`, in the same order."""
+    leads: dict[str, object] = {}
+    for p in passages:
+        leads.setdefault(p.doc_id, p)
+    ordered = sorted(leads.values(), key=lambda p: -p.score)
+    if not ordered:
+        return (), ()
+    bar = max(floor, ordered[0].score - gap)
+    cards = [ordered[0]] + [p for p in ordered[1:] if p.score >= bar]
+    shown = {id(p) for p in cards}
+    return tuple(cards), tuple(sorted((p for p in passages if id(p) not in shown), key=lambda p: -p.score))
+
+
 def rank_documents(ranked: Sequence[tuple[int, float]], doc_of: Sequence[str]) -> list[str]:
     """Documents in the order of their best chunk."""
     seen: dict[str, None] = {}

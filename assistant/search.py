@@ -18,9 +18,10 @@ from assistant.config import Settings
 from assistant.examples import suggest_examples
 from assistant.followup import resolve
 from assistant.language import script_problem
+from assistant.off_topic import Elsewhere
 from assistant.passages import Candidate, SentenceVectors, build_passages, candidate
 from assistant.questions import check_question
-from assistant.ranking import Fusion, cap_per_document, fuse
+from assistant.ranking import Fusion, cap_per_document, fuse, split_cards
 from assistant.reports import index_info
 from index import Embedder, LoadedIndex, current_version, load_index
 
@@ -41,6 +42,7 @@ class Assistant:
         self._state = (index, embedder)  # replaced as one, so no question mixes two
         self._swap = threading.Lock()
         self.sentence_vectors = SentenceVectors(self.embedder)
+        self.elsewhere = Elsewhere(self.embedder, settings.model_cache_dir)
 
     @classmethod
     def open(cls, settings: Settings, fusion: Fusion | None = None) -> Assistant:
@@ -88,6 +90,7 @@ class Assistant:
                 embedder = open_embedder(self.settings, variant=index.variant)
             if embedder is not self.embedder:
                 self.sentence_vectors = SentenceVectors(embedder)
+                self.elsewhere = Elsewhere(embedder, self.settings.model_cache_dir)
             self._state = (index, embedder)
             return True
 
@@ -109,13 +112,24 @@ class Assistant:
         doc_of = index.doc_of([row for row, _ in ranked])
         top = cap_per_document(ranked, doc_of, self.settings.max_per_doc)[:k]
         similarity = self._similarity(index, [row for row, _ in top], query_vector)
-        answered = bool(top) and max(similarity) >= self.settings.min_score
+        floor = self.relevance_floor(query_vector)
+        answered = bool(top) and max(similarity) >= floor
         if not answered:
             top = cap_per_document(ranked, doc_of, 1)[:k]
         groups = self._candidates(index, [row for row, _ in top], [row for row, _ in ranked], doc_of, query_vector)
         passages = build_passages(groups, query.text, query_vector, self.sentence_vectors)
-        return Answer(question=question, answered=answered, passages=passages,
-                      message=None if answered else NO_MATCH, searched_for=query.shown)
+        if not answered:
+            return Answer(question=question, answered=False, passages=passages, message=NO_MATCH,
+                          searched_for=query.shown)
+        cards, more = split_cards(passages, floor, self.settings.card_gap)
+        return Answer(question=question, answered=True, passages=cards, more=more, searched_for=query.shown)
+
+    def relevance_floor(self, query: np.ndarray) -> float:
+        """The cosine a passage needs to answer: `min_score`, and no less than the question's closeness
+        to the everyday questions that belong elsewhere (`assistant.off_topic`)."""
+        if not self.settings.refuse_elsewhere:
+            return self.settings.min_score
+        return max(self.settings.min_score, self.elsewhere.closest(query))
 
     def _candidates(self, index: LoadedIndex, shown: list[int], ranked: list[int], doc_of: dict[int, str],
                     query: np.ndarray) -> list[list[Candidate]]:
