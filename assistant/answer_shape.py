@@ -110,4 +110,6 @@ def restates(question_terms: set[str], sentence_terms: set[str]) -> bool:
     if len(question_terms) < 2 or not sentence_terms:
         return False
     shared = question_terms & sentence_terms
-    return len(shared) / len(question_terms) >= 0.6 and len(sentence_terms - question_terms) <= 3
+    if len(shared) / len(question_terms) >= 0.6 and len(sentence_terms - question_terms) <= 3:
+        return True
+    return False

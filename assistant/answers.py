@@ -25,7 +25,7 @@ class Passage:
     section: str  # "Career paths › From analyst to manager"
     text: str
     highlight: str  # the whole sentence (a recording: the cue) that best answers the question
-    score: float  # cosine similarity of passage and question, 0..1
+    score: float  # cosine similarity of passage and question, 0..1 (what "answered" is decided on)
     source_type: str
     start_seconds: float | None = None  # recordings: the answering moment (where the link opens)…
     end_seconds: float | None = None  # …to the end of the answering cue
@@ -34,6 +34,7 @@ class Passage:
     passage_start_seconds: float | None = None  # recordings: the whole passage's span
     passage_end_seconds: float | None = None
     exchange: tuple[Turn, ...] = ()  # recordings: the speaker turns around the answer
+    rank_score: float = 0.0  # what orders the cards: the cosine plus the BM25 share the fusion gives it
 
     def as_dict(self) -> dict:
         data = asdict(self)

@@ -80,10 +80,22 @@ def scores(question: str, sentences: Sequence[Sentence], similarity: Sequence[fl
             for i in range(len(sentences))]
 
 
+def eligible(question: str, sentence: Sentence) -> bool:
+    """A sentence that may answer: not a question, a heading or title, a greeting or thank-you, nor
+    one that mostly restates the question without what its form asks for."""
+    text = plain(sentence.text)
+    if sentence.question or sentence.heading or ceremony(text):
+        return False
+    return holds(text, wanted(question)) or not restates(terms(question), terms(text))
+
+
 def best_index(question: str, sentences: Sequence[Sentence], similarity: Sequence[float | None]) -> int:
-    """The sentence that best answers. similarity[i] None: not embedded (not a candidate)."""
-    scored = [(score, -i) for i, score in enumerate(scores(question, sentences, similarity)) if score is not None]
-    return -max(scored)[1] if scored else 0
+    """The sentence that best answers, among those that may answer when any of them was scored.
+    similarity[i] None: not embedded (not a candidate)."""
+    scored = scores(question, sentences, similarity)
+    ranked = [i for i, score in enumerate(scored) if score is not None]
+    allowed = [i for i in ranked if eligible(question, sentences[i])] or ranked
+    return max(allowed, key=lambda i: (scored[i], -i)) if allowed else 0
 
 
 def best_sentence(question: str, passage: str) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from assistant.answer_shape import ceremony
 from assistant.answers import Turn
 from corpus.sentences import cue_sentence
 from corpus.model import Cue
@@ -32,10 +33,13 @@ class Moment:
 
 
 def choose_moment(cues: Sequence[Cue], scores: Sequence[float | None]) -> Moment:
-    """scores[i]: how well cue i answers (None: not scored). At least one cue must be scored."""
+    """scores[i]: how well cue i answers (None: not scored). At least one cue must be scored. A greeting
+    or a thank-you is never the answer while another cue may be; an interviewer's question hands over
+    to the reply that follows it."""
     ranked = [i for i in range(len(cues)) if scores[i] is not None]
-    best = max(ranked, key=lambda i: (scores[i], -i)) if ranked else 0
-    if _asks(cues, best) and best + 1 < len(cues) and _speaker(cues[best + 1]) != _speaker(cues[best]):
+    allowed = [i for i in ranked if not ceremony(cues[i].text)] or ranked
+    best = max(allowed, key=lambda i: (scores[i], -i)) if allowed else 0
+    if interviews(cues, best):
         best += 1  # the reply answers
     first, last = answering_turn(cues, best)
     opens = first
@@ -80,6 +84,12 @@ def exchange(cues: Sequence[Cue], first: int, answer: int) -> tuple[Turn, ...]:
              text=" ".join(" ".join(cues[i].text.split()) for i in group), answering=answer in group)
         for group in shown
     )
+
+
+def interviews(cues: Sequence[Cue], index: int) -> bool:
+    """A cue that asks and hands over: it holds a question and the next cue is another speaker's."""
+    return "?" in cues[index].text and index + 1 < len(cues) and cues[index + 1].speaker is not None \
+        and _speaker(cues[index + 1]) != _speaker(cues[index])
 
 
 def _asks(cues: Sequence[Cue], index: int) -> bool:

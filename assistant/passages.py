@@ -67,15 +67,16 @@ class Candidate:
     units: list[Sentence]  # sentences, or a recording's cues (with the neighbours' cues around)
     cues: tuple[Cue, ...] = ()
     vectors: np.ndarray | None = None  # the units' vectors from the index; None: embedded per question
+    rank_score: float | None = None  # the fused ranking's score (None: not ranked; its cosine stands in)
 
 
-def candidate(index: LoadedIndex, row: int, similarity: float) -> Candidate:
+def candidate(index: LoadedIndex, row: int, similarity: float, rank_score: float | None = None) -> Candidate:
     """A ranked row with its answer units and, where the index holds them, their vectors. A recording's
     passage also reads the last cues of the chunk before and the first of the chunk after."""
     chunk = index.chunks[row]
     vectors = _checked(index.unit_vectors(row), chunk)
     if not chunk.cues:
-        return Candidate(chunk, similarity, split_sentences(chunk.text), vectors=vectors)
+        return Candidate(chunk, similarity, split_sentences(chunk.text), vectors=vectors, rank_score=rank_score)
     (head, tail), (before, after) = neighbour_cues(index.chunks, row), (row - 1, row + 1)
     parts = [vectors]
     if head:
@@ -84,7 +85,7 @@ def candidate(index: LoadedIndex, row: int, similarity: float) -> Candidate:
         parts.append(_head_of(_checked(index.unit_vectors(after), index.chunks[after]), len(tail)))
     cues = (*head, *chunk.cues, *tail)
     joined = None if any(part is None for part in parts) else np.concatenate(parts)
-    return Candidate(chunk, similarity, [cue_sentence(c) for c in cues], cues, joined)
+    return Candidate(chunk, similarity, [cue_sentence(c) for c in cues], cues, joined, rank_score)
 
 
 def build_passages(groups: Sequence[Sequence[Candidate]], question: str, query: np.ndarray,
@@ -173,6 +174,7 @@ def _passage(c: Candidate, sims: list[float | None], question: str) -> tuple[Pas
     chunk, sentences = c.chunk, c.units
     common = dict(title=chunk.title, section=" › ".join(chunk.section), text=chunk.text,
                   score=round(max(0.0, c.similarity), 4), source_type=chunk.source_type, page=chunk.page,
+                  rank_score=round(c.similarity if c.rank_score is None else c.rank_score, 4),
                   doc_id=chunk.doc_id)
     if c.cues:
         scored = scores(question, sentences, sims, CARRY_RECORDING, questions_lead=True)

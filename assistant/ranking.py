@@ -95,19 +95,20 @@ def cap_per_document(ranked: Sequence[tuple[int, float]], doc_of: Sequence[str],
 
 
 def split_cards(passages: Sequence, floor: float, gap: float) -> tuple[tuple, tuple]:
-    """(cards, more). A card is a document's leading passage (the first of it in `passages`) scoring at
-    least `floor` (the same bar that decides "answered") and within `gap` of the top card; cards are
-    ordered by their shown score, the first always one. Everything else is `more`, in the same order."""
+    """(cards, more). A card is a document's leading passage (the first of it in `passages`) whose cosine
+    (`score`) is at least `floor` (the same bar that decides "answered") and within `gap` of the best
+    lead's. Cards and the rest (`more`) are each ordered by `rank_score`, the score shown beside them;
+    the best-ranked lead is always a card."""
     leads: dict[str, object] = {}
     for p in passages:
         leads.setdefault(p.doc_id, p)
-    ordered = sorted(leads.values(), key=lambda p: -p.score)
+    ordered = sorted(leads.values(), key=lambda p: -p.rank_score)
     if not ordered:
         return (), ()
-    bar = max(floor, ordered[0].score - gap)
+    bar = max(floor, max(p.score for p in ordered) - gap)
     cards = [ordered[0]] + [p for p in ordered[1:] if p.score >= bar]
     shown = {id(p) for p in cards}
-    return tuple(cards), tuple(sorted((p for p in passages if id(p) not in shown), key=lambda p: -p.score))
+    return tuple(cards), tuple(sorted((p for p in passages if id(p) not in shown), key=lambda p: -p.rank_score))
 
 
 def rank_documents(ranked: Sequence[tuple[int, float]], doc_of: Sequence[str]) -> list[str]:

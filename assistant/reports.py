@@ -79,7 +79,7 @@ def answer_text(answer: Answer) -> str:
     lines += [] if answer.answered else [answer.message or "", ""]
     for number, p in enumerate(answer.passages, start=1):
         where = f" ▶ {clock(p.start_seconds)}" if p.start_seconds is not None else ""
-        lines.append(f"{number}. {p.title}{where}  (score {p.score:.2f})")
+        lines.append(f"{number}. {p.title}{where}  (relevance {p.rank_score:.2f}, similarity {p.score:.2f})")
         if p.section:
             lines.append(f"   {p.section}")
         if p.highlight:
@@ -88,6 +88,11 @@ def answer_text(answer: Answer) -> str:
         lines += textwrap.wrap(plain(p.text), width=88, initial_indent="   ", subsequent_indent="   ",
                                max_lines=6, placeholder=" …")
         lines += [f"   {p.url}", ""]
+    if answer.more:
+        lines.append("More results:")
+        for p in answer.more:
+            where = f" ▶ {clock(p.start_seconds)}" if p.start_seconds is not None else ""
+            lines.append(f"   - {p.title}{where} ({p.section or p.source_type}, relevance {p.rank_score:.2f})  {p.url}")
     return "\n".join(lines).rstrip()
 
 

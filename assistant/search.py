@@ -116,7 +116,7 @@ class Assistant:
         answered = bool(top) and max(similarity) >= floor
         if not answered:
             top = cap_per_document(ranked, doc_of, 1)[:k]
-        groups = self._candidates(index, [row for row, _ in top], [row for row, _ in ranked], doc_of, query_vector)
+        groups = self._candidates(index, [row for row, _ in top], ranked, query_vector)
         passages = build_passages(groups, query.text, query_vector, self.sentence_vectors)
         if not answered:
             return Answer(question=question, answered=False, passages=passages, message=NO_MATCH,
@@ -131,12 +131,13 @@ class Assistant:
             return self.settings.min_score
         return max(self.settings.min_score, self.elsewhere.closest(query))
 
-    def _candidates(self, index: LoadedIndex, shown: list[int], ranked: list[int], doc_of: dict[int, str],
+    def _candidates(self, index: LoadedIndex, shown: list[int], ranked: list[tuple[int, float]],
                     query: np.ndarray) -> list[list[Candidate]]:
         """Each shown row, then (where the index holds sentence vectors) every other chunk of its document
         not shown, ranked ones first: the section whose sentences answer best may be any of them."""
         taken = set(shown)
-        position = {row: n for n, row in enumerate(ranked)}
+        fused = dict(ranked)
+        position = {row: n for n, (row, _) in enumerate(ranked)}
         groups = []
         for row in shown:
             rows = [row]
@@ -146,7 +147,7 @@ class Assistant:
                 taken.update(rows)
             groups.append(rows)
         similarity = iter(self._similarity(index, [r for rows in groups for r in rows], query))
-        return [[candidate(index, r, next(similarity)) for r in rows] for rows in groups]
+        return [[candidate(index, r, next(similarity), fused.get(r)) for r in rows] for rows in groups]
 
     def rank_chunks(self, index: LoadedIndex, question: str, query: np.ndarray) -> list[tuple[int, float]]:
         return fuse(*self.candidates(index, question, query), self.fusion)
