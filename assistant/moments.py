@@ -43,8 +43,7 @@ def choose_moment(cues: Sequence[Cue], scores: Sequence[float | None]) -> Moment
         best += 1  # the reply answers
     first, last = answering_turn(cues, best)
     opens = first
-    if first and _asks(cues, first - 1) and _speaker(cues[first - 1]) != _speaker(cues[first]) \
-            and cues[first].start - cues[first - 1].end <= REPLY_GAP:
+    if first and interviews(cues, first - 1) and cues[first].start - cues[first - 1].end <= REPLY_GAP:
         opens = first - 1  # a reply opens at the question it answers, so the visitor hears both
     start = max(0.0, cues[opens].start - LEAD_IN_SECONDS)
     highlight = " ".join(" ".join(cues[i].text.split()) for i in range(first, last + 1))

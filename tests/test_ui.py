@@ -94,6 +94,34 @@ def test_transcript_answer_links_to_the_cue(browser, app_url, assistant):
 
 @needs_browser
 @pytest.mark.browser
+def test_one_relevant_passage_shows_one_card_and_the_rest_behind_more_results(browser, app_url, assistant):
+    question = "what is a brag file and how often should I add to it"
+    expected = assistant.ask(question)
+    assert len(expected.passages) == 1 and expected.more
+    page = open_page(browser, app_url)
+    answer = ask(page, question)
+    assert answer.locator(".kb-card").count() == 1
+    assert answer.locator(".kb-card mark").inner_text() == expected.passages[0].highlight  # "Add to it every Friday…"
+    more = answer.locator("details.kb-more")
+    assert more.locator("summary").inner_text() == f"More results ({len(expected.more)})"
+    assert not more.locator(".kb-nearest").is_visible()  # closed until asked for
+    more.locator("summary").click()
+    assert more.locator(".kb-nearest a").count() == len(expected.more)
+    page.close()
+
+
+@needs_browser
+@pytest.mark.browser
+def test_a_workplace_question_outside_the_knowledge_base_is_refused_with_the_nearest_articles(browser, app_url):
+    page = open_page(browser, app_url)
+    answer = ask(page, "where can I see this week's canteen menu?")
+    assert NO_MATCH in answer.inner_text() and answer.locator(".kb-card").count() == 0
+    assert answer.locator(".kb-nearest a").count() >= 1
+    page.close()
+
+
+@needs_browser
+@pytest.mark.browser
 def test_off_topic_question_says_no_match(browser, app_url):
     page = open_page(browser, app_url)
     answer = ask(page, "what's a good recipe for banana bread?")

@@ -89,7 +89,7 @@ def answer_html(answer: Answer, hint: str = REPHRASE_HINT) -> str:
         count = len(answer.passages)
         lead = f'<p class="kb-lead">{count} passage{"s" if count != 1 else ""} from the knowledge base:</p>'
         cards = "".join(passage_card(p) for p in answer.passages)
-        return f'<div class="kb-answer">{searched}{lead}<div class="kb-cards">{cards}</div></div>'
+        return f'<div class="kb-answer">{searched}{lead}<div class="kb-cards">{cards}</div>{more_html(answer)}</div>'
     message = f'<p class="kb-notice">{escape(answer.message or "")}</p>'
     if not answer.passages:
         return f'<div class="kb-answer kb-nomatch">{message}</div>'
@@ -97,6 +97,19 @@ def answer_html(answer: Answer, hint: str = REPHRASE_HINT) -> str:
     return (f'<div class="kb-answer kb-nomatch">{searched}{message}'
             f'<p class="kb-lead">Nearest articles:</p><ul class="kb-nearest">{nearest}</ul>'
             f'<p class="kb-hint">{escape(hint)}</p></div>')
+
+
+def more_html(answer: Answer) -> str:
+    """The weaker passages behind a closed "More results" disclosure, so nothing found is lost."""
+    if not answer.more:
+        return ""
+    items = "".join(
+        f"<li>{link(p.url, p.title, 'kb-link')}"
+        + (f' <span class="kb-section">{escape(p.section)}</span>' if p.section else "")
+        + (f' <span class="kb-at">▶ {clock(p.start_seconds)}</span>' if p.start_seconds is not None else "")
+        + "</li>" for p in answer.more)
+    return (f'<details class="kb-more"><summary>More results ({len(answer.more)})</summary>'
+            f'<ul class="kb-nearest">{items}</ul></details>')
 
 
 def question_html(question: str) -> str:

@@ -35,6 +35,8 @@ h3.kb-title { font-size: 1.02rem; margin: 6px 0 2px; line-height: 1.35; font-wei
 .kb-text { margin: 6px 0 0; line-height: 1.5; }
 .kb-text mark { background: #fff3b0; color: inherit; padding: 0 2px; border-radius: 3px; }
 .kb-nearest { margin: 0; padding-left: 1.2em; }
+.kb-more { margin-top: 10px; }
+.kb-more summary { cursor: pointer; font-weight: 600; color: var(--kb-accent, #0f766e); }
 .kb-notice { margin: 0; font-weight: 600; }
 .kb-hint { margin: 0; color: var(--body-text-color-subdued); font-size: .9rem; }
 .kb-question { white-space: pre-wrap; overflow-wrap: anywhere; }

@@ -45,6 +45,7 @@
     ".text{margin:6px 0 0}",
     "mark{background:#fff3b0;color:inherit;padding:0 2px;border-radius:3px}",
     "ul{margin:0;padding-left:1.2em}",
+    ".more summary{cursor:pointer;font-weight:600;color:var(--kbw-accent)}",
     ".hint{margin:0;color:#64748b;font-size:.9em}"
   ].join("\n");
 
@@ -137,6 +138,20 @@
       var count = passages.length;
       results.appendChild(el("p", "lead", count + " passage" + (count === 1 ? "" : "s") + " from " + CONFIG.site_name + ":"));
       passages.forEach(function (passage) { results.appendChild(card(passage)); });
+      var more = Array.isArray(answer.more) ? answer.more : [];
+      if (more.length) {  /* weaker passages behind a closed disclosure, so nothing found is lost */
+        var details = el("details", "more");
+        details.appendChild(el("summary", null, "More results (" + more.length + ")"));
+        var others = el("ul", "nearest");
+        more.forEach(function (passage) {
+          var item = el("li");
+          item.appendChild(link(passage.url, plain(passage.title), "link"));
+          if (passage.section) item.appendChild(el("span", "section", " " + passage.section));
+          others.appendChild(item);
+        });
+        details.appendChild(others);
+        results.appendChild(details);
+      }
       return;
     }
     results.appendChild(el("p", "notice", answer.message || "No confident match."));
