@@ -105,11 +105,12 @@ def ceremony(text: str) -> bool:
     return bool(_CEREMONY.search(text))
 
 
+RESTATE_NEW_WORDS = 0  # "Cool the beans in a colander" adds one word to "cooling beans", and that word is the answer
+
+
 def restates(question_terms: set[str], sentence_terms: set[str]) -> bool:
     """The sentence mostly repeats the question's words and adds few of its own."""
     if len(question_terms) < 2 or not sentence_terms:
         return False
     shared = question_terms & sentence_terms
-    if len(shared) / len(question_terms) >= 0.6 and len(sentence_terms - question_terms) <= 3:
-        return True
-    return False
+    return len(shared) / len(question_terms) >= 0.6 and len(sentence_terms - question_terms) <= RESTATE_NEW_WORDS

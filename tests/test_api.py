@@ -12,7 +12,7 @@ from assistant import NO_MATCH, Assistant, Settings
 from conftest import start_app
 
 PASSAGE_KEYS = {"title", "url", "section", "text", "highlight", "score", "source_type", "start_seconds",
-                "end_seconds", "page", "doc_id", "passage_start_seconds", "passage_end_seconds", "exchange"}
+                "end_seconds", "page", "doc_id", "passage_start_seconds", "passage_end_seconds", "exchange", "rank_score"}
 
 
 def start(assistant: Assistant):
