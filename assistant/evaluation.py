@@ -154,6 +154,7 @@ def summarise(outcomes: list[Outcome]) -> dict[str, float]:
     answered = [o for o in in_domain if o.answered]
     rows["cards_per_answer"] = round(mean([o.cards for o in answered]), 2)
     rows["card_recall"] = round(mean([o.scores["card_recall"] for o in answered]), 4)  # the answer among the cards
+    rows["in_domain"] = len(in_domain)  # stand-alone labelled and casual: what "wrongly refused" counts over
     rows["wrongly_refused"] = len(in_domain) - len(answered)
     rows["wrongly_refused_rate"] = round(rows["wrongly_refused"] / len(in_domain), 4) if in_domain else 0.0
     rows["wrongly_answered"] = sum(o.answered for o in off)

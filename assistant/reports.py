@@ -115,14 +115,33 @@ def info_text(data: dict) -> str:
 
 
 def eval_text(result) -> str:
-    rows = [("Dataset", result.dataset), ("Mode", result.mode), ("Queries", result.queries)]
-    rows += [(name, f"{value:.4f}") for name, value in result.metrics.items()]
-    rows += [(name, f"{value:.4f}" if isinstance(value, float) else value) for name, value in result.answers.items()]
-    if result.off_topic:
-        rows.append(("Off-topic answered", f"{result.wrongly_answered} of {result.off_topic}"))
-    rows.append(("Wrongly refused", f"{result.wrongly_refused} of {result.queries}"))
+    """The report as aligned rows; with halves, a column for all questions, the tuning and the reporting half."""
+    halves = getattr(result, "halves", {}) or {}
+    head = [("Dataset", result.dataset), ("Mode", result.mode)]
+    whole = {"Queries": result.queries, **result.metrics, **result.answers}
+    whole.update({"Off-topic answered": f"{result.wrongly_answered} of {result.off_topic}" if result.off_topic else None,
+                  "Wrongly refused": f"{result.wrongly_refused} of {result.answers.get('in_domain', result.queries)}"})
+    rows = [(label, [value] + [_half_value(h, label) for h in halves.values()])
+            for label, value in whole.items() if value is not None]
     if result.suggested_min_score is not None:
-        rows.append(("Suggested min_score", f"{result.suggested_min_score:.2f} (answers at most 1 in 10 off-topic)"))
-    rows.append(("Seconds", result.seconds))
-    width = max(len(str(label)) for label, _ in rows)
-    return "\n".join(f"{label:<{width}} {value}" for label, value in rows)
+        tuned = " on the tuning half" if halves else ""
+        rows.append(("Suggested min_score", [f"{result.suggested_min_score:.2f} (answers at most 1 in 10 off-topic{tuned})"]))
+    rows.append(("Seconds", [result.seconds]))
+    if halves:
+        rows.insert(0, ("", ["all", *halves]))
+    width = max(len(str(label)) for label, _ in head + rows)
+    lines = [f"{label:<{width}} {value}" for label, value in head]
+    lines += [f"{label:<{width}} " + " ".join(f"{_shown(v):>8}" for v in values).rstrip() for label, values in rows]
+    return "\n".join(lines)
+
+
+def _half_value(half: dict, label: str):
+    if label == "Off-topic answered":
+        return f"{half.get('wrongly_answered', 0)}/{half.get('off_topic', 0)}"
+    if label == "Wrongly refused":
+        return f"{half.get('wrongly_refused', 0)}/{half.get('in_domain', 0)}"
+    return half.get(label.lower() if label == "Queries" else label, "")
+
+
+def _shown(value) -> str:
+    return f"{value:.4f}" if isinstance(value, float) else str(value)
