@@ -71,7 +71,9 @@ class Reranker:
         rows, dense, lexical = a.candidates(index, question, query)
         ranked = fuse(rows, dense, lexical, a.fusion)
         if trial.get("title"):
-            scores = self.titles.get_scores(bm25s.tokenize([question], stopwords="en", show_progress=False)[0])
+            words = bm25s.tokenize([question], stopwords="en", return_ids=False, show_progress=False)[0]
+            known = [w for w in words if w in self.titles.vocab_dict]
+            scores = self.titles.get_scores(known) if known else np.zeros(len(self.rows))
             found = np.array([scores[self.position[r]] for r, _ in ranked]) if ranked else np.zeros(0)
             top = found.max() if len(found) and found.max() > 0 else 1.0
             ranked = sorted(((r, s + trial["title"] * f / top) for (r, s), f in zip(ranked, found)), key=lambda x: -x[1])
