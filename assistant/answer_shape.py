@@ -46,7 +46,7 @@ _INSTRUCTION = re.compile(r"^(?:[\"'“‘*_]*)(?:start|begin|use|ask|agree|writ
                           r"allocate|deduct|weight|split|link|close|escalate|label|replace|lead|try|aim|"
                           r"focus|be|find|fix|move|get|turn|let|tell|say|show|see|read|count|trial|pilot|"
                           r"draft|consider|prioritise|prioritize|protect|block|route|expire|refresh|reduce|"
-                          r"first|then|next|finally|step)\b", re.I)
+                          r"then|finally)\b", re.I)
 _ADVICE = re.compile(r"\b(?:should|must|need to|needs to|have to|has to|it helps to|the (?:key|trick|rule) is|"
                      r"we (?:moved|built|set|made|added|brought|introduced|switched|started|stopped|agreed|ran|"
                      r"cut|asked|kept|used|created|changed|put|tried))\b", re.I)
