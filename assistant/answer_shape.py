@@ -21,6 +21,7 @@ a sentence that mostly restates the question's words (`restates`).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
                 r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
@@ -90,16 +91,19 @@ _SHAPES = {
 }
 
 
+@lru_cache(maxsize=4096)
 def wanted(question: str) -> frozenset[str]:
     """The kinds of content the question's form asks for (empty when its form says nothing)."""
     return frozenset(kind for kind, form in _QUESTION_FORMS if form.search(question))
 
 
+@lru_cache(maxsize=65536)
 def holds(text: str, kinds: frozenset[str]) -> bool:
     """The sentence holds at least one of the kinds of content asked for."""
     return any(_SHAPES[kind](text) for kind in kinds)
 
 
+@lru_cache(maxsize=65536)
 def ceremony(text: str) -> bool:
     """A greeting, an introduction of the speakers or the session, or a closing thank-you."""
     return bool(_CEREMONY.search(text))

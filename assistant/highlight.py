@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 import Stemmer
 
@@ -34,9 +35,10 @@ CARRY_ARTICLE = (0.2, 0.0)  # shares of the previous and the next sentence's sco
 CARRY_RECORDING = (0.6, 0.6)  # a cue is read with the cues around it (a question, its reply, the point)
 
 
-def terms(text: str) -> set[str]:
+@lru_cache(maxsize=65536)
+def terms(text: str) -> frozenset[str]:
     words = [w for w in re.findall(r"\w+", plain(text).lower()) if w not in _STOP and len(w) > 1]
-    return set(_STEM.stemWords(words))
+    return frozenset(_STEM.stemWords(words))
 
 
 def cheap_score(question_terms: set[str], sentence: Sentence, kinds: frozenset[str] = frozenset()) -> float:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from corpus.model import Chunk, Cue
 
@@ -46,6 +47,11 @@ class Sentence:
 
 def split_sentences(text: str) -> list[Sentence]:
     """Every sentence of a passage, in order."""
+    return list(_split(text or ""))
+
+
+@lru_cache(maxsize=8192)  # the passages a question reads are read again by the next one
+def _split(text: str) -> tuple[Sentence, ...]:
     out: list[Sentence] = []
     for paragraph in re.split(r"\n\s*\n", text or ""):
         for unit, kind in _units([line.strip() for line in paragraph.splitlines() if line.strip()]):
@@ -56,7 +62,7 @@ def split_sentences(text: str) -> list[Sentence]:
                 out.append(Sentence(unit, heading=True))
             else:
                 out.extend(Sentence(s, item=kind == "item") for s in _sentences(unit))
-    return out
+    return tuple(out)
 
 
 def cue_sentence(cue: Cue) -> Sentence:
@@ -73,6 +79,7 @@ def unit_text(unit: Sentence) -> str:
     return plain(unit.text)[:EMBED_CHARS]
 
 
+@lru_cache(maxsize=65536)  # a question reads the same sentences again and again
 def plain(text: str) -> str:
     """Markdown inline markup removed: **bold**, _italics_, `code`, [links](…) → their words."""
     for pattern, replacement in _MD_INLINE:
