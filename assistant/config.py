@@ -53,6 +53,7 @@ class Settings:
     max_per_doc: int = 2
     min_score: float = 0.31  # best passage cosine under which there is "no confident match"; calibrated by `assistant eval`
     card_gap: float = 0.12  # a passage is a card while its cosine is within this of the top card's (and >= min_score)
+    text_fragments: bool = True  # links to an article on its own site also name the highlighted sentence (#…:~:text=…)
     refuse_elsewhere: bool = True  # "no confident match" for questions closer to everyday ones (canteen, IT…) than to the content
     max_question_chars: int = 2000
     keep_versions: int = 2

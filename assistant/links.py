@@ -1,11 +1,22 @@
-"""Deep links, built from a chunk's own metadata so a citation points where the passage is."""
+"""Deep links, built from a chunk's own metadata so a citation points where the passage is.
+
+A link to an article on the owner's own site can also name the highlighted sentence with a text
+fragment (URL Fragment Text Directives: `#section:~:text=start,end`): browsers that support it
+scroll to the sentence and mark it, others ignore it. `text_fragment` picks the fewest words at
+the sentence's start and end that find it first on the page, with the words before it as a
+prefix when the sentence itself is repeated.
+"""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+import re
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from corpus import Chunk
+from corpus.sentences import plain
 from corpus.text import safe_url
+
+FRAGMENT_WORDS = 4  # words at each end of a long sentence (more when fewer would match earlier)
 
 
 def deep_link(chunk: Chunk) -> str:
@@ -30,11 +41,59 @@ def at_time(url: str, seconds: float) -> str:
     return _with_fragment(url, f"t={whole}")
 
 
+def with_text_fragment(url: str, sentence: str, page: str) -> str:
+    """`url` with a text directive for `sentence` as it appears in `page` (both may hold Markdown);
+    the url unchanged when the sentence is not in the page or the url is not an http(s) page."""
+    directive = text_fragment(sentence, page)
+    parts = urlsplit(url)
+    if not directive or parts.scheme not in ("http", "https") or ":~:" in parts.fragment:
+        return url
+    return urlunsplit(parts._replace(fragment=f"{parts.fragment}:~:{directive}"))
+
+
+def text_fragment(sentence: str, page: str) -> str:
+    """`text=[prefix-,]start[,end]` that a browser finds first at `sentence` in `page`: literal words
+    (punctuation kept), matched case-insensitively; "" when the sentence is not in the page."""
+    words, text = _spaced(sentence).split(" "), _spaced(page).casefold()
+    whole = " ".join(words)
+    at = text.find(whole.casefold()) if whole else -1
+    if at < 0:
+        return ""
+    cells = [cell.strip() for cell in whole.strip("| ").split(" | ")]
+    if len(cells) > 1:  # a table row: its cells are separate blocks on the page, so the row's first and last
+        return "text=" + ",".join(_encode(cell) for cell in (cells[0], cells[-1]) if cell)
+    for size in range(min(FRAGMENT_WORDS, len(words)), len(words) + 1):
+        long = len(words) > 2 * size  # a short sentence is named whole, so all of it is marked
+        start, end = (" ".join(words[:size]), " ".join(words[-size:])) if long else (whole, "")
+        if _first(text, start.casefold(), end.casefold()) == at:
+            return "text=" + ",".join(_encode(part) for part in (start, end) if part)
+    before = text[:at].split()[-3:]  # the sentence is repeated: the words before this one tell them apart
+    prefix = " ".join(_spaced(page)[:at].split()[-3:]) if before else ""
+    return f"text={_encode(prefix)}-,{_encode(whole)}" if prefix else "text=" + _encode(whole)
+
+
 def clock(seconds: float | None) -> str:
     """12:34, or 1:02:03 past an hour."""
     total = int(seconds or 0)
     hours, minutes, secs = total // 3600, total % 3600 // 60, total % 60
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def _spaced(text: str) -> str:
+    return " ".join(plain(text).split())
+
+
+def _first(text: str, start: str, end: str) -> int:
+    """Where a browser's match of start[,end] begins: the first start, with the first end after it."""
+    at = text.find(start)
+    if at < 0 or not end:
+        return at
+    return at if text.find(end, at + len(start)) >= 0 else -1
+
+
+def _encode(term: str) -> str:
+    """A directive term: percent-encoded UTF-8, with '-', ',' and '&' escaped as the spec requires."""
+    return quote(term, safe="").replace("-", "%2D")
 
 
 def _with_fragment(url: str, fragment: str) -> str:

@@ -7,6 +7,7 @@ index it started with, so no answer mixes two versions.
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ from assistant.config import Settings
 from assistant.examples import suggest_examples
 from assistant.followup import resolve
 from assistant.language import script_problem
+from assistant.links import with_text_fragment
 from assistant.off_topic import Elsewhere
 from assistant.passages import Candidate, SentenceVectors, build_passages, candidate
 from assistant.questions import check_question
@@ -118,6 +120,8 @@ class Assistant:
             top = cap_per_document(ranked, doc_of, 1)[:k]
         groups = self._candidates(index, [row for row, _ in top], ranked, query_vector)
         passages = build_passages(groups, query.text, query_vector, self.sentence_vectors)
+        if self.settings.text_fragments:
+            passages = tuple(map(to_the_sentence, passages))
         if not answered:
             return Answer(question=question, answered=False, passages=passages, message=NO_MATCH,
                           searched_for=query.shown)
@@ -191,3 +195,11 @@ class Assistant:
         if not rows:
             return []
         return [float(v) for v in index.vectors_of(np.asarray(rows, dtype=np.int64)) @ query]
+
+
+def to_the_sentence(passage: Passage) -> Passage:
+    """An article's link on its own site, extended to its highlighted sentence with a text fragment
+    (recordings open at their moment and decks at their page instead)."""
+    if passage.source_type not in ("article", "text") or not passage.highlight:
+        return passage
+    return replace(passage, url=with_text_fragment(passage.url, passage.highlight, passage.text))
