@@ -2,7 +2,11 @@
 
 The text is HTML-escaped first; only then are **bold**, *italics* / _italics_ and `code` turned into
 <strong>, <em> and <code>, so nothing from content can become markup of its own. Markers left
-without a partner (a passage cut mid-emphasis) are dropped rather than shown raw.
+without a partner (a passage cut mid-emphasis) are dropped rather than shown raw. An owner's own
+inline HTML is rendered for a small allowlist, without attributes and only in closed pairs:
+<kbd>, <em>, <strong>, <code>, <sub>, <sup>, and <br>; any other tag (<b>, <img>…) stays visible text.
+
+`blocks_html` renders a passage's lines as paragraphs and lists (a slide's bullets stay a list).
 """
 
 from __future__ import annotations
@@ -15,6 +19,9 @@ _BOLD = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 _ITALIC = re.compile(r"(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])|(?<![\w_])_(?=\S)([^_\n]+?)(?<=\S)_(?![\w_])")
 _LINK = re.compile(r"!?\[([^\]\n]*)\]\((?:[^()\n]|\([^()\n]*\))*\)")
 _STRAY = re.compile(r"\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|`")
+_ALLOWED_PAIR = re.compile(r"&lt;(kbd|em|strong|code|sub|sup)&gt;(.+?)&lt;/\1&gt;", re.I)
+_BREAK = re.compile(r"&lt;br\s*/?&gt;", re.I)
+ITEM = re.compile(r"^\s*(?:([-*+•▪◦‣])|(\d{1,3})[.)])\s+")
 
 
 def inline_html(text: str) -> str:
@@ -31,4 +38,39 @@ def inline_html(text: str) -> str:
     html = _BOLD.sub(lambda m: f"<strong>{m.group(2)}</strong>", html)
     html = _ITALIC.sub(lambda m: f"<em>{m.group(1) or m.group(2)}</em>", html)
     html = _STRAY.sub("", html)
+    html = _owner_tags(html)
     return re.sub(r"\x00(\d+)\x00", lambda m: codes[int(m.group(1))], html)
+
+
+def _owner_tags(html: str) -> str:
+    """The allowlisted tags an owner wrote, back from their escaped form (closed pairs, no attributes)."""
+    for _ in range(3):  # nested pairs, <kbd><b>Ctrl</b></kbd>
+        html, changed = _ALLOWED_PAIR.subn(lambda m: f"<{m.group(1).lower()}>{m.group(2)}</{m.group(1).lower()}>", html)
+        if not changed:
+            break
+    return _BREAK.sub("<br>", html)
+
+
+def blocks_html(lines: list[str], render=inline_html) -> str:
+    """Lines of a passage as HTML blocks: list items ("- a", "1. b") grouped into <ul>/<ol>, other lines
+    as paragraphs; `render` turns one line's text into inline HTML (escaping it)."""
+    out, items, ordered = [], [], False
+
+    def close() -> None:
+        if items:
+            tag = "ol" if ordered else "ul"
+            out.append(f'<{tag} class="kb-list">' + "".join(f"<li>{i}</li>" for i in items) + f"</{tag}>")
+            items.clear()
+
+    for line in lines:
+        match = ITEM.match(line)
+        if match:
+            if items and ordered != bool(match.group(2)):
+                close()
+            ordered = bool(match.group(2))
+            items.append(render(line[match.end():]))
+        else:
+            close()
+            out.append(f'<p class="kb-text">{render(line)}</p>')
+    close()
+    return "".join(out)

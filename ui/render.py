@@ -16,7 +16,7 @@ from html import escape
 from assistant import Answer, Passage
 from assistant.answers import Turn
 from assistant.links import clock, safe_href
-from ui.markup import inline_html
+from ui.markup import ITEM, blocks_html, inline_html
 
 REPHRASE_HINT = "Try other words for what you need, or pick one of the examples."
 TURN_CHARS = 320  # a speaker's turn is clipped around its marked cue to about this many characters
@@ -52,6 +52,48 @@ def excerpt(text: str, highlight: str, width: int = 480) -> str:
     return f"{inline_html(before)}<mark>{inline_html(highlight)}</mark>{inline_html(after)}"
 
 
+def passage_body(text: str, highlight: str, width: int = 480) -> str:
+    """The passage around its highlight as paragraphs and lists (a slide's or an article's bullets stay a
+    list), the highlight marked; about `width` characters of the passage's lines around it."""
+    units = _units(text)
+    target = " ".join(highlight.split())
+    at = next((n for n, unit in enumerate(units) if target and target in " ".join(unit.split())), None)
+    if at is None:
+        return f'<p class="kb-text">{excerpt(text, highlight, width)}</p>'
+    first = last = at
+    room = width - len(units[at])
+    while room > 0 and (first > 0 or last + 1 < len(units)):
+        if last + 1 < len(units) and (first == 0 or last - at <= at - first):
+            last += 1
+            room -= len(units[last])
+        else:
+            first -= 1
+            room -= len(units[first])
+    shown = units[first:last + 1]
+    render = lambda line: excerpt(line, highlight, width) if target in " ".join(line.split()) else inline_html(_clip(line, width))  # noqa: E731
+    return blocks_html(shown, render)
+
+
+def _units(text: str) -> list[str]:
+    """The passage's lines with hard-wrapped paragraph lines joined; list items and table rows apart."""
+    units: list[str] = []
+    for paragraph in (text or "").split("\n\n"):
+        joinable = False  # the last unit is prose of this paragraph that a wrapped line may continue
+        for line in (raw.strip() for raw in paragraph.splitlines()):
+            if not line:
+                continue
+            if joinable and not _starts_unit(line):
+                units[-1] = f"{units[-1]} {line}"
+            else:
+                units.append(line)
+                joinable = not (" | " in line or line.startswith("#"))
+    return units
+
+
+def _starts_unit(line: str) -> bool:
+    return bool(ITEM.match(line)) or " | " in line or line.startswith("#")
+
+
 def passage_card(passage: Passage) -> str:
     badge = BADGES.get(passage.source_type, passage.source_type.title())
     if passage.page is not None:
@@ -61,7 +103,7 @@ def passage_card(passage: Passage) -> str:
         time_link = link(passage.url, f"▶ {clock(passage.start_seconds)}", "kb-time")
     section = f'<div class="kb-section">{escape(passage.section)}</div>' if passage.section else ""
     body = (turns_html(passage.exchange, passage.highlight) if passage.exchange
-            else f'<p class="kb-text">{excerpt(passage.text, passage.highlight)}</p>')
+            else passage_body(passage.text, passage.highlight))
     return (
         '<article class="kb-card">'
         f'<div class="kb-meta"><span class="kb-badge">{escape(badge)}</span>{time_link}</div>'

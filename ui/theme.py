@@ -25,7 +25,7 @@ CSS = """
   border-radius: 10px; padding: 10px 14px; background: #ffffff; box-shadow: 0 1px 2px rgba(15,23,42,.06); min-width: 0;
   overflow-wrap: anywhere; }
 .kb-meta { display: flex; gap: 10px; align-items: center; flex-wrap: wrap; font-size: .8rem; }
-.kb-badge { background: #e6f4f1; color: #0f5f55; border-radius: 999px; padding: 1px 9px;
+.kb-badge { background: color-mix(in srgb, var(--kb-accent, #0f766e) 12%, white); color: color-mix(in srgb, var(--kb-accent, #0f766e) 80%, black); border-radius: 999px; padding: 1px 9px;
   font-weight: 600; }
 .kb-time { font-weight: 600; text-decoration: none; }
 h3.kb-title { font-size: 1.02rem; margin: 6px 0 2px; line-height: 1.35; font-weight: 600; }
@@ -35,6 +35,8 @@ h3.kb-title { font-size: 1.02rem; margin: 6px 0 2px; line-height: 1.35; font-wei
 .kb-text { margin: 6px 0 0; line-height: 1.5; }
 .kb-text mark { background: #fff3b0; color: inherit; padding: 0 2px; border-radius: 3px; }
 .kb-nearest { margin: 0; padding-left: 1.2em; }
+.kb-list { margin: 6px 0 0; padding-left: 1.3em; line-height: 1.5; }
+.kb-list mark, .kb-text mark { background: #fff3b0; color: inherit; padding: 0 2px; border-radius: 3px; }
 .kb-more { margin-top: 10px; }
 .kb-more summary { cursor: pointer; font-weight: 600; color: var(--kb-accent, #0f766e); }
 .kb-notice { margin: 0; font-weight: 600; }
