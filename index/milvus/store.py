@@ -1,0 +1,218 @@
+"""A published version in Milvus, read through the same calls as index.store.LoadedIndex.
+
+    open_version(conn, version=None, expected_model=None, expected_variant=None) -> MilvusIndex
+
+What a question costs: one dense search (top 100, their vectors and documents come back with it), one
+BM25 search (the same), one filtered BM25 search for the dense candidates BM25 did not rank (their
+exact score, as bm25s gives ours), and one query for the rows shown (text, citation fields, sentence
+vectors). Rows read are cached: a version's collection never changes once published.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from corpus import Chunk
+from index.errors import IndexMismatch
+from index.manifest import Manifest
+from index.milvus.client import Connection
+from index.milvus.schema import CITATION, decode_units, dense_search_params, to_chunk
+from index.milvus.versions import collection_of, published, read_manifest
+
+SHOWN = 32  # vectors_of() over at most this many rows: rows about to be shown; their whole records come too
+CACHE_ROWS = 20_000
+
+
+@dataclass
+class Row:
+    doc_id: str
+    vector: np.ndarray
+    chunk: Chunk | None = None
+    units: np.ndarray | None = None
+
+
+class MilvusChunks:
+    """`index.chunks` as index.store.ChunkView gives it: by row, len() of the live chunks, iteration."""
+
+    def __init__(self, index: MilvusIndex):
+        self._index = index
+
+    def __getitem__(self, row: int) -> Chunk:
+        return self._index.chunk(int(row))
+
+    def __len__(self) -> int:
+        return self._index.manifest.chunks
+
+    @property
+    def total(self) -> int:
+        return self._index.rows
+
+    def __iter__(self):
+        return self._index.iterate()
+
+
+@dataclass(eq=False)
+class MilvusIndex:
+    version: str
+    manifest: Manifest
+    conn: Connection = field(repr=False)
+    _cache: OrderedDict = field(default_factory=OrderedDict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def collection(self) -> str:
+        return collection_of(self.conn, self.version)
+
+    @property
+    def rows(self) -> int:
+        """One past the highest row (rows of deleted documents are never reused)."""
+        return int(self.manifest.segments[0]["rows"]) if self.manifest.segments else self.manifest.chunks
+
+    @property
+    def live(self) -> int:
+        return self.manifest.chunks
+
+    @property
+    def variant(self) -> str:
+        return self.manifest.model.get("variant", "fp32")
+
+    @property
+    def dimension(self) -> int:
+        return int(self.manifest.model["dimension"])
+
+    @property
+    def chunks(self) -> MilvusChunks:
+        return MilvusChunks(self)
+
+    def search_dense(self, query_vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        query = np.asarray(query_vector, np.float32).reshape(-1).tolist()
+        hits = self._search([query], "vector", k, dense_search_params(self.conn.target.index_type))
+        return _rows_scores(hits)
+
+    def search_lexical(self, question: str) -> MilvusLexical:
+        return MilvusLexical(self, question)
+
+    def vectors_of(self, rows) -> np.ndarray:
+        rows = [int(r) for r in np.asarray(rows, np.int64).tolist()]
+        self._fetch(rows, whole=len(rows) <= SHOWN)
+        out = np.zeros((len(rows), self.dimension), np.float32)
+        for n, row in enumerate(rows):
+            out[n] = self._cache[row].vector
+        return out
+
+    def doc_of(self, rows) -> dict[int, str]:
+        rows = [int(r) for r in rows]
+        self._fetch(rows, whole=False)
+        return {row: self._cache[row].doc_id for row in rows}
+
+    def chunk(self, row: int) -> Chunk:
+        """The chunk at a row; a row no live chunk has (a deleted document's, or past the end) reads as
+        an empty chunk of no document, so a neighbour check finds nothing there."""
+        self._fetch([row], whole=True)
+        found = self._cache.get(row)
+        return found.chunk if found is not None else Chunk("", "", "", "", "article", (), "", "")
+
+    def unit_vectors(self, row: int) -> np.ndarray | None:
+        self._fetch([row], whole=True)
+        found = self._cache.get(row)
+        return None if found is None else found.units
+
+    def iterate(self):
+        """Every live chunk in row order (for tools, examples and evaluation; not for questions)."""
+        iterator = self.conn.call("query_iterator", self.collection, batch_size=1000, filter="row >= 0",
+                                  output_fields=list(CITATION), during="reading every chunk")
+        batches = []
+        while batch := iterator.next():
+            batches.extend(batch)
+        iterator.close()
+        for record in sorted(batches, key=lambda r: r["row"]):
+            yield to_chunk(record)
+
+    def _search(self, data, field_name: str, limit: int, params: dict, expr: str = "") -> list[dict]:
+        hits = self.conn.call("search", self.collection, data=data, anns_field=field_name, limit=max(1, limit),
+                              search_params=params, filter=expr, output_fields=["doc_id", "vector"],
+                              during="a question")[0]
+        self._keep({int(h["id"]): Row(h["entity"]["doc_id"], np.asarray(h["entity"]["vector"], np.float32))
+                    for h in hits})
+        return hits
+
+    def _fetch(self, rows: list[int], whole: bool) -> None:
+        with self._lock:
+            missing = [r for r in dict.fromkeys(rows)
+                       if r not in self._cache or (whole and self._cache[r].chunk is None)]
+        if not missing:
+            return
+        fields = list(CITATION) + ["vector"] if whole else ["row", "doc_id", "vector"]
+        records = self.conn.call("query", self.collection, filter=f"row in {missing}", output_fields=fields,
+                                 limit=len(missing), during="a question")
+        self._keep({int(r["row"]): Row(r["doc_id"], np.asarray(r["vector"], np.float32),
+                                       to_chunk(r) if whole else None,
+                                       decode_units(r["units"], self.dimension) if whole else None)
+                    for r in records})
+
+    def _keep(self, found: dict[int, Row]) -> None:
+        with self._lock:
+            for row, record in found.items():
+                old = self._cache.pop(row, None)
+                if old is not None and record.chunk is None:
+                    record = old
+                self._cache[row] = record
+            while len(self._cache) > CACHE_ROWS:
+                self._cache.popitem(last=False)
+
+
+class MilvusLexical:
+    """A question's BM25 over one version, as index.lexical.LexicalMatches: `.top(k)`, `.scores_of(rows)`."""
+
+    def __init__(self, index: MilvusIndex, question: str):
+        self.index = index
+        self.question = question
+        self.known: dict[int, float] = {}
+        self.depth = 0
+
+    def top(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        if not self.question.strip():
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        hits = self.index._search([self.question], "sparse", k, {"metric_type": "BM25"})
+        rows, scores = _rows_scores(hits)
+        self.known.update(zip(rows.tolist(), scores.tolist()))
+        self.depth = max(self.depth, k)
+        return rows, scores
+
+    def scores_of(self, rows) -> np.ndarray:
+        """Each row's BM25 score (0 where no word of the question occurs): the ones BM25's top list
+        did not hold come from one search restricted to them."""
+        rows = [int(r) for r in rows]
+        unknown = [r for r in rows if r not in self.known]
+        if unknown and self.question.strip():
+            hits = self.index._search([self.question], "sparse", len(unknown), {"metric_type": "BM25"},
+                                      expr=f"row in {unknown}")
+            self.known.update({int(h["id"]): float(h["distance"]) for h in hits})
+        return np.array([self.known.get(r, 0.0) for r in rows], np.float32)
+
+
+def open_version(conn: Connection, version: str | None = None, expected_model: str | None = None,
+                 expected_variant: str | None = None) -> MilvusIndex:
+    """The published (or named) version; IndexMismatch when it was made with another model or variant."""
+    version = version or published(conn)
+    manifest = read_manifest(conn, version)
+    where = f"Milvus at {conn.target.shown_uri} (version {version})"
+    if expected_model and manifest.model["name"] != expected_model:
+        raise IndexMismatch(f"The index in {where} was built with model {manifest.model['name']!r} but the settings "
+                            f"name {expected_model!r} — run `assistant build --full`, or set the model back.")
+    variant = manifest.model.get("variant", "fp32")
+    if expected_variant and variant != expected_variant:
+        raise IndexMismatch(f"The index in {where} was built with the {variant} variant but questions would be "
+                            f"embedded with {expected_variant} — restart, or run `assistant build --full`.")
+    conn.call("load_collection", collection_of(conn, version), during="loading the version")
+    return MilvusIndex(version, manifest, conn)
+
+
+def _rows_scores(hits: list[dict]) -> tuple[np.ndarray, np.ndarray]:
+    rows = np.array([int(h["id"]) for h in hits], np.int64)
+    scores = np.array([float(h["distance"]) for h in hits], np.float32)
+    return rows, scores
