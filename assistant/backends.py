@@ -2,6 +2,7 @@
 
     open_index(settings, version=None, expected_variant=None, like=None)   LoadedIndex or MilvusIndex
     published(settings, index=None) -> str | None    the published version's name (the pointer)
+    require_published(settings) -> str               the same, or MissingIndex saying to build first
     milvus_target(settings, env=None) -> MilvusTarget
     run_milvus_build(settings, full, dry_run, show_progress, embedder, progress)   `assistant build` there
     build_loaded(settings, content_dir, embedder, loaded)   documents made elsewhere (`assistant eval`'s sets)
@@ -49,6 +50,23 @@ def open_index(settings: Settings, version: str | None = None, expected_variant:
 
     return load_index(settings.index_dir, expected_model=settings.model, version=version,
                       expected_variant=expected_variant)
+
+
+def require_published(settings: Settings) -> str:
+    """The published version's name, reading only the pointer; MissingIndex (naming the next step) when
+    there is none, BackendUnavailable when Milvus does not answer."""
+    if not is_milvus(settings):
+        from index.pointer import published_version
+
+        return published_version(settings.index_dir)
+    from index.milvus import connect
+    from index.milvus.versions import published as published_in
+
+    conn = connect(milvus_target(settings))
+    try:
+        return published_in(conn)
+    finally:
+        conn.close()
 
 
 def published(settings: Settings, index=None) -> str | None:

@@ -12,6 +12,7 @@ pymilvus retries an unreachable server for minutes by default; here a question g
 from __future__ import annotations
 
 import re
+import uuid
 from dataclasses import dataclass, field
 
 from index.errors import BackendMissing, BackendUnavailable, IndexStoreError
@@ -76,7 +77,8 @@ def connect(target: MilvusTarget, timeout: float | None = None) -> Connection:
     except ImportError as exc:
         raise BackendMissing(f"index_backend = \"milvus\" needs pymilvus — {INSTALL_HINT}.") from exc
     try:
-        client = MilvusClient(uri=target.uri, token=target.token or "", timeout=timeout or target.timeout)
+        client = MilvusClient(uri=target.uri, token=target.token or "", timeout=timeout or target.timeout,
+                              alias=f"assistant-{uuid.uuid4().hex}")  # its own channel: closing it ends no other
     except MilvusException as exc:
         raise BackendUnavailable(target.shown_uri, _short(str(getattr(exc, "message", "") or exc)),
                                  "the connection") from exc
