@@ -96,6 +96,7 @@ def test_incremental_edit_and_delete_never_cites_the_deleted_document(kb, embedd
     assert version_collections(conn) == [third.version]
 
 
+@pytest.mark.slow
 def test_a_builder_killed_mid_version_leaves_the_old_version_serving(kb, embedder, tmp_path):
     first = run_build(kb, embedder=embedder, show_progress=False)
     conn = connect(milvus_target(kb))
@@ -139,6 +140,7 @@ def test_no_published_version_says_to_build(kb, embedder):
         Assistant(kb, embedder)
 
 
+@pytest.mark.slow
 def test_cli_build_and_ask_through_milvus(kb, tmp_path):
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "ASSISTANT_INDEX_BACKEND": "milvus",
            "ASSISTANT_MILVUS_URI": kb.milvus_uri, "ASSISTANT_MILVUS_COLLECTION": kb.milvus_collection,
