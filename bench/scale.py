@@ -48,6 +48,7 @@ from index import AnnSettings, Embedder, build_index, load_index, make_embedder 
 from index.commit import Change, Policy, commit_version  # noqa: E402
 from index.manifest import DocumentEntry, Manifest, library_versions  # noqa: E402
 from index.store import publish  # noqa: E402
+from bench import scale_milvus  # noqa: E402
 
 SCIFACT = ROOT.parent / "shared" / "eval" / "scifact"
 CACHE = ROOT / ".assistant" / "bench"
@@ -74,10 +75,14 @@ def base_passages(eval_dir: Path, bases: int = BASES) -> list[tuple[str, str]]:
     return out[:bases]
 
 
+def base_vector_file(passages) -> Path:
+    digest = hashlib.sha256("\n".join(x for _, x in passages).encode()).hexdigest()[:12]
+    return CACHE / f"scale-base-{len(passages)}-{digest}.npy"
+
+
 def base_vectors(passages, embedder: Embedder) -> np.ndarray:
     CACHE.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256("\n".join(x for _, x in passages).encode()).hexdigest()[:12]
-    path = CACHE / f"scale-base-{len(passages)}-{digest}.npy"
+    path = base_vector_file(passages)
     if not path.is_file():
         np.save(path, embedder.embed([f"{t}\n\n{x}" for t, x in passages]))
     return np.load(path)
@@ -155,22 +160,30 @@ def model_entry(embedder) -> dict:
             "variant": embedder.variant, "backend": embedder.backend}
 
 
-def one_article_change(index_dir: Path, entries, embedder, chunker, ann: AnnSettings, sentence_vectors: bool):
-    """Rewrite document 5 through build_index (plan, chunk, embed, segment + deletion marks, check, publish)."""
+CHANGED = "kb/0000005.md"
+
+
+def changed_documents(entries) -> list[Document]:
+    """Every document as indexed, document 5 rewritten (a new article about the lantern protocol)."""
     docs = [Document(d, e.title, e.url, e.source_type, (), e.content_hash) for d, e in entries.items()]
-    changed = "kb/0000005.md"
     text = ("The lantern protocol for portfolio triage: every proposal is scored by the portfolio board "
             "within five days, then ranked against strategic themes.")
-    docs = [replace(d, segments=(Segment(text, ("Overview",), "overview"),), content_hash=f"hash-{time.time()}")
-            if d.doc_id == changed else d for d in docs]
+    return [replace(d, segments=(Segment(text, ("Overview",), "overview"),), content_hash=f"hash-{time.time()}")
+            if d.doc_id == CHANGED else d for d in docs]
+
+
+def one_article_change(index_dir: Path, entries, embedder, chunker, ann: AnnSettings, sentence_vectors: bool):
+    """Rewrite document 5 through build_index (plan, chunk, embed, segment + deletion marks, check, publish)."""
+    docs = changed_documents(entries)
     started = time.perf_counter()
     report = build_index(index_dir.parent / "content", index_dir, embedder, chunker, ann=ann,
                          loaded=LoadResult(tuple(docs), (), ()), sentence_vectors=sentence_vectors)
     return time.perf_counter() - started, report
 
 
-def serve(index_dir: Path, query_file: Path) -> dict:
-    """In a fresh process: load as `assistant serve` does, answer every query, measure."""
+def serve(index_dir: Path, query_file: Path, milvus: list[str] | None = None) -> dict:
+    """In a fresh process: load as `assistant serve` does, answer every query, measure. `milvus`: the
+    server's URI, collection and index type, to serve from there instead."""
     from assistant import Assistant, Settings
 
     data = np.load(query_file, allow_pickle=False)
@@ -179,7 +192,10 @@ def serve(index_dir: Path, query_file: Path) -> dict:
     embedder = make_embedder()
     model_s = time.perf_counter() - started
     started = time.perf_counter()
-    assistant = Assistant(Settings(index_dir=index_dir), embedder)
+    settings = Settings(index_dir=index_dir) if not milvus else Settings(
+        index_dir=index_dir, index_backend="milvus", milvus_uri=milvus[0], milvus_collection=milvus[1],
+        milvus_index=milvus[2])
+    assistant = Assistant(settings, embedder)
     load_s = time.perf_counter() - started
     vectors = data["vectors"]
     for text, vector in zip(texts[:5], vectors[:5]):  # warm-up
@@ -195,7 +211,8 @@ def serve(index_dir: Path, query_file: Path) -> dict:
     return {"load_s": round(load_s, 2), "model_load_s": round(model_s, 2), "rss_serve_mb": round(rss),
             "p50_ms": round(float(np.percentile(times, 50)), 1), "p95_ms": round(float(np.percentile(times, 95)), 1),
             "p99_ms": round(float(np.percentile(times, 99)), 1), "queries": len(times),
-            "recall_at_10": dense_recall(assistant.index, vectors), "changed_article_found": lantern == "kb/0000005.md"}
+            "recall_at_10": (scale_milvus.dense_recall if milvus else dense_recall)(assistant.index, vectors),
+            "changed_article_found": lantern == CHANGED}
 
 
 def peak_rss_mb() -> float:
@@ -247,14 +264,37 @@ def run(args) -> dict:
     say("writing and publishing" + ("" if args.sentence_vectors else " (no sentence vectors)"))
     write_s, _ = write_and_publish(index_dir, chunks, chunk_vectors, units if args.sentence_vectors else None,
                                    entries, embedder, chunker, AnnSettings(threshold=args.ann_threshold))
-    del chunks, chunk_vectors, units
     rss_write = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"chunks": args.chunks, "sentence_vectors": args.sentence_vectors, "dimension": embedder.dimension,
+    local = {"chunks": args.chunks, "sentence_vectors": args.sentence_vectors, "dimension": embedder.dimension,
             "cores": os.cpu_count(),
             "vectors": f"{len(passages)} 60-word windows embedded with {embedder.name}, + N(0, {SIGMA}²) "
                        "a component, renormalised", "generate_s": round(generate_s, 1),
             "write_publish_s": round(write_s, 1), "rss_write_mb": round(rss_write), "bytes_on_disk": du(index_dir),
             **measure(args, index_dir, embedder, entries)}
+    if args.backend != "milvus":
+        return local
+    milvus = run_milvus(args, index_dir.parent / "milvus", (chunks, chunk_vectors, units), entries, embedder, chunker)
+    return {"local": local, "milvus": milvus}
+
+
+def run_milvus(args, folder: Path, data, entries, embedder, chunker) -> dict:
+    """The same chunks through the Milvus backend: write + publish, the one-article change, serving."""
+    chunks, vectors, units = data
+    with scale_milvus.server(args, folder / "server") as (target, data_dir):
+        say(f"writing and publishing into Milvus at {target.shown_uri}")
+        write_s = scale_milvus.write(target, chunks, vectors, units if args.sentence_vectors else None, entries,
+                                     model_entry(embedder), chunker)
+        footprint = scale_milvus.server_footprint(data_dir)
+        say("one-article change (Milvus)")
+        update_s, report = scale_milvus.change(target, changed_documents(entries), embedder, chunker,
+                                               args.sentence_vectors, folder / "lock")
+        say(f"published in {update_s:.1f} s; serving {args.queries} questions from Milvus in a fresh process")
+        served = serve_child(args, folder / "lock", [target.uri, target.collection, target.index_type])
+        return {"chunks": args.chunks, "sentence_vectors": args.sentence_vectors, "index": target.index_type,
+                "write_publish_s": round(write_s, 1), "chunks_per_s": round(len(chunks) / write_s),
+                **footprint, "one_article_publish_s": round(update_s, 1), "search": report.search,
+                "load_average": round(os.getloadavg()[0], 1), **served,
+                "milvus_rss_mb_after": scale_milvus.server_footprint(data_dir).get("milvus_rss_mb")}
 
 
 def eval_dir(args) -> Path:
@@ -269,23 +309,29 @@ def result_path(args) -> Path:
 def measure(args, index_dir: Path, embedder, entries) -> dict:
     """The one-article change, then serving in a fresh process."""
     chunker = ChunkSettings(embedder.max_tokens, 200, 32)
-    passages = base_passages(eval_dir(args), args.bases)
-    vectors = base_vectors(passages, embedder)
+    base_vectors(base_passages(eval_dir(args), args.bases), embedder)  # the questions are made from them
     say("one-article change")
     update_s, report = one_article_change(index_dir, entries, embedder, chunker,
                                           AnnSettings(threshold=args.ann_threshold), args.sentence_vectors)
-    texts, query_vectors = queries(passages, vectors, args.queries)
-    query_file = index_dir.parent / "queries.npz"
-    np.savez(query_file, vectors=query_vectors)
-    query_file.with_suffix(".json").write_text(json.dumps(texts))
     say(f"published in {update_s:.1f} s; serving {args.queries} questions in a fresh process")
-    child = subprocess.run([sys.executable, __file__, "--serve", str(index_dir), str(query_file)],
-                           capture_output=True, text=True, env={**os.environ, "HF_HUB_OFFLINE": "1"})
-    if child.returncode:
-        raise SystemExit(f"the serving process failed:\n{child.stderr[-3000:]}")
-    served = json.loads(child.stdout.strip().splitlines()[-1])
+    served = serve_child(args, index_dir)
     return {"one_article_publish_s": round(update_s, 1), "search": report.search, "segments": report.segments,
             "deleted": report.deleted, "load_average": round(os.getloadavg()[0], 1), **served}
+
+
+def serve_child(args, index_dir: Path, milvus: list[str] | None = None) -> dict:
+    """The questions (the same for every backend) answered by a fresh process."""
+    passages = base_passages(eval_dir(args), args.bases)
+    texts, query_vectors = queries(passages, np.load(base_vector_file(passages)), args.queries)
+    query_file = CACHE / f"queries-{args.chunks}-{args.queries}.npz"
+    np.savez(query_file, vectors=query_vectors)
+    query_file.with_suffix(".json").write_text(json.dumps(texts))
+    command = [sys.executable, __file__, "--serve", str(index_dir), str(query_file)]
+    child = subprocess.run(command + (["--serve-milvus", *milvus] if milvus else []), capture_output=True, text=True,
+                           env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    if child.returncode:
+        raise SystemExit(f"the serving process failed:\n{child.stderr[-3000:]}")
+    return json.loads(child.stdout.strip().splitlines()[-1])
 
 
 def arguments(argv=None) -> argparse.Namespace:
@@ -304,7 +350,12 @@ def arguments(argv=None) -> argparse.Namespace:
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--reuse", action="store_true",
                         help="keep the index a previous run wrote (and its write numbers); redo the change and serving")
+    parser.add_argument("--backend", choices=("local", "milvus"), default="local",
+                        help="milvus: the local backend, then the same measures through Milvus, side by side")
+    parser.add_argument("--milvus-uri", help="a Milvus server to measure (default: a fresh milvus-lite on loopback)")
+    parser.add_argument("--milvus-index", default="AUTOINDEX", help="the dense index Milvus builds (HNSW on a cluster)")
     parser.add_argument("--serve", nargs=2, metavar=("INDEX", "QUERIES"), help=argparse.SUPPRESS)
+    parser.add_argument("--serve-milvus", nargs=3, metavar=("URI", "COLLECTION", "INDEX"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.smoke:
         args.chunks, args.queries, args.ann_threshold, args.bases = (SMOKE[k] for k in SMOKE)
@@ -316,7 +367,7 @@ def arguments(argv=None) -> argparse.Namespace:
 def main() -> None:
     args = arguments()
     if args.serve:
-        print(json.dumps(serve(Path(args.serve[0]), Path(args.serve[1]))))
+        print(json.dumps(serve(Path(args.serve[0]), Path(args.serve[1]), args.serve_milvus)))
         return
     result = run(args)
     out = result_path(args)
@@ -325,7 +376,17 @@ def main() -> None:
     if args.json:
         print(json.dumps(result, indent=2))
     else:
-        print("\n".join(f"{k:<22} {v}" for k, v in result.items()))
+        print(table(result))
+
+
+def table(result: dict) -> str:
+    """Plain aligned text: one column, or the backends side by side."""
+    if "local" not in result:
+        return "\n".join(f"{k:<22} {v}" for k, v in result.items())
+    keys = list(dict.fromkeys([*result["local"], *result["milvus"]]))
+    rows = [f"{'':<22} {'local':<28} milvus"] + [
+        f"{k:<22} {str(result['local'].get(k, '')):<28} {result['milvus'].get(k, '')}" for k in keys]
+    return "\n".join(rows)
 
 
 if __name__ == "__main__":

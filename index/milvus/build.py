@@ -2,6 +2,7 @@
 
     plan_milvus(conn, job) -> BuildPlan       what would change (the --dry-run view); writes nothing
     build_milvus(target, job) -> BuildReport  does it, under the local build lock, and publishes
+    write_version(conn, chunks, vectors, units, manifest) -> version   chunks already embedded (benches)
 
 An incremental version copies the published collection, deletes the changed and removed documents'
 rows by `doc_id`, and inserts the new chunks (rows numbered on from the old version's last). A full
@@ -15,7 +16,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -111,12 +112,7 @@ def _build_locked(conn: Connection, job: MilvusJob, plan: BuildPlan, progress: P
         progress(1.0, "nothing changed")
         return _report(plan, conn, previous.version, previous.manifest, 0, started, False)
     fresh = set(plan.added) | set(plan.changed) if previous is not None else {d.doc_id for d in documents}
-    version = new_version()
-    name = collection_of(conn, version)
-    dimension = job.embedder.dimension
-    conn.call("create_collection", name, schema=collection_schema(conn.client, dimension),
-              index_params=index_params(conn.client, conn.target.index_type), consistency_level="Strong",
-              during="creating the new version")
+    version, name = create_version(conn, job.embedder.dimension)
     first = 0
     if previous is not None:
         progress(0.02, f"copying {previous.live} chunks of version {previous.version}")
@@ -142,7 +138,7 @@ def _copy(conn: Connection, source: str, target: str) -> None:
     iterator = conn.call("query_iterator", source, batch_size=COPY_BATCH, filter="row >= 0",
                          output_fields=list(COPIED), during="copying the published version")
     while batch := iterator.next():
-        conn.call("insert", target, [{k: r[k] for k in COPIED} for r in batch], timeout=60.0,
+        conn.call("insert", target, [{k: r[k] for k in COPIED} for r in batch], timeout=120.0,
                   during="copying the published version")
     iterator.close()
 
@@ -153,12 +149,53 @@ def _insert(conn: Connection, name: str, chunks: list[Chunk], first: int, job: M
         block = chunks[start:start + BLOCK]
         progress(0.1 + 0.8 * start / max(1, len(chunks)), f"embedding {start + len(block)}/{len(chunks)} chunks")
         vectors = _embed_all(job.embedder, [c.embed_text for c in block], lambda done: None)
-        units = _embed_units(job.embedder, block, lambda f, what: None) if job.sentence_vectors else [None] * len(block)
-        records = [to_record(first + start + n, c, v, u) for n, (c, v, u) in enumerate(zip(block, vectors, units))]
-        conn.call("insert", name, records, timeout=120.0, during="inserting chunks")
+        units = _embed_units(job.embedder, block, lambda f, what: None) if job.sentence_vectors else None
+        insert_rows(conn, name, first + start, block, vectors, units)
     progress(0.9, "checking the new version")
-    conn.call("flush", name, timeout=120.0, during="flushing the new version")
-    conn.call("load_collection", name, timeout=120.0, during="loading the new version")
+    _ready(conn, name)
+
+
+def insert_rows(conn: Connection, name: str, first: int, chunks: list[Chunk], vectors, units=None) -> None:
+    """Chunks (with their vectors, and sentence vectors or None) as rows first, first + 1, …"""
+    units = units if units is not None else [None] * len(chunks)
+    for start in range(0, len(chunks), COPY_BATCH):
+        records = [to_record(first + start + n, c, v, u) for n, (c, v, u) in
+                   enumerate(zip(chunks[start:start + COPY_BATCH], vectors[start:start + COPY_BATCH],
+                                 units[start:start + COPY_BATCH]))]
+        conn.call("insert", name, records, timeout=120.0, during="inserting chunks")
+
+
+def _ready(conn: Connection, name: str) -> None:
+    conn.call("flush", name, timeout=600.0, during="flushing the new version")
+    conn.call("load_collection", name, timeout=600.0, during="loading the new version")
+
+
+def create_version(conn: Connection, dimension: int) -> tuple[str, str]:
+    """A new, empty version collection: (version, collection name)."""
+    version = new_version()
+    name = collection_of(conn, version)
+    conn.call("create_collection", name, schema=collection_schema(conn.client, dimension),
+              index_params=index_params(conn.client, conn.target.index_type), consistency_level="Strong",
+              during="creating the new version")
+    return version, name
+
+
+def write_version(conn: Connection, chunks: list[Chunk], vectors, units, manifest: Manifest) -> str:
+    """A full version of chunks already embedded (what a full build writes, without the model), checked
+    and published; `manifest` gets the row count. For benchmarks and imports."""
+    ensure_meta(conn)
+    version, name = create_version(conn, vectors.shape[1])
+    insert_rows(conn, name, 0, chunks, vectors, units)
+    _ready(conn, name)
+    manifest = replace(manifest, chunks=len(chunks), segments=[
+        {"name": "milvus", "rows": len(chunks), "deleted": 0, "sentence_vectors": units is not None}])
+    counted = conn.call("query", name, filter="", output_fields=["count(*)"], during="checking the new version")
+    if int(counted[0]["count(*)"]) != len(chunks):
+        raise IndexStoreError(f"The new version {name} does not hold the {len(chunks)} chunks written; nothing "
+                              "was published.")
+    save_manifest(conn, version, manifest)
+    publish(conn, version)
+    return version
 
 
 def _manifest(job: MilvusJob, documents, fresh: set[str], chunks: list[Chunk], previous: MilvusIndex | None,
