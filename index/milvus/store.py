@@ -98,39 +98,37 @@ class MilvusIndex:
 
     def vectors_of(self, rows) -> np.ndarray:
         rows = [int(r) for r in np.asarray(rows, np.int64).tolist()]
-        self._fetch(rows, whole=len(rows) <= SHOWN)
+        found = self._rows(rows, whole=len(rows) <= SHOWN)
         out = np.zeros((len(rows), self.dimension), np.float32)
         for n, row in enumerate(rows):
-            out[n] = self._cache[row].vector
+            out[n] = found[row].vector
         return out
 
     def doc_of(self, rows) -> dict[int, str]:
         rows = [int(r) for r in rows]
-        self._fetch(rows, whole=False)
-        return {row: self._cache[row].doc_id for row in rows}
+        found = self._rows(rows, whole=False)
+        return {row: found[row].doc_id for row in rows}
 
     def chunk(self, row: int) -> Chunk:
         """The chunk at a row; a row no live chunk has (a deleted document's, or past the end) reads as
         an empty chunk of no document, so a neighbour check finds nothing there."""
-        self._fetch([row], whole=True)
-        found = self._cache.get(row)
+        found = self._rows([row], whole=True).get(row)
         return found.chunk if found is not None else Chunk("", "", "", "", "article", (), "", "")
 
     def unit_vectors(self, row: int) -> np.ndarray | None:
-        self._fetch([row], whole=True)
-        found = self._cache.get(row)
+        found = self._rows([row], whole=True).get(row)
         return None if found is None else found.units
 
     def iterate(self):
-        """Every live chunk in row order (for tools, examples and evaluation; not for questions)."""
+        """Every live chunk in row order (query_iterator walks the primary key up), without sentence
+        vectors: for tools, examples and evaluation, never for a question."""
         iterator = self.conn.call("query_iterator", self.collection, batch_size=1000, filter="row >= 0",
-                                  output_fields=list(CITATION), during="reading every chunk")
-        batches = []
-        while batch := iterator.next():
-            batches.extend(batch)
-        iterator.close()
-        for record in sorted(batches, key=lambda r: r["row"]):
-            yield to_chunk(record)
+                                  output_fields=[f for f in CITATION if f != "units"], during="reading every chunk")
+        try:
+            while batch := iterator.next():
+                yield from (to_chunk(record) for record in batch)
+        finally:
+            iterator.close()
 
     def _search(self, data, field_name: str, limit: int, params: dict, expr: str = "") -> list[dict]:
         hits = self.conn.call("search", self.collection, data=data, anns_field=field_name, limit=max(1, limit),
@@ -140,19 +138,24 @@ class MilvusIndex:
                     for h in hits})
         return hits
 
-    def _fetch(self, rows: list[int], whole: bool) -> None:
+    def _rows(self, rows: list[int], whole: bool) -> dict[int, Row]:
+        """The rows asked for (those the version has), from the cache or one query for the rest; `whole`:
+        with their chunk and sentence vectors."""
         with self._lock:
-            missing = [r for r in dict.fromkeys(rows)
-                       if r not in self._cache or (whole and self._cache[r].chunk is None)]
+            have = {r: self._cache[r] for r in rows
+                    if r in self._cache and (not whole or self._cache[r].chunk is not None)}
+        missing = [r for r in dict.fromkeys(rows) if r not in have]
         if not missing:
-            return
+            return have
         fields = list(CITATION) + ["vector"] if whole else ["row", "doc_id", "vector"]
         records = self.conn.call("query", self.collection, filter=f"row in {missing}", output_fields=fields,
                                  limit=len(missing), during="a question")
-        self._keep({int(r["row"]): Row(r["doc_id"], np.asarray(r["vector"], np.float32),
-                                       to_chunk(r) if whole else None,
-                                       decode_units(r["units"], self.dimension) if whole else None)
-                    for r in records})
+        fetched = {int(r["row"]): Row(r["doc_id"], np.asarray(r["vector"], np.float32),
+                                      to_chunk(r) if whole else None,
+                                      decode_units(r["units"], self.dimension) if whole else None)
+                   for r in records}
+        self._keep(fetched)
+        return {**have, **fetched}
 
     def _keep(self, found: dict[int, Row]) -> None:
         with self._lock:
