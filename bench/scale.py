@@ -302,8 +302,8 @@ def eval_dir(args) -> Path:
 
 
 def result_path(args) -> Path:
-    name = f"scale-{'smoke' if args.smoke else args.chunks}{'' if args.sentence_vectors else '-nosv'}.json"
-    return ROOT / "bench" / "results" / name
+    name = f"scale-{'smoke' if args.smoke else args.chunks}{'' if args.sentence_vectors else '-nosv'}"
+    return Path(args.results) / f"{name}{'-milvus' if args.backend == 'milvus' else ''}.json"
 
 
 def measure(args, index_dir: Path, embedder, entries) -> dict:
@@ -323,7 +323,7 @@ def serve_child(args, index_dir: Path, milvus: list[str] | None = None) -> dict:
     """The questions (the same for every backend) answered by a fresh process."""
     passages = base_passages(eval_dir(args), args.bases)
     texts, query_vectors = queries(passages, np.load(base_vector_file(passages)), args.queries)
-    query_file = CACHE / f"queries-{args.chunks}-{args.queries}.npz"
+    query_file = index_dir.parent / f"queries-{args.queries}.npz"
     np.savez(query_file, vectors=query_vectors)
     query_file.with_suffix(".json").write_text(json.dumps(texts))
     command = [sys.executable, __file__, "--serve", str(index_dir), str(query_file)]
@@ -347,6 +347,7 @@ def arguments(argv=None) -> argparse.Namespace:
                         help="write the index as `sentence_vectors = false` does (answers embed sentences per question)")
     parser.add_argument("--eval-dir", help="folder holding scifact/ (default ../shared/eval)")
     parser.add_argument("--dir", help="where the index is written (default .assistant/bench/scale-N)")
+    parser.add_argument("--results", default=str(ROOT / "bench" / "results"), help="where the JSON is written")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--reuse", action="store_true",
                         help="keep the index a previous run wrote (and its write numbers); redo the change and serving")

@@ -23,7 +23,7 @@ from assistant.backends import milvus_target  # noqa: E402
 from assistant.building import run_build  # noqa: E402
 from assistant.config import SAMPLE_CONTENT  # noqa: E402
 from assistant.search import Assistant  # noqa: E402
-from index import BackendUnavailable, MissingIndex  # noqa: E402
+from index import BackendUnavailable, CorruptIndex, MissingIndex  # noqa: E402
 from index.milvus import LiteServer, connect  # noqa: E402
 from index.milvus.lite import free_port  # noqa: E402
 from index.milvus.versions import current, read_manifest, version_collections  # noqa: E402
@@ -163,3 +163,25 @@ def test_settings_refuse_an_unknown_backend_and_a_bad_collection_name():
     with pytest.raises(SettingsError, match="milvus_collection"):
         load_settings(env={"ASSISTANT_MILVUS_COLLECTION": "kb-prod"})
     assert Path(load_settings(env={}).index_dir) == Path(".assistant/index")
+
+
+def test_a_published_version_whose_collection_is_gone_says_to_rebuild(kb, embedder):
+    report = run_build(kb, embedder=embedder, show_progress=False)
+    conn = connect(milvus_target(kb))
+    conn.call("drop_collection", f"{kb.milvus_collection}_{report.version}")
+    with pytest.raises(CorruptIndex, match=r"is not on the Milvus server .* run `assistant build --full`"):
+        Assistant(kb, embedder)
+    assert run_build(kb, embedder=embedder, show_progress=False).full  # the next build starts over
+
+
+@pytest.mark.slow
+def test_scale_bench_smoke_prints_both_backends_side_by_side(tmp_path):
+    bench = Path(__file__).resolve().parent.parent / "bench" / "scale.py"
+    run = subprocess.run([sys.executable, str(bench), "--smoke", "--backend", "milvus", "--dir", str(tmp_path / "s"),
+                          "--results", str(tmp_path)],
+                         capture_output=True, text=True, timeout=600, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert run.returncode == 0, run.stderr[-3000:]
+    result = json.loads(run.stdout[run.stdout.index("{"):])
+    for backend in ("local", "milvus"):
+        assert result[backend]["chunks"] == 2000 and result[backend]["changed_article_found"] is True
+        assert result[backend]["p50_ms"] > 0 and result[backend]["recall_at_10"] >= 0.9

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from corpus import Chunk
-from index.errors import IndexMismatch
+from index.errors import CorruptIndex, IndexMismatch
 from index.manifest import Manifest
-from index.milvus.client import Connection
+from index.milvus.client import Connection, MissingCollection
 from index.milvus.schema import CITATION, decode_units, dense_search_params, to_chunk
 from index.milvus.versions import collection_of, published, read_manifest
 
@@ -211,7 +211,11 @@ def open_version(conn: Connection, version: str | None = None, expected_model: s
     if expected_variant and variant != expected_variant:
         raise IndexMismatch(f"The index in {where} was built with the {variant} variant but questions would be "
                             f"embedded with {expected_variant} — restart, or run `assistant build --full`.")
-    conn.call("load_collection", collection_of(conn, version), during="loading the version")
+    try:
+        conn.call("load_collection", collection_of(conn, version), during="loading the version")
+    except MissingCollection as exc:
+        raise CorruptIndex(f"The collection {collection_of(conn, version)} of version {version} is not on the Milvus "
+                           f"server at {conn.target.shown_uri}") from exc
     return MilvusIndex(version, manifest, conn)
 
 
