@@ -111,8 +111,8 @@ def remove_old_versions(conn: Connection, keep: int) -> list[str]:
     starts a new one while holding the lock, so an unpublished collection at that moment is a leftover)."""
     live = current(conn)
     names = version_collections(conn)
-    published_ones = [n for n in names if live is None or n <= live]
-    kept = set(published_ones[-max(1, keep):]) | ({live} if live else set())
+    published_ones = [n for n in names if live is not None and n <= live]
+    kept = set(published_ones[-max(1, keep):])
     removed = [n for n in names if n not in kept]
     for name in removed:
         drop_version(conn, name)
