@@ -2,16 +2,17 @@
 
     open_version(conn, version=None, expected_model=None, expected_variant=None) -> MilvusIndex
 
-What a question costs: one dense search (top 100, their vectors and documents come back with it), one
-BM25 search (the same), one filtered BM25 search for the dense candidates BM25 did not rank (their
-exact score, as bm25s gives ours), and one query for the rows shown (text, citation fields, sentence
-vectors). Rows read are cached: a version's collection never changes once published.
+What a question costs: one dense search (top 100, their vectors and documents come back with it), then
+in one round trip BM25's top 100 (the same) and a BM25 search restricted to the dense candidates
+(their exact score, as bm25s gives ours), then one query for the rows shown (text, citation fields,
+sentence vectors). Rows read are cached: a version's collection never changes once published.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -62,6 +63,8 @@ class MilvusIndex:
     conn: Connection = field(repr=False)
     _cache: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _recent: threading.local = field(default_factory=threading.local, repr=False)  # this thread's last dense rows
+    _pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(8, "milvus-bm25"), repr=False)
 
     @property
     def collection(self) -> str:
@@ -91,10 +94,14 @@ class MilvusIndex:
     def search_dense(self, query_vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         query = np.asarray(query_vector, np.float32).reshape(-1).tolist()
         hits = self._search([query], "vector", k, dense_search_params(self.conn.target.index_type))
-        return _rows_scores(hits)
+        rows, scores = _rows_scores(hits)
+        self._recent.dense = rows.tolist()
+        return rows, scores
 
     def search_lexical(self, question: str) -> MilvusLexical:
-        return MilvusLexical(self, question)
+        """BM25 for a question. The rows this thread's last dense search found get their BM25 score in the
+        same round trip as BM25's own top list (the assistant asks for both next)."""
+        return MilvusLexical(self, question, self._recent.__dict__.pop("dense", []))
 
     def vectors_of(self, rows) -> np.ndarray:
         rows = [int(r) for r in np.asarray(rows, np.int64).tolist()]
@@ -171,31 +178,37 @@ class MilvusIndex:
 class MilvusLexical:
     """A question's BM25 over one version, as index.lexical.LexicalMatches: `.top(k)`, `.scores_of(rows)`."""
 
-    def __init__(self, index: MilvusIndex, question: str):
+    def __init__(self, index: MilvusIndex, question: str, prefetch: list[int] = ()):
         self.index = index
         self.question = question
+        self.prefetch = list(prefetch)
         self.known: dict[int, float] = {}
-        self.depth = 0
 
     def top(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """BM25's top k, and (at the same time, on another connection thread) the prefetched rows' scores."""
         if not self.question.strip():
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
-        hits = self.index._search([self.question], "sparse", k, {"metric_type": "BM25"})
-        rows, scores = _rows_scores(hits)
+        pending = self.index._pool.submit(self._restricted, self.prefetch) if self.prefetch else None
+        rows, scores = _rows_scores(self.index._search([self.question], "sparse", k, {"metric_type": "BM25"}))
+        if pending is not None:
+            self.known.update(pending.result())
         self.known.update(zip(rows.tolist(), scores.tolist()))
-        self.depth = max(self.depth, k)
         return rows, scores
 
     def scores_of(self, rows) -> np.ndarray:
-        """Each row's BM25 score (0 where no word of the question occurs): the ones BM25's top list
-        did not hold come from one search restricted to them."""
+        """Each row's BM25 score (0 where no word of the question occurs): rows neither BM25's top list
+        nor the prefetch held come from one search restricted to them."""
         rows = [int(r) for r in rows]
         unknown = [r for r in rows if r not in self.known]
         if unknown and self.question.strip():
-            hits = self.index._search([self.question], "sparse", len(unknown), {"metric_type": "BM25"},
-                                      expr=f"row in {unknown}")
-            self.known.update({int(h["id"]): float(h["distance"]) for h in hits})
+            self.known.update(self._restricted(unknown))
         return np.array([self.known.get(r, 0.0) for r in rows], np.float32)
+
+    def _restricted(self, rows: list[int]) -> dict[int, float]:
+        """{row: BM25 score} for exactly these rows (0.0 for those holding no word of the question)."""
+        hits = self.index._search([self.question], "sparse", len(rows), {"metric_type": "BM25"},
+                                  expr=f"row in {rows}")
+        return {**dict.fromkeys(rows, 0.0), **{int(h["id"]): float(h["distance"]) for h in hits}}
 
 
 def open_version(conn: Connection, version: str | None = None, expected_model: str | None = None,
