@@ -47,6 +47,7 @@ class Connection:
     def call(self, method: str, *args, retries: int = 2, during: str = "a request", **kwargs):
         """client.<method>(*args, **kwargs) with a deadline; failures raise BackendUnavailable, except a
         missing collection, which raises MissingCollection."""
+        import grpc
         from pymilvus.exceptions import MilvusException
 
         kwargs.setdefault("timeout", float(self.target.timeout))  # a float: pymilvus then counts retries
@@ -57,6 +58,9 @@ class Connection:
             if NOT_FOUND.search(message):
                 raise MissingCollection(message) from exc
             raise BackendUnavailable(self.target.shown_uri, _short(message), during) from exc
+        except grpc.RpcError as exc:  # some calls (a deadline passed) raise gRPC's own error
+            reason = f"{exc.code().name}: {exc.details()}" if hasattr(exc, "code") else str(exc)
+            raise BackendUnavailable(self.target.shown_uri, _short(reason), during) from exc
 
     def close(self) -> None:
         try:

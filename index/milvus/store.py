@@ -225,7 +225,8 @@ def open_version(conn: Connection, version: str | None = None, expected_model: s
         raise IndexMismatch(f"The index in {where} was built with the {variant} variant but questions would be "
                             f"embedded with {expected_variant} — restart, or run `assistant build --full`.")
     try:
-        conn.call("load_collection", collection_of(conn, version), during="loading the version")
+        conn.call("load_collection", collection_of(conn, version), timeout=max(120.0, conn.target.timeout),
+                  during="loading the version")  # after a server restart, loading takes a while
     except MissingCollection as exc:
         raise CorruptIndex(f"The collection {collection_of(conn, version)} of version {version} is not on the Milvus "
                            f"server at {conn.target.shown_uri}") from exc
