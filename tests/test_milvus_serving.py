@@ -1,4 +1,4 @@
-"""Serving from Milvus: the web API while the server goes away and comes back, and two `assistant serve`
+"""Serving from Milvus: the web API and the chat while the server goes away and comes back, and two `assistant serve`
 replicas that share nothing but the Milvus server moving to a newly published version."""
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ pytest.importorskip("milvus_lite", reason="these tests start a milvus-lite serve
 from assistant import Settings  # noqa: E402
 from assistant.building import run_build  # noqa: E402
 from assistant.search import Assistant  # noqa: E402
-from conftest import start_app  # noqa: E402
+from conftest import ask_in_page, needs_browser, open_page, start_app  # noqa: E402
 from index.milvus import LiteServer  # noqa: E402
 from index.milvus.lite import free_port  # noqa: E402
 from tests.test_milvus import ARTICLES  # noqa: E402
+from ui.api import UNAVAILABLE  # noqa: E402
 
 pytestmark = pytest.mark.slow
 QUESTION = "What is the lantern protocol for portfolio triage?"
@@ -60,6 +61,31 @@ def test_milvus_stopped_during_questions_gives_503_with_retry_after_then_answers
                 assert back.status_code == 503 and time.monotonic() < deadline
                 time.sleep(0.5)
             assert back.json()["passages"][0]["doc_id"] == "lantern.md"
+    finally:
+        demo.close()
+        server.stop()
+
+
+@needs_browser
+@pytest.mark.browser
+def test_the_chat_says_search_is_unavailable_while_milvus_is_down_then_answers(browser, tmp_path, embedder):
+    db, port = tmp_path / "milvus" / "chat.db", free_port()
+    server = LiteServer(db, port).start()
+    settings = Settings(content_dir=content_folder(tmp_path), index_dir=tmp_path / "index", index_backend="milvus",
+                        milvus_uri=server.uri, milvus_collection="chat", data_dir=tmp_path / "data")
+    run_build(settings, embedder=embedder, show_progress=False)
+    demo, url = start_app(Assistant(settings, embedder), settings)
+    try:
+        page = open_page(browser, url)
+        server.stop()
+        down, _ = ask_in_page(page, QUESTION)
+        assert UNAVAILABLE in down.inner_text() and "Traceback" not in page.content()
+        server = LiteServer(db, port).start()
+        deadline = time.monotonic() + 90
+        while "lantern" not in (answer := ask_in_page(page, QUESTION)[0]).inner_text().lower():
+            assert time.monotonic() < deadline, answer.inner_text()
+            time.sleep(1)
+        page.close()
     finally:
         demo.close()
         server.stop()
