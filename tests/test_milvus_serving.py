@@ -1,5 +1,5 @@
-"""Serving from Milvus: the web API and the chat while the server goes away and comes back, and two `assistant serve`
-replicas that share nothing but the Milvus server moving to a newly published version."""
+"""Serving from Milvus: the web API and the chat while the server goes away and comes back, and two
+`assistant serve` replicas that share nothing but the Milvus server moving to a newly published version."""
 
 from __future__ import annotations
 
