@@ -44,7 +44,7 @@ def open_index(settings: Settings, version: str | None = None, expected_variant:
     if is_milvus(settings):
         from index.milvus import connect, open_version
 
-        Path(settings.index_dir).mkdir(parents=True, exist_ok=True)  # still local: build lock, fetch cache, serve's address
+        Path(settings.index_dir).mkdir(parents=True, exist_ok=True)  # still local: build lock, serve's address
         conn = getattr(like, "conn", None) or connect(milvus_target(settings))
         return open_version(conn, version, settings.model, expected_variant)
     from index import load_index

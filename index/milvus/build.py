@@ -119,7 +119,8 @@ def _build_locked(conn: Connection, job: MilvusJob, plan: BuildPlan, progress: P
         _copy(conn, previous.collection, name)
         dropped = sorted(set(plan.changed) | set(plan.removed))
         for start in range(0, len(dropped), 500):
-            conn.call("delete", name, filter=f"doc_id in {json.dumps(dropped[start:start + 500])}", during="deleting documents")
+            conn.call("delete", name, filter=f"doc_id in {json.dumps(dropped[start:start + 500])}",
+                      during="deleting documents")
         first = previous.rows
     progress(0.05, "chunking")
     chunks = [c for doc in documents if doc.doc_id in fresh for c in chunk_document(doc, job.embedder.count_tokens,
