@@ -20,6 +20,9 @@ def run_build(settings: Settings, full: bool = False, dry_run: bool = False, sho
               embedder: Embedder | None = None, progress: Progress | None = None) -> BuildReport | BuildPlan:
     """Build the index the settings name. `progress` ((fraction, message) callback, e.g. the web app's
     progress bar) replaces the terminal bar."""
+    if settings.index_backend == "milvus":  # issue 22: the Milvus backend's build (assistant.backends)
+        from assistant.backends import run_milvus_build
+        return run_milvus_build(settings, full, dry_run, show_progress, embedder or open_embedder(settings), progress)
     if settings.sources:
         from assistant.sources import run_sources_build
 

@@ -103,14 +103,14 @@ def ask(ctx, question, index_dir, top_k, previous, as_json):
       assistant ask "how often should we redo that?" --after "how should we score projects?"
     """
     from assistant.questions import check_question
-    from index.pointer import published_version
+    from assistant.backends import require_published
 
     settings = _settings(ctx, index_dir=index_dir, top_k=top_k)
     problem = check_question(question, settings.max_question_chars)  # before any index or model loads
     if problem:
         _fail(problem, code=2)
     try:
-        published_version(settings.index_dir)  # no index: say so before loading anything
+        require_published(settings)  # no index: say so before loading anything
         from assistant.search import Assistant
 
         answer = Assistant.open(settings).ask(question, previous=previous)
@@ -132,11 +132,11 @@ def info(ctx, index_dir, as_json):
     Example:
       assistant info --json
     """
-    from index import load_index
+    from assistant.backends import open_index
 
     settings = _settings(ctx, index_dir=index_dir)
     try:
-        data = reports.index_info(load_index(settings.index_dir, expected_model=settings.model), settings)
+        data = reports.index_info(open_index(settings), settings)
     except KNOWN_ERRORS as exc:
         _fail(exc)
     click.echo(json.dumps(data, indent=2) if as_json else reports.info_text(data))
@@ -229,11 +229,11 @@ def serve(ctx, index_dir, host, port):
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from index.pointer import published_version
+    from assistant.backends import require_published
 
     settings = _settings(ctx, index_dir=index_dir)
     try:
-        published_version(settings.index_dir)  # no index: say so before importing the web stack
+        require_published(settings)  # no index: say so before importing the web stack
         with ThreadPoolExecutor(1, thread_name_prefix="open") as pool:
             opening = pool.submit(_open_warm, settings)  # the index and model load while Gradio imports
             from ui.app import serve as serve_app

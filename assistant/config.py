@@ -30,6 +30,8 @@ from index.embedding.protocol import BACKENDS, VARIANTS
 SAMPLE_KB = Path(__file__).parent / "sample_kb"
 SAMPLE_CONTENT = SAMPLE_KB / "content"
 SAMPLE_QUESTIONS = SAMPLE_KB / "questions"
+INDEX_BACKENDS = ("local", "milvus")
+MILVUS_INDEXES = ("AUTOINDEX", "FLAT", "IVF_FLAT", "HNSW")
 
 
 class SettingsError(ValueError):
@@ -61,6 +63,10 @@ class Settings:
     ann_recall_target: float = 0.95  # recall@10 vs exact the build tunes the IVF index to reach
     max_segments: int = 8  # more segments than this after an incremental build: the small ones are merged
     sentence_vectors: bool = True  # builds embed every sentence too, so a question only compares vectors
+    index_backend: str = "local"  # "local": the segment store in index_dir; "milvus": a Milvus server (docs/scaling.md)
+    milvus_uri: str = "http://127.0.0.1:19530"  # the token, if the server needs one, comes from MILVUS_TOKEN only
+    milvus_collection: str = "help_centre"  # versions are <name>_v…, the published one named in <name>_meta
+    milvus_index: str = "AUTOINDEX"  # the dense index Milvus builds: AUTOINDEX, FLAT, IVF_FLAT, HNSW (not in milvus-lite)
     admin_password: str | None = None
     concurrency_limit: int = 4
     max_queue: int = 64
@@ -139,9 +145,13 @@ def _coerced(settings: Settings, values: dict) -> Settings:
             raise SettingsError(f"setting {name}={value!r} is not a valid {kind}") from exc
     result = replace(settings, **out)
     _check_face(result)
-    for name, allowed in (("backend", BACKENDS), ("model_variant", VARIANTS)):
+    for name, allowed in (("backend", BACKENDS), ("model_variant", VARIANTS), ("index_backend", INDEX_BACKENDS),
+                          ("milvus_index", MILVUS_INDEXES)):
         if getattr(result, name) not in allowed:
             raise SettingsError(f"setting {name} must be one of {', '.join(allowed)}, got {getattr(result, name)!r}")
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,150}", result.milvus_collection):
+        raise SettingsError(f"setting milvus_collection must be letters, digits and underscores (starting with a "
+                            f"letter), got {result.milvus_collection!r}")
     if result.web_rate <= 0:
         raise SettingsError(f"setting web_rate must be above 0 (requests per second), got {result.web_rate}")
     for name in ("top_k", "max_per_doc", "chunk_tokens", "max_question_chars", "keep_versions", "batch_size",

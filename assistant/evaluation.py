@@ -82,6 +82,11 @@ def eval_index(settings: Settings, dataset: Path | None, embedder: Embedder, cac
     key = hashlib.sha256(flavour.encode()).hexdigest()[:12]
     index_dir = Path(cache_dir or settings.index_dir.parent / "eval") / key
     chunker = chunk_settings(settings, embedder)
+    if settings.index_backend == "milvus":  # issue 22: the set goes into settings.milvus_collection
+        from assistant.backends import build_loaded
+        build_loaded(settings, folder if dataset else SAMPLE_CONTENT, embedder,
+                     load_corpus(corpus_file) if dataset else None)
+        return index_dir
     with progress_bar(progress) as report:
         build_index(folder if dataset else SAMPLE_CONTENT, index_dir, embedder, chunker, base_url=settings.base_url,
                     loaded=load_corpus(corpus_file) if dataset else None, progress=report,

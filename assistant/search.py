@@ -25,7 +25,8 @@ from assistant.passages import Candidate, SentenceVectors, build_passages, candi
 from assistant.questions import check_question
 from assistant.ranking import Fusion, cap_per_document, fuse, split_cards
 from assistant.reports import index_info
-from index import Embedder, LoadedIndex, current_version, load_index
+from assistant.backends import is_milvus, open_index, published
+from index import Embedder, LoadedIndex, load_index
 
 
 class Assistant:
@@ -39,8 +40,7 @@ class Assistant:
                  index: LoadedIndex | None = None):
         self.settings = settings
         self.fusion = fusion or Fusion()
-        index = index or load_index(settings.index_dir, expected_model=settings.model,
-                                    expected_variant=embedder.variant)
+        index = index or open_index(settings, expected_variant=embedder.variant)
         self._state = (index, embedder)  # replaced as one, so no question mixes two
         self._swap = threading.Lock()
         self.sentence_vectors = SentenceVectors(self.embedder)
@@ -56,6 +56,9 @@ class Assistant:
         from index.manifest import peek_model
         from index.pointer import VERSIONS, published_version
 
+        if is_milvus(settings):  # the manifest is on the server: read it, then load the model it names
+            index = open_index(settings)
+            return cls(settings, open_embedder(settings, variant=index.variant), fusion, index)
         version = published_version(settings.index_dir)
         model = peek_model(Path(settings.index_dir) / VERSIONS / version)
         if model.get("name") != settings.model:  # unreadable or another model: load_index says which
@@ -78,13 +81,13 @@ class Assistant:
     def refresh(self) -> bool:
         """Load a newly published index if there is one; True when swapped. A bad new index is refused
         (the exception propagates) and the current one stays in use."""
-        if current_version(self.settings.index_dir) in (None, self.index.version):
+        if self.published_version() in (None, self.index.version):
             return False
         with self._swap:
-            version = current_version(self.settings.index_dir)
+            version = self.published_version()
             if version in (None, self.index.version):
                 return False
-            index = load_index(self.settings.index_dir, expected_model=self.settings.model, version=version)
+            index = open_index(self.settings, version=version, like=self.index)
             embedder = self.embedder
             if index.variant != embedder.variant:
                 from assistant.embedders import open_embedder
@@ -95,6 +98,10 @@ class Assistant:
                 self.elsewhere = Elsewhere(embedder, self.settings.model_cache_dir)
             self._state = (index, embedder)
             return True
+
+    def published_version(self) -> str | None:
+        """The version the index's pointer names now (CURRENT, or Milvus's pointer row)."""
+        return published(self.settings, self.index)
 
     def ask(self, question: str, top_k: int | None = None, query_vector: np.ndarray | None = None,
             previous: Sequence[str] = ()) -> Answer:

@@ -11,6 +11,8 @@ Public surface (imported on first use, so `import index.embedding` needs neither
 
 from corpus.lazy import lazy_getattr
 from index.errors import (
+    BackendMissing,
+    BackendUnavailable,
     BuildLocked,
     CorruptIndex,
     IndexMismatch,
@@ -33,6 +35,8 @@ __getattr__ = lazy_getattr("index", _LAZY, globals())
 
 __all__ = [
     "AnnSettings",
+    "BackendMissing",
+    "BackendUnavailable",
     "DEFAULT_MODEL",
     "BuildLocked",
     "BuildReport",

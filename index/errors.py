@@ -6,7 +6,9 @@ IndexStoreError
  ├── IndexMismatch    the index was built with another model or format
  ├── CorruptIndex     a file is missing, truncated or altered
  ├── BuildLocked      another build holds the lock
- └── NothingIndexed   a build found no document it could index
+ ├── NothingIndexed   a build found no document it could index
+ ├── BackendUnavailable  the index server (Milvus) cannot be reached or failed a request; `uri`, `reason`
+ └── BackendMissing   the index backend's client library is not installed
 """
 
 
@@ -42,3 +44,18 @@ class NothingIndexed(IndexStoreError):
     def __init__(self, message: str, skipped: tuple = ()):
         super().__init__(message)
         self.skipped = skipped  # corpus.Skipped records: which files, and why
+
+
+class BackendUnavailable(IndexStoreError):
+    """The index server did not answer: `uri` (credentials removed) and `reason` (the server's or the
+    connection's message). Serving maps it to 503 with Retry-After; a build fails and publishes nothing."""
+
+    def __init__(self, uri: str, reason: str, during: str = "a request"):
+        super().__init__(f"The index server at {uri} did not answer {during} ({reason}) — check that Milvus is "
+                         "running and reachable there (setting milvus_uri); the published version is unchanged.")
+        self.uri = uri
+        self.reason = reason
+
+
+class BackendMissing(IndexStoreError):
+    pass

@@ -4,7 +4,8 @@
         200: exactly `assistant ask --json`'s JSON
         400: {"error": "...", ...the same JSON with no passages}: missing, empty, over-long question, bad k
         429: {"error": "..."} with Retry-After: over rate_limit_per_minute for this client
-        503: {"error": "..."} with Retry-After: more questions waiting than the app takes (max_queue)
+        503: {"error": "..."} with Retry-After: more questions waiting than the app takes (max_queue), or
+             the index server (index_backend = "milvus") cannot be reached
     GET /api/health
         200: {"status": "ok", "version": ..., "documents": ..., "chunks": ..., "model": ..., "built_at": ...}
 
@@ -25,12 +26,15 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from assistant.config import origins
+from index.errors import BackendUnavailable
 from ui.control import add_route
 from ui.doors import MAX_TOP_K, Door
 
 PREFIX = "/api/"
 CHANNEL_PARAM = "channel"  # the widget says ?channel=widget; everything else counts as "api"
 NO_STORE = {"Cache-Control": "no-store"}
+UNAVAILABLE = "Search is unavailable for a moment (the index server is not answering); try again shortly."
+RETRY_AFTER_S = 5
 
 
 class Admission:
@@ -77,7 +81,10 @@ def add_api_routes(demo, door: Door) -> None:
         if admission.full():
             return _error(503, "The assistant is busy; try again in a moment.", 1)
         async with admission:
-            reply = await run_in_threadpool(door.search, params.get("q"), top_k, params.getlist("after"), channel)
+            try:
+                reply = await run_in_threadpool(door.search, params.get("q"), top_k, params.getlist("after"), channel)
+            except BackendUnavailable:  # the index server (Milvus) is down: say so, and when to retry
+                return _error(503, UNAVAILABLE, RETRY_AFTER_S)
         return JSONResponse(reply.body, status_code=reply.status, headers=NO_STORE)
 
     def health() -> JSONResponse:

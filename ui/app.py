@@ -27,10 +27,11 @@ import time
 import gradio as gr
 from fastapi.responses import FileResponse, Response
 
-from assistant import Assistant, Settings
+from assistant import Answer, Assistant, Settings
 from assistant.config import origins
 from ui.admin import admin_panel
-from ui.api import add_api_routes, banner
+from index.errors import BackendUnavailable
+from ui.api import UNAVAILABLE, add_api_routes, banner
 from ui.control import add_control_route, add_route, withdraw
 from ui.doors import Door
 from ui.mcp import add_mcp_tools, not_a_tool
@@ -72,7 +73,10 @@ def create_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
         question = question or ""
         asked = list(asked or [])
         started = time.perf_counter()
-        answer = assistant.ask(question, top_k=settings.top_k, previous=asked[-CONTEXT_QUESTIONS:])
+        try:
+            answer = assistant.ask(question, top_k=settings.top_k, previous=asked[-CONTEXT_QUESTIONS:])
+        except BackendUnavailable:  # the index server (Milvus) is down: a message, not a traceback
+            answer = Answer(question=question[:200], answered=False, passages=(), message=UNAVAILABLE)
         answer_id = feedback.record(answer, started, "web", assistant.index.version)
         turn = [{"role": "user", "content": question_html(question)},
                 {"role": "assistant", "content": feedback.reply(answer_html(answer, settings.no_match_hint),

@@ -18,7 +18,6 @@ import time
 from collections.abc import Callable
 
 from assistant import KNOWN_ERRORS, Assistant
-from index import current_version
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +59,7 @@ class IndexReloader(threading.Thread):
 
     def check(self) -> bool:
         """One poll: True when the assistant now serves a newly published version."""
-        version = current_version(self.assistant.settings.index_dir)
+        version = self.assistant.published_version()  # CURRENT, or Milvus's pointer row
         if version in (None, self.assistant.index.version):
             return False
         if self._refused and self._refused[0] == version and time.monotonic() - self._refused[1] < self.retry_refused:

@@ -1,0 +1,134 @@
+"""Which index backend the settings name, in one place: the local segment store or Milvus.
+
+    open_index(settings, version=None, expected_variant=None, like=None)   LoadedIndex or MilvusIndex
+    published(settings, index=None) -> str | None    the published version's name (the pointer)
+    require_published(settings) -> str               the same, or MissingIndex saying to build first
+    milvus_target(settings, env=None) -> MilvusTarget
+    run_milvus_build(settings, full, dry_run, show_progress, embedder, progress)   `assistant build` there
+    build_loaded(settings, content_dir, embedder, loaded)   documents made elsewhere (`assistant eval`'s sets)
+
+The Milvus token is read from the environment (MILVUS_TOKEN) here and kept only in the target: it is
+never a setting, so it is never written to a manifest, a log or a report.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from assistant.config import Settings
+
+if TYPE_CHECKING:
+    from index import Embedder
+    from index.milvus.client import MilvusTarget
+
+TOKEN_ENV = "MILVUS_TOKEN"
+
+
+def is_milvus(settings: Settings) -> bool:
+    return settings.index_backend == "milvus"
+
+
+def milvus_target(settings: Settings, env: dict | None = None) -> MilvusTarget:
+    from index.milvus.client import MilvusTarget
+
+    env = os.environ if env is None else env
+    return MilvusTarget(settings.milvus_uri, settings.milvus_collection, env.get(TOKEN_ENV, ""),
+                        index_type=settings.milvus_index)
+
+
+def open_index(settings: Settings, version: str | None = None, expected_variant: str | None = None, like=None):
+    """The published (or named) version of the settings' index. `like`: an index already open, whose
+    connection a Milvus index reuses."""
+    if is_milvus(settings):
+        from index.milvus import connect, open_version
+
+        Path(settings.index_dir).mkdir(parents=True, exist_ok=True)  # still local: build lock, serve's address
+        conn = getattr(like, "conn", None) or connect(milvus_target(settings))
+        return open_version(conn, version, settings.model, expected_variant)
+    from index import load_index
+
+    return load_index(settings.index_dir, expected_model=settings.model, version=version,
+                      expected_variant=expected_variant)
+
+
+def require_published(settings: Settings) -> str:
+    """The published version's name, reading only the pointer; MissingIndex (naming the next step) when
+    there is none, BackendUnavailable when Milvus does not answer."""
+    if not is_milvus(settings):
+        from index.pointer import published_version
+
+        return published_version(settings.index_dir)
+    from index.milvus import connect
+    from index.milvus.versions import published as published_in
+
+    conn = connect(milvus_target(settings))
+    try:
+        return published_in(conn)
+    finally:
+        conn.close()
+
+
+def published(settings: Settings, index=None) -> str | None:
+    """The published version; None when there is none (or Milvus cannot be asked right now: questions
+    report that, with a 503, and the next poll asks again)."""
+    if not is_milvus(settings):
+        from index import current_version
+
+        return current_version(settings.index_dir)
+    from index.errors import BackendUnavailable
+    from index.milvus import connect
+    from index.milvus.versions import current
+
+    try:
+        return current(getattr(index, "conn", None) or connect(milvus_target(settings)))
+    except BackendUnavailable:
+        return None
+
+
+def run_milvus_build(settings: Settings, full: bool, dry_run: bool, show_progress: bool, embedder: Embedder,
+                     progress=None):
+    """`assistant build` with index_backend = "milvus": the same plan, dry run and report as the local
+    backend; content from the content folder, or from `sources` (folders and sites)."""
+    from assistant.building import chunk_settings, progress_bar
+    from index.milvus.build import MilvusJob, build_milvus, dry_run as plan_only
+
+    where = {"content_dir": Path(settings.content_dir), **_sources(settings, dry_run)}
+    job = MilvusJob(lock_dir=Path(settings.index_dir), embedder=embedder, chunker=chunk_settings(settings, embedder),
+                    base_url=settings.base_url, full=full, keep_versions=settings.keep_versions,
+                    sentence_vectors=settings.sentence_vectors, **where)
+    if dry_run:
+        return plan_only(milvus_target(settings), job)
+    with progress_bar(show_progress and progress is None) as bar:
+        return build_milvus(milvus_target(settings), job, progress or bar)
+
+
+def build_loaded(settings: Settings, content_dir: Path, embedder: Embedder, loaded=None):
+    """Build documents made elsewhere (`loaded`, e.g. an evaluation set's corpus), else content_dir,
+    into the settings' Milvus collection."""
+    from assistant.building import chunk_settings
+    from index.milvus.build import MilvusJob, build_milvus
+
+    job = MilvusJob(content_dir=Path(content_dir), lock_dir=Path(settings.index_dir), embedder=embedder,
+                    chunker=chunk_settings(settings, embedder), base_url=settings.base_url,
+                    keep_versions=settings.keep_versions, sentence_vectors=settings.sentence_vectors, loaded=loaded)
+    return build_milvus(milvus_target(settings), job)
+
+
+def _sources(settings: Settings, dry_run: bool) -> dict:
+    """A `sources` build's loader (folders and sites, fetched into index_dir/web) and recorded sources."""
+    if not settings.sources:
+        return {}
+    from assistant.sources import web_options
+    from corpus.sources import content_root, load_sources
+    from corpus.web import is_web, redact
+
+    folders = [Path(s) for s in settings.sources if not is_web(s)]
+
+    def loader(known):
+        return load_sources(settings.sources, Path(settings.index_dir), settings.base_url, known,
+                            web_options(settings), None, read_only=dry_run)
+
+    return {"content_dir": content_root(folders) or Path(settings.index_dir) / "web", "loader": loader,
+            "sources": tuple(redact(s) if is_web(s) else str(Path(s).resolve()) for s in settings.sources)}

@@ -1,0 +1,98 @@
+"""bench/scale.py's stages on the Milvus backend (`--backend milvus`): the same synthetic chunks,
+vectors and sentence vectors written into a milvus-lite server on loopback (or --milvus-uri), the
+same one-article change through the real Milvus build (copy, delete by document, insert, check,
+publish), the same questions from a fresh process. Milvus's own process is measured beside ours:
+its resident memory and its data folder on disk."""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from corpus import LoadResult
+from index.manifest import Manifest, library_versions
+from index.milvus import LiteServer, MilvusTarget, connect
+from index.milvus.build import MilvusJob, build_milvus, write_version
+from index.milvus.versions import drop_version, version_collections
+
+COLLECTION = "scale_bench"
+
+
+@contextmanager
+def server(args, folder: Path):
+    """(MilvusTarget, the folder holding its data or None): a fresh milvus-lite server, or --milvus-uri."""
+    if args.milvus_uri:
+        yield MilvusTarget(args.milvus_uri, COLLECTION, index_type=args.milvus_index), None
+        return
+    if folder.exists():
+        import shutil
+
+        shutil.rmtree(folder)
+    with LiteServer(folder / "milvus.db") as lite:
+        yield MilvusTarget(lite.uri, COLLECTION, index_type=args.milvus_index, timeout=60.0), folder
+
+
+def write(target: MilvusTarget, chunks, vectors, units, entries, model: dict, chunker) -> float:
+    """What a full build writes, without the model: the version's collection, checked, then published."""
+    started = time.perf_counter()
+    conn = connect(target)
+    try:
+        for version in version_collections(conn):
+            drop_version(conn, version)
+        manifest = Manifest(model=model, chunker=chunker.as_dict(), documents=entries, chunks=0,
+                            built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                            content_dir="", libraries=library_versions())
+        write_version(conn, chunks, vectors, units, manifest)
+    finally:
+        conn.close()
+    return time.perf_counter() - started
+
+
+def change(target: MilvusTarget, docs, embedder, chunker, sentence_vectors: bool, lock_dir: Path):
+    """The one-article change through build_milvus: (seconds, report)."""
+    started = time.perf_counter()
+    job = MilvusJob(content_dir=lock_dir / "content", lock_dir=lock_dir, embedder=embedder, chunker=chunker,
+                    sentence_vectors=sentence_vectors, loaded=LoadResult(tuple(docs), (), ()))
+    report = build_milvus(target, job)
+    return time.perf_counter() - started, report
+
+
+def dense_recall(index, queries: np.ndarray, limit: int = 200_000) -> float | None:
+    """search_dense's top 10 against brute force over every row's vector, read back from Milvus (None
+    past `limit` rows: reading them all back is not what the bench measures)."""
+    if index.live > limit:
+        return None
+    iterator = index.conn.call("query_iterator", index.collection, batch_size=2000, filter="row >= 0",
+                               output_fields=["row", "vector"])
+    rows, vectors = [], []
+    while batch := iterator.next():
+        rows += [r["row"] for r in batch]
+        vectors.append(np.array([r["vector"] for r in batch], np.float32))
+    iterator.close()
+    rows, vectors = np.array(rows), np.concatenate(vectors)
+    scores = queries @ vectors.T
+    truth = rows[np.argsort(-scores, axis=1)[:, :10]]
+    hits = sum(len(set(t) & set(index.search_dense(q, 10)[0].tolist())) for t, q in zip(truth.tolist(), queries))
+    return round(hits / (10 * len(queries)), 4)
+
+
+def server_footprint(folder: Path | None) -> dict:
+    """milvus-lite's resident memory (its process) and data on disk, when the bench started it."""
+    if folder is None:
+        return {}
+    import subprocess
+
+    found = subprocess.run(["pgrep", "-f", str(folder / "milvus.db")], capture_output=True, text=True).stdout.split()
+    rss = 0
+    for pid in found:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+            rss = max(rss, int(status.split("VmRSS:")[1].split()[0]) // 1024)
+        except (OSError, IndexError):
+            continue
+    size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    return {"milvus_rss_mb": rss, "milvus_bytes_on_disk": size}

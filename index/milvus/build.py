@@ -1,0 +1,275 @@
+"""Build into Milvus: a new collection per version, made from the published one, then the pointer moves.
+
+    plan_milvus(conn, job) -> BuildPlan       what would change (the --dry-run view); writes nothing
+    build_milvus(target, job) -> BuildReport  does it, under the local build lock, and publishes
+    write_version(conn, chunks, vectors, units, manifest) -> version   chunks already embedded (benches)
+
+An incremental version copies the published collection, deletes the changed and removed documents'
+rows by `doc_id`, and inserts the new chunks (rows numbered on from the old version's last). A full
+build starts empty. Chunks are embedded and inserted in blocks, the version is checked as a question
+would read it, its manifest written, and only then does the pointer move: a builder killed at any
+moment leaves the pointer on the old version, and the next build drops the half-made collection.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from pathlib import Path
+
+from corpus import Chunk, ChunkSettings, Document, LoadResult, chunk_document, load_folder
+from index.build import BuildPlan, BuildReport, _embed_all, _embed_units
+from index.embedding import Embedder
+from index.errors import BuildLocked, IndexStoreError, NothingIndexed
+from index.manifest import DocumentEntry, Manifest, library_versions
+from index.milvus.client import Connection, MilvusTarget, connect
+from index.milvus.schema import COPIED, collection_schema, index_params, to_chunk, to_record
+from index.milvus.store import MilvusIndex, open_version
+from index.milvus.versions import (collection_of, current, ensure_meta, new_version, publish, remove_old_versions,
+                                   save_manifest)
+
+BLOCK = 512  # chunks embedded and inserted at a time
+COPY_BATCH = 1000
+Progress = Callable[[float, str], None]
+
+
+@dataclass(frozen=True)
+class MilvusJob:
+    """What to build (the Milvus side of a build's options)."""
+    content_dir: Path
+    lock_dir: Path  # the local folder holding build.lock (and a web source's fetch cache)
+    embedder: Embedder = field(repr=False)
+    chunker: ChunkSettings
+    base_url: str | None = None
+    full: bool = False
+    keep_versions: int = 2
+    sentence_vectors: bool = True
+    sources: tuple[str, ...] = ()
+    loaded: LoadResult | None = field(default=None, repr=False)
+    loader: Callable[[Mapping[str, Document]], LoadResult] | None = field(default=None, repr=False)
+
+
+def plan_milvus(conn: Connection, job: MilvusJob) -> BuildPlan:
+    previous, reason = _previous(conn, job)
+    if job.full:
+        reason = "--full was asked for"
+    old = previous.manifest.documents if previous and not reason else {}
+    known = {d: Document(d, e.title, e.url, e.source_type, (), e.content_hash) for d, e in old.items()}
+    loaded = job.loaded or (job.loader(known) if job.loader else
+                            load_folder(Path(job.content_dir), base_url=job.base_url, exclude=job.lock_dir,
+                                        known=known))
+    new = {doc.doc_id: doc for doc in loaded.documents}
+    added = tuple(d for d in new if d not in old)
+    changed = tuple(d for d in new if d in old and old[d].content_hash != new[d].content_hash)
+    unchanged = tuple(d for d in new if d in old and old[d].content_hash == new[d].content_hash)
+    removed = tuple(d for d in old if d not in new)
+    return BuildPlan(added, changed, removed, unchanged, bool(reason), reason, loaded, None if reason else previous)
+
+
+def dry_run(target: MilvusTarget, job: MilvusJob) -> BuildPlan:
+    conn = connect(target)
+    try:
+        return plan_milvus(conn, job)
+    finally:
+        conn.close()
+
+
+def build_milvus(target: MilvusTarget, job: MilvusJob, progress: Progress | None = None,
+                 lock_timeout: float = 0) -> BuildReport:
+    from filelock import FileLock, Timeout
+
+    started = time.perf_counter()
+    progress = progress or (lambda fraction, message: None)
+    Path(job.lock_dir).mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(Path(job.lock_dir) / "build.lock"))
+    try:
+        lock.acquire(timeout=lock_timeout)
+    except Timeout as exc:
+        raise BuildLocked(f"Another build is running (lock {Path(job.lock_dir) / 'build.lock'}) — wait for it to "
+                          "finish, then run this again.") from exc
+    conn = connect(target)
+    try:
+        ensure_meta(conn)
+        remove_old_versions(conn, job.keep_versions)
+        progress(0.0, "reading content")
+        return _build_locked(conn, job, plan_milvus(conn, job), progress, started)
+    finally:
+        conn.close()
+        lock.release()
+
+
+def _build_locked(conn: Connection, job: MilvusJob, plan: BuildPlan, progress: Progress, started: float):
+    documents = plan.loaded.documents
+    if not documents:
+        raise NothingIndexed(f"No document in {', '.join(job.sources) or job.content_dir} could be indexed "
+                             f"({len(plan.loaded.skipped)} skipped); the previous index is unchanged.",
+                             plan.loaded.skipped)
+    previous: MilvusIndex | None = plan.previous
+    if previous is not None and not plan.has_changes:
+        progress(1.0, "nothing changed")
+        return _report(plan, conn, previous.version, previous.manifest, 0, started, False)
+    fresh = set(plan.added) | set(plan.changed) if previous is not None else {d.doc_id for d in documents}
+    version, name = create_version(conn, job.embedder.dimension)
+    first = 0
+    if previous is not None:
+        progress(0.02, f"copying {previous.live} chunks of version {previous.version}")
+        _copy(conn, previous.collection, name)
+        dropped = sorted(set(plan.changed) | set(plan.removed))
+        for start in range(0, len(dropped), 500):
+            conn.call("delete", name, filter=f"doc_id in {json.dumps(dropped[start:start + 500])}",
+                      during="deleting documents")
+        first = previous.rows
+    progress(0.05, "chunking")
+    chunks = [c for doc in documents if doc.doc_id in fresh for c in chunk_document(doc, job.embedder.count_tokens,
+                                                                                    job.chunker)]
+    _insert(conn, name, chunks, first, job, progress)
+    manifest = _manifest(job, documents, fresh, chunks, previous, first + len(chunks))
+    _check(conn, name, manifest.chunks, chunks, first, job.embedder)
+    save_manifest(conn, version, manifest)
+    publish(conn, version)
+    remove_old_versions(conn, job.keep_versions)
+    progress(1.0, "published")
+    return _report(plan, conn, version, manifest, len(chunks), started, True)
+
+
+def _copy(conn: Connection, source: str, target: str) -> None:
+    iterator = conn.call("query_iterator", source, batch_size=COPY_BATCH, filter="row >= 0",
+                         output_fields=list(COPIED), during="copying the published version")
+    while batch := iterator.next():
+        conn.call("insert", target, [{k: r[k] for k in COPIED} for r in batch], timeout=120.0,
+                  during="copying the published version")
+    iterator.close()
+
+
+def _insert(conn: Connection, name: str, chunks: list[Chunk], first: int, job: MilvusJob, progress: Progress):
+    """Embed (chunks, and their sentences when sentence_vectors) and insert, a block at a time."""
+    for start in range(0, len(chunks), BLOCK):
+        block = chunks[start:start + BLOCK]
+        progress(0.1 + 0.8 * start / max(1, len(chunks)), f"embedding {start + len(block)}/{len(chunks)} chunks")
+        vectors = _embed_all(job.embedder, [c.embed_text for c in block], lambda done: None)
+        units = _embed_units(job.embedder, block, lambda f, what: None) if job.sentence_vectors else None
+        insert_rows(conn, name, first + start, block, vectors, units)
+    progress(0.9, "checking the new version")
+    _ready(conn, name)
+
+
+def insert_rows(conn: Connection, name: str, first: int, chunks: list[Chunk], vectors, units=None) -> None:
+    """Chunks (with their vectors, and sentence vectors or None) as rows first, first + 1, …"""
+    units = units if units is not None else [None] * len(chunks)
+    for start in range(0, len(chunks), COPY_BATCH):
+        records = [to_record(first + start + n, c, v, u) for n, (c, v, u) in
+                   enumerate(zip(chunks[start:start + COPY_BATCH], vectors[start:start + COPY_BATCH],
+                                 units[start:start + COPY_BATCH]))]
+        conn.call("insert", name, records, timeout=120.0, during="inserting chunks")
+
+
+def _ready(conn: Connection, name: str) -> None:
+    conn.call("flush", name, timeout=600.0, during="flushing the new version")
+    conn.call("load_collection", name, timeout=600.0, during="loading the new version")
+
+
+def create_version(conn: Connection, dimension: int) -> tuple[str, str]:
+    """A new, empty version collection: (version, collection name)."""
+    version = new_version()
+    name = collection_of(conn, version)
+    conn.call("create_collection", name, schema=collection_schema(conn.client, dimension),
+              index_params=index_params(conn.client, conn.target.index_type), consistency_level="Strong",
+              during="creating the new version")
+    return version, name
+
+
+def write_version(conn: Connection, chunks: list[Chunk], vectors, units, manifest: Manifest) -> str:
+    """A full version of chunks already embedded (what a full build writes, without the model), checked
+    and published; `manifest` gets the row count. For benchmarks and imports."""
+    ensure_meta(conn)
+    version, name = create_version(conn, vectors.shape[1])
+    insert_rows(conn, name, 0, chunks, vectors, units)
+    _ready(conn, name)
+    manifest = replace(manifest, chunks=len(chunks), segments=[
+        {"name": "milvus", "rows": len(chunks), "deleted": 0, "sentence_vectors": units is not None}])
+    counted = conn.call("query", name, filter="", output_fields=["count(*)"], during="checking the new version")
+    if int(counted[0]["count(*)"]) != len(chunks):
+        raise IndexStoreError(f"The new version {name} does not hold the {len(chunks)} chunks written; nothing "
+                              "was published.")
+    save_manifest(conn, version, manifest)
+    publish(conn, version)
+    return version
+
+
+def _manifest(job: MilvusJob, documents, fresh: set[str], chunks: list[Chunk], previous: MilvusIndex | None,
+              rows: int) -> Manifest:
+    per_doc: dict[str, int] = {}
+    for chunk in chunks:
+        per_doc[chunk.doc_id] = per_doc.get(chunk.doc_id, 0) + 1
+    counts = previous.manifest.documents if previous is not None else {}
+    entries = {d.doc_id: DocumentEntry(d.content_hash, d.title, d.url, d.source_type,
+                                       per_doc.get(d.doc_id, 0) if d.doc_id in fresh else counts[d.doc_id].chunks)
+               for d in documents}
+    embedder = job.embedder
+    return Manifest(
+        model={"name": embedder.name, "dimension": embedder.dimension, "max_seq_length": embedder.max_tokens,
+               "variant": embedder.variant, "backend": embedder.backend},
+        chunker=job.chunker.as_dict(), documents=entries, chunks=sum(e.chunks for e in entries.values()),
+        built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        content_dir=str(Path(job.content_dir).resolve()), base_url=job.base_url, libraries=library_versions(),
+        sources=list(job.sources),
+        segments=[{"name": "milvus", "rows": rows, "deleted": 0, "sentence_vectors": job.sentence_vectors}])
+
+
+def _check(conn: Connection, name: str, expected: int, chunks: list[Chunk], first: int, embedder: Embedder) -> None:
+    """The new version as a question reads it: every chunk there, the new ones exactly as written, and
+    one of them found by its own vector. Raises before anything is published."""
+    counted = conn.call("query", name, filter="", output_fields=["count(*)"], during="checking the new version")
+    found = int(counted[0]["count(*)"]) if counted else 0
+    if found != expected:
+        raise IndexStoreError(f"The new version {name} holds {found} chunks, not the {expected} written. Nothing "
+                              "was published; the previous version stays in use. Run the build again.")
+    sample = list(range(first, first + len(chunks)))[:2000]
+    records = conn.call("query", name, filter=f"row in {sample}", output_fields=list(COPIED[:-1]),
+                        limit=max(1, len(sample)), during="checking the new version") if sample else []
+    if sorted((to_chunk(r) for r in records), key=lambda c: c.chunk_id) != sorted(
+            chunks[:len(sample)], key=lambda c: c.chunk_id):
+        raise IndexStoreError(f"The new version {name} reads back differently from what was written. Nothing was "
+                              "published; the previous version stays in use. This is a bug: please report it.")
+    if chunks:
+        probe = chunks[len(chunks) // 2]
+        hits = conn.call("search", name, data=[embedder.embed_query(probe.embed_text).tolist()],
+                         anns_field="vector", limit=5, output_fields=["chunk_id"], during="checking the new version")
+        if not any(h["entity"]["chunk_id"] == probe.chunk_id for h in hits[0]):
+            raise IndexStoreError(f"The new version {name} failed its smoke query; the previous one stays published.")
+
+
+def _previous(conn: Connection, job: MilvusJob) -> tuple[MilvusIndex | None, str | None]:
+    if current(conn) is None:
+        return None, None
+    try:
+        previous = open_version(conn)
+    except IndexStoreError as exc:
+        return None, f"the published index cannot be reused ({exc})"
+    embedder = job.embedder
+    for what, old, new in (("model", previous.manifest.model["name"], embedder.name),
+                           ("model variant", previous.variant, embedder.variant)):
+        if old != new:
+            return None, f"the {what} changed ({old} → {new})"
+    if previous.manifest.chunker != job.chunker.as_dict():
+        return None, "the chunker settings changed"
+    if previous.manifest.base_url != job.base_url:
+        return None, "base_url changed"
+    if previous.manifest.segments and previous.manifest.segments[0].get("sentence_vectors") != job.sentence_vectors:
+        return None, "sentence_vectors changed"
+    return previous, None
+
+
+def _report(plan: BuildPlan, conn: Connection, version: str, manifest: Manifest, embedded: int, started: float,
+            published: bool) -> BuildReport:
+    return BuildReport(
+        index_dir=f"{conn.target.shown_uri} ({conn.target.collection})", version=version,
+        documents=len(manifest.documents), chunks=manifest.chunks, added=len(plan.added), changed=len(plan.changed),
+        removed=len(plan.removed), unchanged=len(plan.unchanged), chunks_embedded=embedded,
+        skipped=plan.loaded.skipped, warnings=plan.loaded.warnings, seconds=round(time.perf_counter() - started, 2),
+        full=plan.full, full_reason=plan.full_reason, published=published, segments=1, deleted=0,
+        search={"kind": "milvus", "index": conn.target.index_type, "collection": collection_of(conn, version)},
+        fetch=plan.loaded.fetch)

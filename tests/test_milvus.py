@@ -1,0 +1,187 @@
+"""The Milvus backend against a real milvus-lite server process on loopback (no mock): a build, an
+incremental edit and delete, a builder killed mid-version, a server that is not there."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pymilvus", reason="the Milvus backend needs pymilvus: pip install '.[milvus]' (make install does)")
+pytest.importorskip("milvus_lite", reason="these tests start a milvus-lite server: pip install '.[milvus]' "
+                                          "(milvus-lite 2.5, setuptools<81; make install does)")
+
+from assistant import Settings  # noqa: E402
+from assistant.backends import milvus_target  # noqa: E402
+from assistant.building import run_build  # noqa: E402
+from assistant.config import SAMPLE_CONTENT  # noqa: E402
+from assistant.search import Assistant  # noqa: E402
+from index import BackendUnavailable, CorruptIndex, MissingIndex  # noqa: E402
+from index.milvus import LiteServer, connect  # noqa: E402
+from index.milvus.lite import free_port  # noqa: E402
+from index.milvus.versions import current, read_manifest, version_collections  # noqa: E402
+
+ARTICLES = {
+    "risks.md": "# Risk registers\n\nEvery risk needs an owner, a score and a review date. Review the register weekly.\n",
+    "gates.md": "# Stage gates\n\nA stage gate review decides whether a project continues, pauses or stops.\n",
+    "lantern.md": "# The lantern protocol\n\nThe lantern protocol for portfolio triage: every proposal is scored by "
+                  "the portfolio board within five days.\n",
+}
+
+
+@pytest.fixture(scope="module")
+def milvus(tmp_path_factory):
+    """One milvus-lite server for the module; each test uses its own collection."""
+    with LiteServer(tmp_path_factory.mktemp("milvus") / "tests.db") as server:
+        yield server
+
+
+@pytest.fixture()
+def kb(tmp_path, milvus, request):
+    """Settings of a small content folder indexed into its own collection on the module's server."""
+    content = tmp_path / "content"
+    content.mkdir()
+    for name, text in ARTICLES.items():
+        (content / name).write_text(text)
+    name = "t_" + "".join(c if c.isalnum() else "_" for c in request.node.name)[:60]
+    return Settings(content_dir=content, index_dir=tmp_path / "index", index_backend="milvus",
+                    milvus_uri=milvus.uri, milvus_collection=name, keep_versions=2)
+
+
+def top_doc(assistant: Assistant, question: str) -> str:
+    return assistant.ask(question).passages[0].doc_id
+
+
+def test_build_publishes_a_version_that_answers_with_its_citations(kb, embedder, monkeypatch):
+    monkeypatch.setenv("MILVUS_TOKEN", "secret-token-never-written")
+    report = run_build(kb, embedder=embedder, show_progress=False)
+    assert (report.published, report.documents, report.added, report.search["kind"]) == (True, 3, 3, "milvus")
+    assistant = Assistant(kb, embedder)
+    answer = assistant.ask("What is the lantern protocol for portfolio triage?")
+    assert answer.answered and answer.passages[0].doc_id == "lantern.md"
+    assert answer.passages[0].title == "The lantern protocol" and "five days" in answer.passages[0].highlight
+    assert top_doc(assistant, "who decides if a project continues") == "gates.md"
+    again = run_build(kb, embedder=embedder, show_progress=False)
+    assert (again.published, again.version, again.chunks_embedded) == (False, report.version, 0)
+    conn = connect(milvus_target(kb))
+    written = read_manifest(conn, report.version).to_json() + json.dumps(report.as_dict())
+    assert "secret-token-never-written" not in written
+
+
+def test_incremental_edit_and_delete_never_cites_the_deleted_document(kb, embedder):
+    first = run_build(kb, embedder=embedder, show_progress=False)
+    (kb.content_dir / "risks.md").write_text("# Risk registers\n\nThe quokka rule: every risk is re-scored by its "
+                                             "owner each fortnight.\n")
+    (kb.content_dir / "lantern.md").unlink()
+    plan = run_build(kb, embedder=embedder, dry_run=True)
+    assert (plan.changed, plan.removed, len(plan.unchanged)) == (("risks.md",), ("lantern.md",), 1)
+    report = run_build(kb, embedder=embedder, show_progress=False)
+    assert (report.changed, report.removed, report.unchanged, report.full) == (1, 1, 1, False)
+    assert report.chunks_embedded == 1 and report.chunks == 2
+    assistant = Assistant(kb, embedder)
+    assert assistant.index.version == report.version != first.version
+    for question in ("What is the lantern protocol for portfolio triage?", "lantern protocol", "portfolio board"):
+        assert "lantern.md" not in [p.doc_id for p in assistant.ask(question).passages]
+    assert top_doc(assistant, "what is the quokka rule") == "risks.md"
+    conn = connect(milvus_target(kb))
+    assert version_collections(conn) == [first.version, report.version]  # keep_versions = 2
+    third = run_build(replace(kb, keep_versions=1), embedder=embedder, full=True, show_progress=False)
+    assert version_collections(conn) == [third.version]
+
+
+@pytest.mark.slow
+def test_a_builder_killed_mid_version_leaves_the_old_version_serving(kb, embedder, tmp_path):
+    first = run_build(kb, embedder=embedder, show_progress=False)
+    conn = connect(milvus_target(kb))
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ASSISTANT_INDEX_BACKEND": "milvus",
+           "ASSISTANT_MILVUS_URI": kb.milvus_uri, "ASSISTANT_MILVUS_COLLECTION": kb.milvus_collection,
+           "ASSISTANT_INDEX_DIR": str(kb.index_dir), "ASSISTANT_CONTENT_DIR": str(SAMPLE_CONTENT)}
+    builder = subprocess.Popen([sys.executable, "-m", "assistant", "build", "--full", "--json"], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while len(version_collections(conn)) < 2:  # the new version's collection exists, still filling
+            assert builder.poll() is None, builder.stderr.read().decode()[-2000:]
+            assert time.monotonic() < deadline, "the builder never created its collection"
+            time.sleep(0.05)
+        os.kill(builder.pid, signal.SIGKILL)
+        builder.wait(timeout=10)
+    finally:
+        if builder.poll() is None:
+            builder.kill()
+    assert current(conn) == first.version
+    assistant = Assistant.open(kb)
+    assert assistant.index.version == first.version
+    assert top_doc(assistant, "What is the lantern protocol for portfolio triage?") == "lantern.md"
+    (kb.content_dir / "gates.md").write_text("# Stage gates\n\nGate reviews happen monthly.\n")
+    after = run_build(kb, embedder=embedder, show_progress=False)  # drops the half-made collection
+    assert version_collections(conn) == [first.version, after.version]
+
+
+def test_a_server_that_is_not_there_fails_the_build_naming_it(kb, embedder, tmp_path):
+    gone = replace(kb, milvus_uri=f"http://user:pw@127.0.0.1:{free_port()}")
+    started = time.monotonic()
+    with pytest.raises(BackendUnavailable) as failure:
+        run_build(gone, embedder=embedder, show_progress=False)
+    assert time.monotonic() - started < 30
+    message = str(failure.value)
+    assert "http://127.0.0.1:" in message and "pw" not in message and "milvus_uri" in message
+
+
+def test_no_published_version_says_to_build(kb, embedder):
+    with pytest.raises(MissingIndex, match="run `assistant build` first"):
+        Assistant(kb, embedder)
+
+
+@pytest.mark.slow
+def test_cli_build_and_ask_through_milvus(kb, tmp_path):
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ASSISTANT_INDEX_BACKEND": "milvus",
+           "ASSISTANT_MILVUS_URI": kb.milvus_uri, "ASSISTANT_MILVUS_COLLECTION": kb.milvus_collection,
+           "ASSISTANT_INDEX_DIR": str(kb.index_dir), "ASSISTANT_CONTENT_DIR": str(kb.content_dir)}
+    built = subprocess.run([sys.executable, "-m", "assistant", "build", "--json"], env=env, capture_output=True,
+                           text=True, timeout=300)
+    assert built.returncode == 0, built.stderr[-2000:]
+    assert json.loads(built.stdout)["search"]["kind"] == "milvus"
+    asked = subprocess.run([sys.executable, "-m", "assistant", "ask", "--json", "lantern protocol triage"], env=env,
+                           capture_output=True, text=True, timeout=300)
+    assert asked.returncode == 0, asked.stderr[-2000:]
+    assert json.loads(asked.stdout)["passages"][0]["doc_id"] == "lantern.md"
+
+
+def test_settings_refuse_an_unknown_backend_and_a_bad_collection_name():
+    from assistant import SettingsError, load_settings
+
+    with pytest.raises(SettingsError, match="index_backend must be one of local, milvus"):
+        load_settings(env={"ASSISTANT_INDEX_BACKEND": "opensearch"})
+    with pytest.raises(SettingsError, match="milvus_collection"):
+        load_settings(env={"ASSISTANT_MILVUS_COLLECTION": "kb-prod"})
+    assert Path(load_settings(env={}).index_dir) == Path(".assistant/index")
+
+
+def test_a_published_version_whose_collection_is_gone_says_to_rebuild(kb, embedder):
+    report = run_build(kb, embedder=embedder, show_progress=False)
+    conn = connect(milvus_target(kb))
+    conn.call("drop_collection", f"{kb.milvus_collection}_{report.version}")
+    with pytest.raises(CorruptIndex, match=r"is not on the Milvus server .* run `assistant build --full`"):
+        Assistant(kb, embedder)
+    assert run_build(kb, embedder=embedder, show_progress=False).full  # the next build starts over
+
+
+@pytest.mark.slow
+def test_scale_bench_smoke_prints_both_backends_side_by_side(tmp_path):
+    bench = Path(__file__).resolve().parent.parent / "bench" / "scale.py"
+    run = subprocess.run([sys.executable, str(bench), "--smoke", "--backend", "milvus", "--dir", str(tmp_path / "s"),
+                          "--results", str(tmp_path)],
+                         capture_output=True, text=True, timeout=600, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert run.returncode == 0, run.stderr[-3000:]
+    result = json.loads(run.stdout[run.stdout.index("{"):])
+    for backend in ("local", "milvus"):
+        assert result[backend]["chunks"] == 2000 and result[backend]["changed_article_found"] is True
+        assert result[backend]["p50_ms"] > 0 and result[backend]["recall_at_10"] >= 0.9
