@@ -103,7 +103,7 @@ def test_a_builder_killed_mid_version_leaves_the_old_version_serving(kb, embedde
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "ASSISTANT_INDEX_BACKEND": "milvus",
            "ASSISTANT_MILVUS_URI": kb.milvus_uri, "ASSISTANT_MILVUS_COLLECTION": kb.milvus_collection,
            "ASSISTANT_INDEX_DIR": str(kb.index_dir), "ASSISTANT_CONTENT_DIR": str(SAMPLE_CONTENT)}
-    builder = subprocess.Popen([sys.executable, "-m", "assistant", "build", "--full", "--json"], env=env,
+    builder = subprocess.Popen([sys.executable, "-P", "-m", "assistant", "build", "--full", "--json"], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 120
@@ -145,11 +145,11 @@ def test_cli_build_and_ask_through_milvus(kb, tmp_path):
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "ASSISTANT_INDEX_BACKEND": "milvus",
            "ASSISTANT_MILVUS_URI": kb.milvus_uri, "ASSISTANT_MILVUS_COLLECTION": kb.milvus_collection,
            "ASSISTANT_INDEX_DIR": str(kb.index_dir), "ASSISTANT_CONTENT_DIR": str(kb.content_dir)}
-    built = subprocess.run([sys.executable, "-m", "assistant", "build", "--json"], env=env, capture_output=True,
+    built = subprocess.run([sys.executable, "-P", "-m", "assistant", "build", "--json"], env=env, capture_output=True,
                            text=True, timeout=300)
     assert built.returncode == 0, built.stderr[-2000:]
     assert json.loads(built.stdout)["search"]["kind"] == "milvus"
-    asked = subprocess.run([sys.executable, "-m", "assistant", "ask", "--json", "lantern protocol triage"], env=env,
+    asked = subprocess.run([sys.executable, "-P", "-m", "assistant", "ask", "--json", "lantern protocol triage"], env=env,
                            capture_output=True, text=True, timeout=300)
     assert asked.returncode == 0, asked.stderr[-2000:]
     assert json.loads(asked.stdout)["passages"][0]["doc_id"] == "lantern.md"

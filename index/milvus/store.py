@@ -10,6 +10,8 @@ sentence vectors). Rows read are cached: a version's collection never changes on
 
 from __future__ import annotations
 
+import json
+
 import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
@@ -125,6 +127,17 @@ class MilvusIndex:
     def unit_vectors(self, row: int) -> np.ndarray | None:
         found = self._rows([row], whole=True).get(row)
         return None if found is None else found.units
+
+    def document_rows(self, row: int, limit: int = 64) -> list[int]:
+        """The rows of the document holding `row`, in order: fetched whole in one query and kept, so the
+        passages that compete for the document cost one round trip (as index.store.LoadedIndex)."""
+        doc = self.doc_of([row])[row]
+        records = self.conn.call("query", self.collection, filter=f"doc_id in {json.dumps([doc])}",
+                                 output_fields=list(CITATION) + ["vector"], limit=limit, during="a question")
+        fetched = {int(r["row"]): Row(r["doc_id"], np.asarray(r["vector"], np.float32), to_chunk(r),
+                                      decode_units(r["units"], self.dimension)) for r in records}
+        self._keep(fetched)
+        return sorted(fetched) or [row]
 
     def iterate(self):
         """Every live chunk in row order (query_iterator walks the primary key up), without sentence
