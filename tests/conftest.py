@@ -95,17 +95,12 @@ needs_browser = pytest.mark.skipif(not CHROMIUM.exists(), reason="no Chromium at
 
 
 def start_app(assistant, settings: Settings | None = None) -> tuple[object, str]:
-    """The app on a free loopback port, started as `assistant serve` starts it: (demo, url)."""
-    import socket
-
+    """The app on a free loopback port, started as `assistant serve` starts it: (server, url);
+    `server.web` is the ui.app.WebApp, `server.close()` stops it."""
     from ui import create_app, launch
 
-    demo = create_app(assistant, settings or assistant.settings)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    launch(demo, assistant, "127.0.0.1", port, block=False)
-    return demo, f"http://127.0.0.1:{port}/"
+    server = launch(create_app(assistant, settings or assistant.settings), assistant, "127.0.0.1", 0, block=False)
+    return server, server.url
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,7 @@ from assistant.reports import build_text
 from index import BuildLocked
 from ui.insights import insights_tab
 from ui.reload import refresh
-from ui.render import header_html
+from ui.render import site_header
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ def admin_panel(assistant: Assistant, settings: Settings, header: gr.HTML, quest
         return
 
     def on_rebuild(password: str, progress=gr.Progress()):
-        return rebuild(assistant, settings, password, progress), header_html(assistant.info())
+        return rebuild(assistant, settings, password, progress), site_header(assistant.info(), settings)
 
     with gr.Accordion("Admin", open=False, elem_id="kb-admin"):
         password = gr.Textbox(label="Admin password", type="password", max_lines=1, elem_id="kb-admin-password")

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import hmac
 import logging
+import secrets
 from dataclasses import replace
 from pathlib import Path
 
-import gradio as gr
-from fastapi import Request
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from assistant import KNOWN_ERRORS, Assistant
@@ -23,9 +23,10 @@ log = logging.getLogger(__name__)
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 
-def add_control_route(demo: gr.Blocks, assistant: Assistant, url: str) -> str:
-    """Serve the route and announce it in serve.json; returns the token (for `withdraw`)."""
-    token = announce(assistant.settings.index_dir, url)
+def add_control_route(app: FastAPI, assistant: Assistant) -> str:
+    """Serve the route; returns the token it checks, which `announce(index_dir, url, token)` writes into
+    serve.json once the server listens (and `withdraw` removes)."""
+    token = secrets.token_urlsafe(32)
 
     def build(request: Request, body: dict) -> JSONResponse:
         given = request.headers.get(TOKEN_HEADER, "")
@@ -45,15 +46,8 @@ def add_control_route(demo: gr.Blocks, assistant: Assistant, url: str) -> str:
         log.info("built on request of `assistant build`: %s", report.version)
         return JSONResponse(report.as_dict())
 
-    add_route(demo, ROUTE, build, "POST")
+    app.add_api_route(ROUTE, build, methods=["POST"])
     return token
 
 
-def add_route(demo: gr.Blocks, path: str, endpoint, method: str) -> None:
-    """A route of ours on the launched app, placed before Gradio's own catch-all routes."""
-    demo.app.add_api_route(path, endpoint, methods=[method])
-    routes = demo.app.router.routes
-    routes.insert(0, routes.pop())
-
-
-__all__ = ["add_control_route", "add_route", "withdraw"]
+__all__ = ["add_control_route", "announce", "withdraw"]
