@@ -33,6 +33,13 @@ from index import Embedder, build_index, make_embedder  # noqa: E402
 from tests.pdfs import minimal_pdf  # noqa: E402
 
 
+def pytest_collection_modifyitems(config, items):
+    """A browser test is a slow one too: `pytest -m "not slow"` leaves both out."""
+    for item in items:
+        if item.get_closest_marker("browser") and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
