@@ -23,12 +23,13 @@ from filelock import FileLock, Timeout
 from corpus import Chunk, ChunkSettings, Document, LoadResult, Skipped, chunk_document, load_folder
 from corpus.sentences import answer_units, unit_text
 from index.embedding import Embedder
-from index.errors import CorruptIndex, IndexStoreError, NothingIndexed
+from index.errors import IndexStoreError, NothingIndexed
 from index.manifest import DocumentEntry, Manifest, library_versions
 from index.ann import AnnSettings
 from index.commit import Change, Policy, commit_version
 from index.errors import BuildLocked
-from index.store import VERSIONS, LoadedIndex, load_index, publish, read_manifest, remove_old_versions
+from index.store import LoadedIndex, load_index, publish, remove_old_versions
+from index.verify import smoke_test
 
 Progress = Callable[[float, str], None]  # (fraction done, what is happening)
 Loader = Callable[[Mapping[str, Document]], LoadResult]  # documents already indexed -> what to index now
@@ -204,7 +205,7 @@ def _build_locked(job: _Job) -> BuildReport:
     change = Change(frozenset(plan.changed) | frozenset(plan.removed), chunks, vectors, units)
     policy = Policy(job.options.ann, job.options.max_segments, job.options.sentence_vectors)
     name, manifest = commit_version(job.index_dir, previous, change, manifest, policy)
-    _smoke_test(job.index_dir, name, embedder, chunks, previous)
+    smoke_test(job.index_dir, name, embedder, chunks, previous)
     publish(job.index_dir, name)
     remove_old_versions(job.index_dir, job.options.keep_versions)
     progress(1.0, "published")
@@ -290,37 +291,3 @@ def _count_by_document(chunks: list[Chunk]) -> dict[str, int]:
     for chunk in chunks:
         counts[chunk.doc_id] = counts.get(chunk.doc_id, 0) + 1
     return counts
-
-
-def _smoke_test(index_dir: Path, name: str, embedder: Embedder, chunks: list[Chunk],
-                previous: LoadedIndex | None) -> None:
-    """Load the written version from disk through the code `serve` and `ask` use (load_index; segments
-    reused from `previous` were checked when it was loaded, under this build's lock), check the new
-    chunks read back exactly as written, and that one of them finds itself. Raises before anything is
-    published, naming what failed."""
-    try:
-        reused = {s["name"] for s in previous.manifest.segments} if previous is not None else set()
-        fresh = [s["name"] for s in read_manifest(index_dir / VERSIONS / name).segments if s["name"] not in reused]
-        loaded = load_index(index_dir, embedder.name, version=name, check_data=fresh, opened=previous)
-        written = _new_rows(loaded, chunks)
-    except CorruptIndex as exc:
-        raise IndexStoreError(f"The new index version did not load back as `assistant serve` would load it: "
-                              f"{exc.problem}. Nothing was published; the previous version stays in use. "
-                              "This is a bug: please report it with the file named.") from exc
-    if written != chunks:
-        changed = next((i for i, pair in enumerate(zip(written, chunks), 1) if pair[0] != pair[1]), len(written))
-        raise IndexStoreError(f"The new index version {name} reads back differently from what was written "
-                              f"(chunk {changed}). Nothing was published; the previous version stays in use. "
-                              "This is a bug: please report it.")
-    if not chunks:
-        return
-    probe = chunks[len(chunks) // 2]
-    rows, _ = loaded.search_dense(embedder.embed_query(probe.embed_text), 5)
-    if not any(loaded.chunk(int(r)).chunk_id == probe.chunk_id for r in rows):
-        raise IndexStoreError(f"the new index version {name} failed its smoke query; the previous one stays published")
-
-
-def _new_rows(loaded: LoadedIndex, chunks: list[Chunk]) -> list[Chunk]:
-    """The last len(chunks) rows of the version: where commit_version put the new chunks."""
-    start = loaded.rows - len(chunks)
-    return [loaded.chunk(row) for row in range(start, loaded.rows)]

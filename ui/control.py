@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 
 from assistant import KNOWN_ERRORS, Assistant
 from assistant.delegation import ROUTE, TOKEN_HEADER, announce, withdraw
-from ui.reload import refresh
+from ui.reload import build_and_swap
 
 log = logging.getLogger(__name__)
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
@@ -37,12 +37,9 @@ def add_control_route(app: FastAPI, assistant: Assistant) -> str:
         settings = replace(assistant.settings, content_dir=Path(body["content_dir"]), base_url=body.get("base_url"),
                            sources=())
         try:
-            from assistant.building import run_build  # on use: chunking and the loaders stay out of the start
-
-            report = run_build(settings, full=bool(body.get("full")), show_progress=False, embedder=assistant.embedder)
+            report = build_and_swap(assistant, settings, full=bool(body.get("full")))
         except KNOWN_ERRORS as exc:
             return JSONResponse({"error": str(exc)}, status_code=409)
-        refresh(assistant)
         log.info("built on request of `assistant build`: %s", report.version)
         return JSONResponse(report.as_dict())
 
