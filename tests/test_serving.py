@@ -34,11 +34,27 @@ def test_every_door_is_a_route_before_the_server_starts(sample_index, embedder):
     assert DOORS <= {route.path for route in ours}
     mounts = [route for route in web.app.routes if isinstance(route, Mount)]
     assert len(mounts) == 1 and web.app.routes[-1] is mounts[0], "the page is mounted last, under our routes"
-    assert GRADIO <= {getattr(route, "path", "") for route in mounts[0].app.routes}
+    assert GRADIO <= set(_paths(mounts[0].app.routes))
     assert not web.ready.is_set()
     with TestClient(web.app) as http:  # runs the start-up, but nothing listens: not ready
         assert http.get("/api/health").status_code == 503
         assert http.get("/api/health").headers["retry-after"] == "1"
+        assert http.get("/gradio_api/info").status_code == 200
+
+
+def _paths(routes, prefix: str = ""):
+    """Every path under `routes`, mounts and included routers walked through."""
+    for route in routes:
+        included = getattr(route, "original_router", None)  # FastAPI's included router: paths already prefixed
+        if included is not None:
+            yield from _paths(included.routes, prefix)
+            continue
+        path = prefix + getattr(route, "path", "")
+        inner = getattr(route, "routes", None) or getattr(getattr(route, "app", None), "routes", None)
+        if inner:
+            yield from _paths(inner, path)
+        else:
+            yield path or "/"
 
 
 def free_port() -> int:
