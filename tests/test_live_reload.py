@@ -11,12 +11,14 @@ import json
 import threading
 import time
 
+import pytest
 from gradio_client import Client
 
 from assistant import Assistant
 from index import current_version, load_index
 from conftest import start_app
 from ui.reload import IndexReloader
+
 
 EDITIONS = ("amber", "cobalt", "scarlet")
 QUESTIONS = ("How do we run a risk register?", "When should we forecast project spend?",
@@ -46,6 +48,7 @@ def edition_of(passages: list[dict]) -> set[str]:
     return {word for p in passages for word in EDITIONS if f"Edition {word}." in p["text"]}
 
 
+@pytest.mark.slow  # a served app under concurrent questions while two builds publish
 def test_questions_never_fail_or_mix_versions_while_two_rebuilds_publish(build, embedder, tmp_path):
     content = tmp_path / "content"
     content.mkdir()
