@@ -37,24 +37,7 @@ def build_page(assistant: Assistant, settings: Settings, door: Door, feedback: C
     def header() -> str:
         return site_header(assistant.info(), settings)
 
-    def respond(question: str, history: list | None, asked: list | None, request: gr.Request = None):
-        question = question or ""
-        asked = list(asked or [])
-        answer, answer_id = _ask(door, question, settings.top_k, asked, "web", request)
-        turn = [{"role": "user", "content": question_html(question)},
-                {"role": "assistant", "content": feedback.reply(answer_html(answer, settings.no_match_hint),
-                                                                answer_id)}]
-        no = refused(answer)
-        # A refused question stays in the box to be shortened or rephrased; an answered one clears it.
-        kept = question.encode("utf-8", "replace").decode("utf-8") if no else ""  # no lone surrogates
-        return kept, list(history or []) + turn, header(), asked if no else asked + [question.strip()]
-
-    def search(question: str, top_k: int = 5, previous: list[str] | None = None, request: gr.Request = None) -> dict:
-        """Cited passages for a question, as `assistant ask --json` prints them; `previous`: the
-        conversation's earlier questions, oldest first (optional)."""
-        earlier = [str(q) for q in previous or [] if isinstance(q, (str, int, float))]
-        return door.as_json(*_ask(door, question or "", top_k, earlier, "api", request))
-
+    respond, search = _handlers(settings, door, feedback, header)
     with gr.Blocks(title=settings.site_name, analytics_enabled=False) as page:
         heading = gr.HTML(header(), js_on_load=None, elem_id="kb-header")
         chat = _chatbot(settings.heading)
@@ -77,6 +60,30 @@ def build_page(assistant: Assistant, settings: Settings, door: Door, feedback: C
         page.load(header, None, heading, api_visibility="private")
     page.queue(default_concurrency_limit=settings.concurrency_limit, max_size=settings.max_queue)
     return page
+
+
+def _handlers(settings: Settings, door: Door, feedback: ChatFeedback, header):
+    """The chat's submit handler and Gradio's `/search` endpoint, both asking through the door."""
+
+    def respond(question: str, history: list | None, asked: list | None, request: gr.Request = None):
+        question = question or ""
+        asked = list(asked or [])
+        answer, answer_id = _ask(door, question, settings.top_k, asked, "web", request)
+        turn = [{"role": "user", "content": question_html(question)},
+                {"role": "assistant", "content": feedback.reply(answer_html(answer, settings.no_match_hint),
+                                                                answer_id)}]
+        no = refused(answer)
+        # A refused question stays in the box to be shortened or rephrased; an answered one clears it.
+        kept = question.encode("utf-8", "replace").decode("utf-8") if no else ""  # no lone surrogates
+        return kept, list(history or []) + turn, header(), asked if no else asked + [question.strip()]
+
+    def search(question: str, top_k: int = 5, previous: list[str] | None = None, request: gr.Request = None) -> dict:
+        """Cited passages for a question, as `assistant ask --json` prints them; `previous`: the
+        conversation's earlier questions, oldest first (optional)."""
+        earlier = [str(q) for q in previous or [] if isinstance(q, (str, int, float))]
+        return door.as_json(*_ask(door, question or "", top_k, earlier, "api", request))
+
+    return respond, search
 
 
 def _example(respond, text: str):
