@@ -26,6 +26,29 @@ def test_the_stub_writer_this_gradio_has_is_the_one_quick_import_skips():
         "(gradio.component_meta.create_or_modify_pyi moved or changed); adapt or drop it, then re-pin gradio")
 
 
+def test_one_app_skips_the_interim_apps_on_its_own_thread_only():
+    import threading
+
+    import gradio as gr
+    from gradio.routes import App
+
+    from ui.quick_import import one_app
+
+    assert isinstance(App.__dict__.get("create_app"), staticmethod), (
+        f"gradio {gradio.__version__}: App.create_app is no longer a staticmethod; ui/quick_import.one_app "
+        "no longer skips the interim apps (start-up is slower, nothing breaks): adapt it, then re-pin gradio")
+    built = []
+    with one_app():
+        with gr.Blocks() as inside:
+            gr.Markdown("x")
+        thread = threading.Thread(target=lambda: built.append(App.create_app(inside)))
+        thread.start()
+        thread.join()
+    assert App.create_app(inside) is not None and built and built[0] is not None
+    with one_app():
+        assert App.create_app(inside) is None
+
+
 def test_gradio_is_the_minor_this_was_tested_on():
     pin = re.search(r'"gradio\[mcp\]>=([\d.]+),<([\d.]+)"', (UI.parent / "pyproject.toml").read_text())
     low, high = (tuple(int(n) for n in v.split(".")) for v in pin.groups())

@@ -16,6 +16,7 @@ from assistant import Assistant, Settings
 from ui.admin import admin_panel
 from ui.doors import Door, Limited, refused
 from ui.feedback import ChatFeedback
+from ui.quick_import import one_app
 from ui.render import answer_html, question_html, site_header
 
 # After an answer renders, bring the newest question to the top of the chat so the answer reads from its start.
@@ -38,7 +39,7 @@ def build_page(assistant: Assistant, settings: Settings, door: Door, feedback: C
         return site_header(assistant.info(), settings)
 
     respond, search = _handlers(settings, door, feedback, header)
-    with gr.Blocks(title=settings.site_name, analytics_enabled=False) as page:
+    with one_app(), gr.Blocks(title=settings.site_name, analytics_enabled=False) as page:
         heading = gr.HTML(header(), js_on_load=None, elem_id="kb-header")
         chat = _chatbot(settings.heading)
         feedback.attach(page, chat, door)  # 👍/👎 under answers, the improvement box just below the chat
@@ -58,7 +59,8 @@ def build_page(assistant: Assistant, settings: Settings, door: Door, feedback: C
         admin_panel(assistant, settings, heading, feedback.log)
         gr.api(search, api_name="search")
         page.load(header, None, heading, api_visibility="private")
-    page.queue(default_concurrency_limit=settings.concurrency_limit, max_size=settings.max_queue)
+    with one_app():  # gr.mount_gradio_app builds the one app that is served (ui/quick_import.py)
+        page.queue(default_concurrency_limit=settings.concurrency_limit, max_size=settings.max_queue)
     return page
 
 
