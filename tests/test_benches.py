@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 BENCH = Path(__file__).resolve().parent.parent / "bench"
-SCRIPTS = sorted(p.name for p in BENCH.glob("*.py") if p.name != "common.py")
+SCRIPTS = sorted(p.name for p in BENCH.glob("*.py") if '__name__ == "__main__"' in p.read_text())  # not helpers
 
 
 @pytest.mark.slow
@@ -24,6 +24,17 @@ def test_bench_runs_at_smoke_size_and_prints_its_json(script):
     done = subprocess.run([sys.executable, str(path), "--smoke"], capture_output=True, text=True, env=env,
                           cwd=BENCH.parent, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
-    last = [line for line in done.stdout.splitlines() if line.strip()][-1]
-    result = json.loads(last)
-    assert result and isinstance(result, (dict, list)), last[:500]
+    result = last_json(done.stdout)
+    assert result and isinstance(result, (dict, list)), done.stdout[-500:]
+
+
+def last_json(out: str):
+    """The JSON a bench printed last: one line, or an indented block starting at a line's first column."""
+    lines = out.rstrip().splitlines()
+    for start in range(len(lines) - 1, -1, -1):
+        if lines[start][:1] and lines[start][0] in "{[":
+            try:
+                return json.loads("\n".join(lines[start:]))
+            except ValueError:
+                continue
+    raise AssertionError(f"no JSON at the end of the output: {out[-500:]}")
