@@ -40,6 +40,7 @@ def test_every_door_is_a_route_before_the_server_starts(sample_index, embedder):
         assert http.get("/api/health").status_code == 503
         assert http.get("/api/health").headers["retry-after"] == "1"
         assert http.get("/gradio_api/info").status_code == 200
+    web.page.close(verbose=False)
 
 
 def _paths(routes, prefix: str = ""):
