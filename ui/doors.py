@@ -4,6 +4,7 @@ tools all ask through one `Door`.
     door = Door(assistant, settings, feedback)
     door.admit(client, channel)                      raises Limited when the client is over its rate
     door.answer(question, top_k, after, channel)     -> (Answer, answer_id): asked and logged
+    door.ask(question, top_k, after)                 -> Answer: asked within the limits, not logged
     door.search(question, top_k, after, channel)     -> Reply: the answer's JSON, or why it was refused
     door.feedback(answer_id, helpful, comment)       -> the stored feedback, as JSON
 
@@ -102,11 +103,15 @@ class Door:
         """Ask (Assistant.ask checks the question and refuses what cannot be searched), log the answer
         with its channel; (answer, answer_id or None when logging is off)."""
         started = time.perf_counter()
-        text = question if isinstance(question, str) else ""
-        answer = self.assistant.ask(text, top_k=self.limits.clamp_top_k(top_k), previous=self.limits.earlier(after))
+        answer = self.ask(question, top_k, after)
         if self.feedback_log is None:
             return answer, None
         return answer, self.feedback_log.record(answer, started, channel, self.assistant.index.version)
+
+    def ask(self, question: object, top_k: object = None, after: object = ()) -> Answer:
+        """The answer alone, within the limits, not logged."""
+        text = question if isinstance(question, str) else ""
+        return self.assistant.ask(text, top_k=self.limits.clamp_top_k(top_k), previous=self.limits.earlier(after))
 
     def search(self, question: object, top_k: object = None, after: object = (), channel: str = "api") -> Reply:
         """The JSON doors' answer: 200 with the answer, or 400 with the refusal and its "error"."""
