@@ -7,8 +7,8 @@ the complete app; `/api/health` turns 200 at that moment.
     server.run()     until Ctrl+C or SIGTERM, then closes
     server.start()   returns once it listens (tests, benches); server.close() ends it
 
-uvicorn runs in a daemon thread either way; `close` gives open connections (browsers' event
-streams) a few seconds, as Gradio's own server does, then leaves the thread to end with the process.
+uvicorn runs in a daemon thread either way; `close` gives answers in flight a second, then drops
+open connections (browsers' event streams).
 """
 
 from __future__ import annotations
@@ -94,10 +94,14 @@ class Server:
         return self
 
     def close(self) -> None:
-        self.web.page.close(verbose=False)  # first: Gradio's open event streams end, so the exit is quick
+        """Stop: a second for answers in flight, then open event streams (browsers' and programs' Gradio
+        heartbeats, which never end by themselves) are dropped."""
         self.uvicorn.should_exit = True
         if self._thread is not None:
-            self._thread.join(timeout=5)
+            self._thread.join(timeout=1)
+            if self._thread.is_alive():
+                self.uvicorn.force_exit = True
+                self._thread.join(timeout=5)
         self._tidy()
 
     def _tidy(self) -> None:
