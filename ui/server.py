@@ -13,6 +13,7 @@ open connections (browsers' event streams).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import signal
 import socket
@@ -42,6 +43,23 @@ class _Uvicorn(uvicorn.Server):
         await super().startup(sockets)
         if self.started:
             self.on_started()
+
+
+class _Dropped(logging.Filter):
+    """Leaves out the cancelled requests of servers being closed (their event streams, dropped on
+    purpose), by the closing server's thread; every other record passes."""
+
+    def __init__(self):
+        super().__init__()
+        self.closing: set[str] = set()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        cancelled = record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError)
+        return not (record.threadName in self.closing and (cancelled or "CancelledError" in record.getMessage()))
+
+
+_DROPPED = _Dropped()
+logging.getLogger("uvicorn.error").addFilter(_DROPPED)
 
 
 class Server:
@@ -83,7 +101,7 @@ class Server:
     def start(self) -> Server:
         """Serve in a daemon thread; return once it listens."""
         self._thread = threading.Thread(target=self.uvicorn.run, kwargs={"sockets": [self.sock]},
-                                        name="uvicorn", daemon=True)
+                                        name=f"uvicorn-{self.port}", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + START_TIMEOUT
         while not self.uvicorn.started:
@@ -100,8 +118,11 @@ class Server:
         if self._thread is not None:
             self._thread.join(timeout=1)
             if self._thread.is_alive():
+                _DROPPED.closing.add(self._thread.name)
                 self.uvicorn.force_exit = True
                 self._thread.join(timeout=5)
+                if not self._thread.is_alive():
+                    _DROPPED.closing.discard(self._thread.name)
         self._tidy()
 
     def _tidy(self) -> None:
