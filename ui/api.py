@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
