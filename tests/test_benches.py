@@ -6,6 +6,8 @@ import json
 import os
 import subprocess
 import sys
+import warnings
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -15,17 +17,33 @@ SCRIPTS = sorted(p.name for p in BENCH.glob("*.py") if '__name__ == "__main__"' 
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("script", SCRIPTS)
-def test_bench_runs_at_smoke_size_and_prints_its_json(script):
+def test_every_bench_runs_at_smoke_size_and_prints_its_json():
+    """Three at a time (much of each is waiting on a subprocess, a server or a socket)."""
+    with ThreadPoolExecutor(3) as pool:
+        outcomes = dict(zip(SCRIPTS, pool.map(smoke, SCRIPTS)))
+    skipped = {script: why for script, why in outcomes.items() if why and why.startswith("skipped")}
+    failed = {script: why for script, why in outcomes.items() if why and script not in skipped}
+    assert failed == {}
+    assert set(skipped) <= {"scale.py"}, skipped
+    for why in skipped.values():
+        warnings.warn(why, stacklevel=1)  # shown in the run's summary
+
+
+def smoke(script: str) -> str | None:
+    """None when `script --smoke` ran and printed its JSON; else why not."""
     path = BENCH / script
     if script == "scale.py" and "--smoke" not in path.read_text():
-        pytest.skip("scale.py --smoke lands with issue 22")
+        return "skipped: scale.py --smoke lands with issue 22"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(BENCH.parent)}
     done = subprocess.run([sys.executable, str(path), "--smoke"], capture_output=True, text=True, env=env,
                           cwd=BENCH.parent, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = last_json(done.stdout)
-    assert result and isinstance(result, (dict, list)), done.stdout[-500:]
+    if done.returncode:
+        return f"exit {done.returncode}: {done.stderr[-2000:]}"
+    try:
+        result = last_json(done.stdout)
+    except AssertionError as exc:
+        return str(exc)
+    return None if result and isinstance(result, (dict, list)) else f"empty JSON: {done.stdout[-300:]}"
 
 
 def last_json(out: str):
