@@ -63,6 +63,8 @@ logging.getLogger("uvicorn.error").addFilter(_DROPPED)
 
 
 class Server:
+    """The whole app (ui.app.WebApp) on `host`:`port` (0: a free port; `url` says which)."""
+
     def __init__(self, web, assistant: Assistant, host: str, port: int, reload_interval: float):
         self.web, self.assistant = web, assistant
         self.sock = _bind(host, port)
@@ -82,14 +84,14 @@ class Server:
             self.web.ready.set()
 
     def run(self) -> None:
-        """Serve in this thread until stopped, printing where every door is."""
+        """Serve until stopped (Ctrl+C, SIGTERM), saying where every door is once it listens."""
+        signal.signal(signal.SIGTERM, _interrupt)  # `kill` ends the server as Ctrl+C does, tidily
+        self.start()
         settings = self.assistant.settings
         print(f"* Running on local URL: {self.url}")
         print(banner(self.url, origins(settings.allowed_origins)))
         if settings.mcp_server:
             print(f"* MCP server (streamable HTTP): {self.url}gradio_api/mcp/")
-        signal.signal(signal.SIGTERM, _interrupt)  # `kill` ends the server as Ctrl+C does, tidily
-        self.start()
         try:
             while self._thread.is_alive():
                 self._thread.join(0.5)
