@@ -8,7 +8,7 @@ PORT   ?= 7860
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export HF_HUB_OFFLINE := 1
 
-.PHONY: install serve index test chromium postgresql bench screenshot clean
+.PHONY: install serve index test test-quick chromium postgresql bench screenshot clean
 
 $(VENV)/.installed: pyproject.toml
 	python3 -m venv $(VENV)
@@ -35,6 +35,10 @@ postgresql:
 
 test: install chromium postgresql
 	$(PY) -m pytest
+
+# The inner loop: everything but the tests marked slow (subprocess servers, browsers, crash points, bench smokes).
+test-quick: install postgresql
+	$(PY) -m pytest -m "not slow"
 
 # Refresh the README's picture: the browser test writes bench/results/ui/screenshot.png (ignored), copied here.
 screenshot: install chromium

@@ -1,4 +1,10 @@
-"""Building from settings: one build with a progress bar, a dry run, or a watch loop."""
+"""Building from settings, one path for every caller (`assistant build`, its --watch loop, the admin
+panel, the control route of a running server): `run_build(settings, ...)` reads the settings'
+source (a folder or sites, assistant.sources), then plans (dry run) or builds and publishes.
+
+    run_build(settings, full, dry_run, show_progress, embedder, progress) -> BuildReport | BuildPlan
+    build_options(settings, full, recorded)                               -> index.BuildOptions
+"""
 
 from __future__ import annotations
 
@@ -6,9 +12,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from assistant.config import Settings
-from corpus import ChunkSettings, LoadError
 from assistant.embedders import open_embedder
-from index import AnnSettings, BuildReport, Embedder, build_index, plan_build
+from assistant.sources import fetch_bar, source_of
+from corpus import ChunkSettings
+from index import AnnSettings, BuildOptions, BuildReport, Embedder, build_index, plan_build
 from index.build import BuildPlan, Progress
 
 
@@ -18,32 +25,31 @@ def chunk_settings(settings: Settings, embedder: Embedder) -> ChunkSettings:
 
 def run_build(settings: Settings, full: bool = False, dry_run: bool = False, show_progress: bool = True,
               embedder: Embedder | None = None, progress: Progress | None = None) -> BuildReport | BuildPlan:
-    """Build the index the settings name. `progress` ((fraction, message) callback, e.g. the web app's
-    progress bar) replaces the terminal bar."""
-    if settings.index_backend == "milvus":  # issue 22: the Milvus backend's build (assistant.backends)
+    """Plan (`dry_run`) or build the index the settings name. `progress` ((fraction, message) callback,
+    e.g. the web app's progress bar) replaces the terminal bars."""
+    if settings.index_backend == "milvus":  # the Milvus backend's build (assistant.backends)
         from assistant.backends import run_milvus_build
         return run_milvus_build(settings, full, dry_run, show_progress, embedder or open_embedder(settings), progress)
-    if settings.sources:
-        from assistant.sources import run_sources_build
-
-        return run_sources_build(settings, full, dry_run, show_progress, embedder or open_embedder(settings), progress)
-    if not Path(settings.content_dir).is_dir():
-        raise LoadError(f"content folder {settings.content_dir} does not exist or is not a folder")
+    source = source_of(settings)
     embedder = embedder or open_embedder(settings)
     chunker = chunk_settings(settings, embedder)
-    if dry_run:
-        return plan_build(settings.content_dir, settings.index_dir, embedder.name, chunker, settings.base_url, full,
-                          variant=embedder.variant)
-    with progress_bar(show_progress and progress is None) as bar:
-        return build_index(settings.content_dir, settings.index_dir, embedder, chunker, settings.base_url,
-                           full=full, keep_versions=settings.keep_versions, progress=progress or bar,
-                           **index_options(settings))
+    options = build_options(settings, full, source.recorded)
+    terminal = show_progress and progress is None
+    with fetch_bar(terminal, progress) as on_fetch, progress_bar(terminal) as bar:
+        loader = source.loader(settings, on_fetch, read_only=dry_run)
+        if dry_run:
+            return plan_build(source.root, settings.index_dir, embedder.name, chunker, options,
+                              variant=embedder.variant, loader=loader)
+        return build_index(source.root, settings.index_dir, embedder, chunker, options, progress=progress or bar,
+                           loader=loader)
 
 
-def index_options(settings: Settings) -> dict:
-    """How a build writes the index: when segments get an IVF index, when they merge, sentence vectors."""
-    return dict(ann=AnnSettings(threshold=settings.ann_threshold, recall_target=settings.ann_recall_target),
-                max_segments=settings.max_segments, sentence_vectors=settings.sentence_vectors)
+def build_options(settings: Settings, full: bool = False, recorded: tuple[str, ...] = ()) -> BuildOptions:
+    """How a build of these settings runs and writes the index."""
+    return BuildOptions(base_url=settings.base_url, full=full, keep_versions=settings.keep_versions,
+                        ann=AnnSettings(threshold=settings.ann_threshold, recall_target=settings.ann_recall_target),
+                        max_segments=settings.max_segments, sentence_vectors=settings.sentence_vectors,
+                        sources=recorded)
 
 
 def watch_and_build(settings: Settings, echo: Callable[[str], None], stop_event=None,

@@ -25,9 +25,10 @@ TOKEN_HEADER = "X-Assistant-Token"
 ROUTE = "/control/build"
 
 
-def announce(index_dir: Path, url: str) -> str:
-    """Write serve.json for a server listening at `url`; returns the token it must check."""
-    token = secrets.token_urlsafe(32)
+def announce(index_dir: Path, url: str, token: str | None = None) -> str:
+    """Write serve.json for a server listening at `url`; returns the token it must check (`token`, or
+    a new one)."""
+    token = token or secrets.token_urlsafe(32)
     path = Path(index_dir) / SERVER_FILE
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

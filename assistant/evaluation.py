@@ -31,7 +31,7 @@ from assistant.ranking import Fusion, rank_documents
 from assistant.search import Assistant
 from corpus import LoadError
 from corpus.beir import load_corpus, load_queries
-from assistant.building import chunk_settings, index_options, progress_bar
+from assistant.building import build_options, chunk_settings, progress_bar
 from assistant.embedders import open_embedder
 from index import Embedder, build_index
 
@@ -88,9 +88,8 @@ def eval_index(settings: Settings, dataset: Path | None, embedder: Embedder, cac
                      load_corpus(corpus_file) if dataset else None)
         return index_dir
     with progress_bar(progress) as report:
-        build_index(folder if dataset else SAMPLE_CONTENT, index_dir, embedder, chunker, base_url=settings.base_url,
-                    loaded=load_corpus(corpus_file) if dataset else None, progress=report,
-                    **index_options(settings))
+        build_index(folder if dataset else SAMPLE_CONTENT, index_dir, embedder, chunker, build_options(settings),
+                    loaded=load_corpus(corpus_file) if dataset else None, progress=report)
     return index_dir
 
 

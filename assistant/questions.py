@@ -1,8 +1,18 @@
-"""Whether a question can be searched at all: checked before any index or model loads."""
+"""Whether a question can be searched at all: checked before any index or model loads; and the
+limits every way in shares (the web app's doors, the CLI).
+
+    MAX_TOP_K       the most passages one answer may hold
+    check_question  the one check of a question, within Settings.max_question_chars
+(The earlier questions a follow-up may lean on: assistant.followup.CONTEXT_TURNS.)
+"""
 
 from __future__ import annotations
 
 import unicodedata
+
+MAX_TOP_K = 50
+
+__all__ = ["MAX_TOP_K", "check_question"]
 
 
 def check_question(question: str, max_chars: int) -> str | None:

@@ -22,7 +22,7 @@ from assistant.language import script_problem
 from assistant.links import with_text_fragment
 from assistant.off_topic import Elsewhere
 from assistant.passages import Candidate, SentenceVectors, build_passages, candidate
-from assistant.questions import check_question
+from assistant.questions import MAX_TOP_K, check_question
 from assistant.ranking import Fusion, cap_per_document, fuse, split_cards
 from assistant.reports import index_info
 from assistant.backends import is_milvus, open_index, published
@@ -114,7 +114,7 @@ class Assistant:
             return Answer(question=shown, answered=False, passages=(), message=problem)
         query = resolve(question.strip(), previous or ())
         index, embedder = self._state  # one index (and its embedder) for the whole question
-        k = max(1, min(top_k or self.settings.top_k, 50))
+        k = max(1, min(top_k or self.settings.top_k, MAX_TOP_K))
         if query_vector is None or query.shown:
             query_vector = embedder.embed_query(query.text)
         ranked = self.rank_chunks(index, query.text, query_vector)

@@ -1,4 +1,7 @@
-"""Builds from `sources`: content folders and web sites in one index, with a fetch progress bar.
+"""What a build reads: folders and web sites alike, as one `Source`, with a fetch progress bar.
+
+    source_of(settings) -> Source(root, sources, recorded)   `sources`, else the content folder alone
+    source.loader(settings, on_fetch, read_only)             -> index.build's loader
 
 `sources = ["content/", "https://help.example.org/kb/"]` in assistant.toml (or `assistant build URL`).
 Web pages are fetched politely and incrementally (see corpus.web); the fetch cache lives in
@@ -7,19 +10,14 @@ Web pages are fetched politely and incrementally (see corpus.web); the fetch cac
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from assistant.config import Settings, SettingsError
 from corpus import LoadError
 from corpus.sources import content_root, load_sources
 from corpus.web import USER_AGENT, Politeness, WebOptions, is_web, redact
-from index import build_index, plan_build
-from index.build import BuildPlan, BuildReport, Progress
-
-if TYPE_CHECKING:  # the embedding backend's type; this module only hands it on
-    from index import Embedder
+from index.build import Loader, Progress
 
 
 def web_options(settings: Settings) -> WebOptions:
@@ -38,30 +36,34 @@ def with_source(settings: Settings, source: str | Path | None) -> Settings:
     return replace(settings, content_dir=Path(source), sources=())
 
 
-def run_sources_build(settings: Settings, full: bool, dry_run: bool, show_progress: bool, embedder: Embedder,
-                      progress: Progress | None) -> BuildReport | BuildPlan:
-    from assistant.building import chunk_settings, index_options, progress_bar
+@dataclass(frozen=True)
+class Source:
+    root: Path  # the folder the app serves raw files from (recorded as the index's content_dir)
+    sources: tuple[str, ...]  # folders and sites, read in this order
+    recorded: tuple[str, ...]  # what the manifest records for a later rebuild (none for a lone content folder)
 
+    def loader(self, settings: Settings, on_fetch=None, read_only: bool = False) -> Loader:
+        def load(known):
+            return load_sources(self.sources, Path(settings.index_dir), settings.base_url, known,
+                                web_options(settings), on_fetch, read_only=read_only)
+
+        return load
+
+
+def source_of(settings: Settings) -> Source:
+    """The settings' `sources`, or the content folder alone: a folder is a source like a site."""
+    if not settings.sources:
+        folder = Path(settings.content_dir)
+        if not folder.is_dir():
+            raise LoadError(f"content folder {folder} does not exist or is not a folder")
+        return Source(folder.resolve(), (str(folder),), ())
     folders = [Path(s) for s in settings.sources if not is_web(s)]
     for folder in folders:
         if not folder.is_dir():
             raise LoadError(f"source folder {folder} does not exist or is not a folder; fix `sources` in your settings")
     root = content_root(folders) or Path(settings.index_dir) / "web"
-    chunker = chunk_settings(settings, embedder)
-    with fetch_bar(show_progress and progress is None, progress) as on_fetch:
-        def loader(known):
-            return load_sources(settings.sources, Path(settings.index_dir), settings.base_url, known,
-                                web_options(settings), on_fetch, read_only=dry_run)
-
-        if dry_run:
-            return plan_build(root, settings.index_dir, embedder.name, chunker, settings.base_url, full,
-                              variant=embedder.variant, loader=loader)
-        with progress_bar(show_progress and progress is None) as bar:
-            return build_index(root, settings.index_dir, embedder, chunker, settings.base_url, full=full,
-                               keep_versions=settings.keep_versions, progress=progress or bar, loader=loader,
-                               **index_options(settings),
-                               sources=tuple(redact(s) if is_web(s) else str(Path(s).resolve())
-                                             for s in settings.sources))
+    recorded = tuple(redact(s) if is_web(s) else str(Path(s).resolve()) for s in settings.sources)
+    return Source(root, tuple(settings.sources), recorded)
 
 
 def credentials_for(recorded: list[str], configured: tuple[str, ...]) -> tuple[str, ...]:

@@ -7,7 +7,9 @@ The corpus is 2,000 SciFact abstracts written out as Markdown articles (from ../
 skipped with a message when absent). Both builds run as `assistant build` subprocesses, timed from
 command start to published index. Writes bench/results/build_speed.json.
 
-    python bench/build_speed.py [--docs 2000]
+    python bench/build_speed.py [--docs 2000] [--smoke]
+
+--smoke: 20 documents, without the plain sentence-transformers build (PyTorch's import alone takes seconds).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ROOT, SHARED_EVAL  # noqa: E402
+from common import ROOT, SHARED_EVAL, add_smoke, finish  # noqa: E402
 
 ASSISTANT = str(Path(sys.executable).parent / "assistant")
 
@@ -92,15 +94,21 @@ def warm_rebuild(content: Path, index: Path, edited: Path) -> tuple[float, dict]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=2000)
+    add_smoke(parser)
     args = parser.parse_args()
+    args.docs = 20 if args.smoke else args.docs
     if not (SHARED_EVAL / "scifact" / "corpus.jsonl").is_file():
         print(f"build_speed: {SHARED_EVAL / 'scifact'} not found; skipped")
+        finish({"skipped": f"{SHARED_EVAL / 'scifact'} not found"}, None, args.smoke)
         return
     with tempfile.TemporaryDirectory() as tmp:
         content, index = Path(tmp) / "content", Path(tmp) / "index"
         content.mkdir()
         write_corpus(content, args.docs)
-        plain_s, plain = timed_build(content, Path(tmp) / "plain-index", ASSISTANT_BACKEND="torch")
+        if args.smoke:
+            plain_s, plain = 1.0, {"chunks_embedded": 1, "cpu_seconds": 1.0}  # not measured at this size
+        else:
+            plain_s, plain = timed_build(content, Path(tmp) / "plain-index", ASSISTANT_BACKEND="torch")
         plain_rate = plain["chunks_embedded"] / plain_s
         print(f"load average {os.getloadavg()[0]:.1f}; full build, plain sentence-transformers: {plain_s:7.1f} s, "
               f"{plain['cpu_seconds']} CPU-s ({plain_rate:.1f} chunks/s)", flush=True)
@@ -116,23 +124,20 @@ def main() -> None:
         print(f"incremental build: {inc_s:7.1f} s, {inc['cpu_seconds']} CPU-s  (changed {inc['changed']}, "
               f"{inc['chunks_embedded']} chunks embedded)")
         print(f"ratio:             {full_s / inc_s:7.1f}x")
-        served_s, served = served_rebuild(content, index, edited)
+        served_s, served = (0.0, {"changed": 0, "chunks_embedded": 0}) if args.smoke else \
+            served_rebuild(content, index, edited)  # (tests/test_delegation.py covers it at smoke size)
         print(f"incremental build, `assistant serve` running: {served_s:5.2f} s "
               f"(changed {served['changed']}, {served['chunks_embedded']} chunks embedded)")
         warm_s, warm = warm_rebuild(content, index, edited)
         print(f"incremental, model already loaded (watch mode, admin panel): {warm_s:5.2f} s "
               f"({warm['chunks_embedded']} chunks embedded)")
-    out = ROOT / "bench" / "results" / "build_speed.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"documents": full["documents"], "chunks": full["chunks"], "full_seconds": round(full_s, 2),
-                               "full_chunks_per_s": round(rate, 1), "plain_full_seconds": round(plain_s, 2),
-                               "full_cpu_seconds": full["cpu_seconds"], "plain_cpu_seconds": plain["cpu_seconds"],
-                               "load_average": os.getloadavg(),
-                               "plain_chunks_per_s": round(plain_rate, 1),
-                               "incremental_seconds": round(inc_s, 2), "ratio": round(full_s / inc_s, 1),
-                               "incremental_with_server_seconds": round(served_s, 2),
-                               "incremental_warm_seconds": round(warm_s, 2),
-                               "incremental_report": inc}, indent=2))
+    finish({"documents": full["documents"], "chunks": full["chunks"], "full_seconds": round(full_s, 2),
+            "full_chunks_per_s": round(rate, 1), "plain_full_seconds": round(plain_s, 2),
+            "full_cpu_seconds": full["cpu_seconds"], "plain_cpu_seconds": plain["cpu_seconds"],
+            "load_average": os.getloadavg(), "plain_chunks_per_s": round(plain_rate, 1),
+            "incremental_seconds": round(inc_s, 2), "ratio": round(full_s / inc_s, 1),
+            "incremental_with_server_seconds": round(served_s, 2), "incremental_warm_seconds": round(warm_s, 2),
+            "incremental_report": inc}, ROOT / "bench" / "results" / "build_speed.json", args.smoke)
 
 
 if __name__ == "__main__":

@@ -8,13 +8,12 @@ the corpus.web layer that `assistant build URL` runs before chunking. The polite
 lifted (`--rate`, default 1000 requests/s) to measure the machinery; at the default 2 requests/s
 the network time is simply requests / 2. Writes bench/results/crawl.json.
 
-    python bench/crawl.py [--pages 500] [--rate 1000]
+    python bench/crawl.py [--pages 500] [--rate 1000] [--smoke]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
@@ -22,6 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+from bench.common import add_smoke, finish  # noqa: E402
 from corpus.sources import load_sources  # noqa: E402
 from corpus.web import Politeness, WebOptions  # noqa: E402
 from helpcentre_site import Article, HelpCentre  # noqa: E402
@@ -64,7 +64,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pages", type=int, default=500)
     parser.add_argument("--rate", type=float, default=1000.0)
+    add_smoke(parser)
     args = parser.parse_args()
+    if args.smoke:
+        args.pages = 12
     options = WebOptions(Politeness(rate=args.rate), max_pages=args.pages + 100, max_depth=2)
     results = {}
     for mode in ("sitemap", "wordpress", "crawl"):
@@ -84,9 +87,8 @@ def main() -> None:
                   f"{row['requests']:>4} requests {row['full_downloads']:>4} full downloads "
                   f"{row['bytes'] / 1e6:>6.2f} MB  {row['pages_per_s'] or 0:>6.1f} req/s "
                   f"{row['documents_per_s'] or 0:>7.1f} docs/s")
-    out = ROOT / "bench" / "results"
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "crawl.json").write_text(json.dumps({"pages": args.pages, "rate": args.rate, "results": results}, indent=2))
+    finish({"pages": args.pages, "rate": args.rate, "results": results}, ROOT / "bench" / "results" / "crawl.json",
+           args.smoke)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,6 @@ bench/results/embed_speed.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -34,6 +33,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.common import add_smoke, finish  # noqa: E402
 from index.embedding import EmbedderSpec, make_embedder  # noqa: E402
 from index.embedding.model_cache import model_folder  # noqa: E402
 
@@ -121,7 +121,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=1, help="timed passes per backend; the best is kept")
     parser.add_argument("--cache-dir", type=Path, help="ONNX export cache (default: a temporary folder)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "embed_speed.json")
+    add_smoke(parser)
     args = parser.parse_args()
+    if args.smoke:  # the default CPU backend on a few texts, with the export the app already made
+        args.texts, args.backends = 16, "openvino"
+        cached = os.environ.get("ASSISTANT_MODEL_CACHE_DIR")
+        args.cache_dir = args.cache_dir or (Path(cached) if cached else None)
     temporary = None
     if args.cache_dir is None:
         temporary = tempfile.TemporaryDirectory(prefix="embed-speed-")
@@ -149,9 +154,8 @@ def main() -> None:
               f"{cpu_ratio} | {result['seconds']:.2f} | {result['query_p50_ms']:.1f} ms |", flush=True)
         rows.append({"backend": backend, "where": where, "load_seconds": round(load_s, 2), **result})
         del embedder
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"model": args.model, "cpus": os.cpu_count(), "load_average": os.getloadavg(),
-                                    "rows": rows}, indent=2))
+    finish({"model": args.model, "cpus": os.cpu_count(), "load_average": os.getloadavg(), "rows": rows}, args.out,
+           args.smoke)
     if temporary:
         temporary.cleanup()
 

@@ -4,7 +4,7 @@ Reads the indexes that `assistant eval` caches, takes each ranker's top 100 chun
 once, then ranks documents under every candidate fusion and prints nDCG@10 per set, so the
 default in assistant/ranking.py is chosen by measurement. Tune on StackFAQ group 0, report group 1.
 
-    python bench/fusion_sweep.py [--sets sample,scifact,stackfaq]
+    python bench/fusion_sweep.py [--sets sample,scifact,stackfaq] [--smoke]
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import EVAL_SETS, cached_assistant  # noqa: E402
+from common import EVAL_SETS, add_smoke, cached_assistant, finish  # noqa: E402
 
 from assistant.metrics import mean, ndcg_at  # noqa: E402
 from assistant.ranking import Fusion, fuse, rank_documents  # noqa: E402
@@ -39,8 +39,10 @@ def pools(assistant, queries):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", default=",".join(EVAL_SETS))
+    add_smoke(parser)
     args = parser.parse_args()
-    for name in args.sets.split(","):
+    candidates, rows = CANDIDATES[:3] if args.smoke else CANDIDATES, []
+    for name in ("sample",) if args.smoke else args.sets.split(","):
         folder, group = EVAL_SETS[name]
         if folder is not None and not folder.is_dir():
             print(f"{name}: {folder} not found, skipped")
@@ -49,15 +51,17 @@ def main() -> None:
         doc_of = assistant.index.doc_of(range(assistant.index.rows))
         for split_group in ([group] if group is None else ["0", "1"]):
             queries, qrels = load_queries(folder or assistant.settings.content_dir.parent / "questions", "test", split_group)
-            queries = [q for q in queries if q.query_id in qrels]
+            queries = [q for q in queries if q.query_id in qrels][:5 if args.smoke else None]
             pooled = pools(assistant, queries)
-            for fusion in CANDIDATES:
+            for fusion in candidates:
                 scores = [ndcg_at(rank_documents(fuse(*cands, fusion), doc_of), qrels[q.query_id], 10)
                           for q, cands in pooled]
                 label = fusion.mode + (f" {fusion.method} w={fusion.lexical_weight}" if fusion.mode == "hybrid" else "")
                 if fusion.method == "adaptive" and fusion.mode == "hybrid":
                     label += f" ramp {fusion.confidence_from}-{fusion.confidence_to}"
                 print(f"{name:<10} group={split_group or '-'} {label:<38} nDCG@10={mean(scores):.4f}")
+                rows.append({"set": name, "group": split_group, "fusion": label, "ndcg@10": round(mean(scores), 4)})
+    finish(rows, None, args.smoke)
 
 
 if __name__ == "__main__":

@@ -49,6 +49,9 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench.common import add_smoke, finish  # noqa: E402
+
 QUESTIONS = ROOT / "assistant" / "sample_kb" / "questions" / "queries.jsonl"
 RESULTS = ROOT / "bench" / "results" / "load.json"
 DEFAULT_INDEX = ROOT / ".assistant" / "index"
@@ -154,7 +157,7 @@ async def ask_json(http: httpx.AsyncClient, base: str, question: str) -> tuple[s
 
 async def ask_gradio(http: httpx.AsyncClient, base: str, question: str) -> tuple[str, float, str]:
     """(outcome, seconds, detail) for one question through Gradio's /search API."""
-    outcome, seconds, detail, _ = await call(http, base, "search", [question, 5])
+    outcome, seconds, detail, _ = await call(http, base, "search", [question, 5, []])
     return outcome, seconds, detail
 
 
@@ -176,7 +179,8 @@ async def call(http: httpx.AsyncClient, base: str, name: str, data: list) -> tup
                     result = json.loads(line.split(":", 1)[1])
                     if event == "complete" and isinstance(result, list) and isinstance(result[0], dict):
                         return "ok", time.perf_counter() - started, "", result[0]
-                    return "error", time.perf_counter() - started, f"{event}: {str(result)[:120]}", None
+                    outcome = "limited" if "Too many questions" in str(result) else "error"  # the Door's rate limit
+                    return outcome, time.perf_counter() - started, f"{event}: {str(result)[:120]}", None
         return "error", time.perf_counter() - started, "stream ended without an answer", None
     except (httpx.HTTPError, ValueError, KeyError) as exc:
         where = getattr(getattr(exc, "_request", None), "method", "")
@@ -351,17 +355,17 @@ def main() -> None:
                         help="compare /search with the question log off and on (with feedback), and count rows")
     parser.add_argument("--rounds", type=int, default=2,
                         help="--logging-check: off/on pairs, alternated (medians reported; default 2)")
+    add_smoke(parser)
     args = parser.parse_args()
+    if args.smoke:
+        args.clients, args.questions, args.burst, args.time_limit, args.rounds = [2], 2, 0, 30, 1
 
     ensure_index(args.index)
     if args.logging_check:
         print("        " + HEAD, flush=True)
         summary = logging_check(args, questions())
-        out = RESULTS.with_name("logging.json")
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps({"machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
-                                   "questions_per_client": args.questions, **summary}, indent=2))
-        print(f"Results: {out.relative_to(ROOT)}")
+        finish({"machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+                "questions_per_client": args.questions, **summary}, RESULTS.with_name("logging.json"), args.smoke)
         return
     overrides = {f"ASSISTANT_{name.upper()}": str(value) for name, value in
                  (("concurrency_limit", args.concurrency_limit), ("max_queue", args.max_queue),
@@ -382,13 +386,9 @@ def main() -> None:
     for level in levels:
         for sample in level.error_samples:
             print(f"  {level.door}, {level.clients} clients, error: {sample}")
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
-        "settings": {"questions_per_client": args.questions, "time_limit_s": args.time_limit, **overrides},
-        "levels": [asdict(level) for level in levels],
-    }, indent=2))
-    print(f"Results: {RESULTS.relative_to(ROOT)}")
+    finish({"machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+            "settings": {"questions_per_client": args.questions, "time_limit_s": args.time_limit, **overrides},
+            "levels": [asdict(level) for level in levels]}, RESULTS, args.smoke)
 
 
 if __name__ == "__main__":

@@ -4,13 +4,12 @@ Prints a Markdown table (the README's) and writes bench/results/quality.json. Th
 read from ../shared/eval/ and skipped with a message when absent. The first run embeds SciFact
 (about 5,200 abstracts): several minutes on a 2-core CPU; later runs reuse the cached index.
 
-    python bench/quality.py [--sets sample,scifact,stackfaq] [--modes bm25,dense,hybrid]
+    python bench/quality.py [--sets sample,scifact,stackfaq] [--modes bm25,dense,hybrid] [--smoke]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
@@ -18,7 +17,7 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import CACHE, EVAL_SETS, ROOT, embedder  # noqa: E402
+from common import CACHE, EVAL_SETS, ROOT, add_smoke, embedder, finish  # noqa: E402
 
 from assistant.config import Settings  # noqa: E402
 from assistant.evaluation import evaluate  # noqa: E402
@@ -28,7 +27,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", default=",".join(EVAL_SETS))
     parser.add_argument("--modes", default="bm25,dense,hybrid")
+    add_smoke(parser)
     args = parser.parse_args()
+    if args.smoke:  # the sample knowledge base's questions, hybrid: the index is cached after the first run
+        args.sets, args.modes = "sample", "hybrid"
     rows = []
     print("| set | mode | queries | nDCG@10 | MRR@10 | Recall@10 | Recall@3 | off-topic answered | wrongly refused |")
     print("|---|---|---|---|---|---|---|---|---|")
@@ -46,9 +48,7 @@ def main() -> None:
                   f"{m['ndcg@10']:.3f} | {m['mrr@10']:.3f} | {m['recall@10']:.3f} | {m['recall@3']:.3f} | {off} | "
                   f"{result.wrongly_refused} |", flush=True)
             rows.append({"set": name, **result.as_dict()})
-    out = ROOT / "bench" / "results" / "quality.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(rows, indent=2))
+    finish(rows, ROOT / "bench" / "results" / "quality.json", args.smoke)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,8 @@ from index.errors import (
 
 _LAZY = {
     "AnnSettings": "index.ann",
-    "BuildReport": "index.build", "build_index": "index.build", "plan_build": "index.build",
+    "BuildOptions": "index.build", "BuildReport": "index.build", "build_index": "index.build",
+    "plan_build": "index.build",
     "DEFAULT_MODEL": "index.embedding", "Embedder": "index.embedding", "EmbedderSpec": "index.embedding",
     "make_embedder": "index.embedding",
     "LoadedIndex": "index.store", "load_index": "index.store",
@@ -39,6 +40,7 @@ __all__ = [
     "BackendUnavailable",
     "DEFAULT_MODEL",
     "BuildLocked",
+    "BuildOptions",
     "BuildReport",
     "CorruptIndex",
     "Embedder",

@@ -1,14 +1,19 @@
 """Build or refresh an index: only new and changed documents are chunked and embedded.
 
-    plan_build(...)  -> BuildPlan    what would change (the --dry-run view), writes nothing
-    build_index(...) -> BuildReport  does it, under a lock, and publishes atomically
+    plan_build(content_dir, index_dir, model_name, chunker, options)  -> BuildPlan    what would change
+                                                                         (the --dry-run view), writes nothing
+    build_index(content_dir, index_dir, embedder, chunker, options)   -> BuildReport  does it, under a lock,
+                                                                         and publishes atomically
+
+`options` is a frozen BuildOptions (keyword overrides of its fields are accepted too). Documents come
+one way: a `loader` given the documents already indexed (corpus.sources; default: the content folder).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -18,15 +23,38 @@ from filelock import FileLock, Timeout
 from corpus import Chunk, ChunkSettings, Document, LoadResult, Skipped, chunk_document, load_folder
 from corpus.sentences import answer_units, unit_text
 from index.embedding import Embedder
-from index.errors import CorruptIndex, IndexStoreError, NothingIndexed
+from index.errors import IndexStoreError, NothingIndexed
 from index.manifest import DocumentEntry, Manifest, library_versions
 from index.ann import AnnSettings
 from index.commit import Change, Policy, commit_version
 from index.errors import BuildLocked
-from index.store import VERSIONS, LoadedIndex, load_index, publish, read_manifest, remove_old_versions
+from index.store import LoadedIndex, load_index, publish, remove_old_versions
+from index.verify import smoke_test
 
 Progress = Callable[[float, str], None]  # (fraction done, what is happening)
 Loader = Callable[[Mapping[str, Document]], LoadResult]  # documents already indexed -> what to index now
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """How a build runs and what it writes."""
+    base_url: str | None = None  # joined to document paths that name no url; a change forces a full build
+    full: bool = False  # re-embed everything
+    keep_versions: int = 2
+    ann: AnnSettings = field(default_factory=AnnSettings)  # when large segments get an IVF index
+    max_segments: int = 8  # more after a build: the small ones are merged
+    sentence_vectors: bool = True  # embed each chunk's sentences (cues) too, for answers without a model call
+    sources: tuple[str, ...] = ()  # recorded in the manifest (credentials removed): what an admin rebuild reads
+    lock_timeout: float = 0  # seconds to wait for another build's lock
+
+
+def _options(options: BuildOptions | None, overrides: dict) -> BuildOptions:
+    return replace(options or BuildOptions(), **overrides)
+
+
+def folder_loader(content_dir: Path, index_dir: Path, base_url: str | None) -> Loader:
+    """The content folder's documents (the index folder inside it left out)."""
+    return lambda known: load_folder(Path(content_dir), base_url=base_url, exclude=Path(index_dir), known=known)
 
 
 @dataclass(frozen=True)
@@ -84,18 +112,18 @@ class BuildReport:
 
 
 def plan_build(content_dir: Path, index_dir: Path, model_name: str, chunker: ChunkSettings,
-               base_url: str | None = None, full: bool = False, loaded: LoadResult | None = None,
-               variant: str = "fp32", loader: Loader | None = None) -> BuildPlan:
-    """What a build would do. `loaded` stands in for reading content_dir (documents made elsewhere);
-    `loader` reads the sources instead, given the documents already indexed (corpus.sources)."""
-    previous, reason = _previous(index_dir, model_name, chunker, base_url, variant)
-    if full:
+               options: BuildOptions | None = None, *, variant: str = "fp32", loader: Loader | None = None,
+               loaded: LoadResult | None = None, **overrides) -> BuildPlan:
+    """What a build would do. `loader` reads the documents (default: content_dir's files); `loaded`:
+    documents made elsewhere, read as they are."""
+    options = _options(options, overrides)
+    loader = _loader(content_dir, index_dir, options, loader, loaded)
+    previous, reason = _previous(index_dir, model_name, chunker, options.base_url, variant)
+    if options.full:
         reason = "--full was asked for"
     old = previous.manifest.documents if previous and not reason else {}
     known = {doc_id: Document(doc_id, e.title, e.url, e.source_type, (), e.content_hash) for doc_id, e in old.items()}
-    if loaded is None and loader is not None:
-        loaded = loader(known)
-    loaded = loaded or load_folder(Path(content_dir), base_url=base_url, exclude=Path(index_dir), known=known)
+    loaded = loader(known)
     new = {doc.doc_id: doc for doc in loaded.documents}
     added = tuple(d for d in new if d not in old)
     changed = tuple(d for d in new if d in old and old[d].content_hash != new[d].content_hash)
@@ -104,83 +132,103 @@ def plan_build(content_dir: Path, index_dir: Path, model_name: str, chunker: Chu
     return BuildPlan(added, changed, removed, unchanged, bool(reason), reason, loaded, None if reason else previous)
 
 
+def _loader(content_dir: Path, index_dir: Path, options: BuildOptions, loader: Loader | None,
+            loaded: LoadResult | None) -> Loader:
+    if loaded is not None:
+        return lambda known: loaded
+    return loader or folder_loader(content_dir, index_dir, options.base_url)
+
+
+@dataclass(frozen=True)
+class _Job:
+    """One build under its lock: what it reads, where it writes, with what."""
+    plan: BuildPlan
+    content_dir: Path
+    index_dir: Path
+    embedder: Embedder
+    chunker: ChunkSettings
+    options: BuildOptions
+    progress: Progress
+    started: float
+
+
 def build_index(content_dir: Path, index_dir: Path, embedder: Embedder, chunker: ChunkSettings,
-                base_url: str | None = None, full: bool = False, keep_versions: int = 2,
-                progress: Progress | None = None, lock_timeout: float = 0,
-                loaded: LoadResult | None = None, ann: AnnSettings | None = None,
-                max_segments: int = 8, loader: Loader | None = None,
-                sources: tuple[str, ...] = (), sentence_vectors: bool = True) -> BuildReport:
+                options: BuildOptions | None = None, *, progress: Progress | None = None,
+                loader: Loader | None = None, loaded: LoadResult | None = None, **overrides) -> BuildReport:
     """Load, chunk and embed what changed, write it as a new segment of a new version (deletion marks for
-    what it replaces), verify it, publish it. `ann`: when large segments get an IVF index;
-    `sentence_vectors`: embed each chunk's sentences (cues) too, for answers without a model call."""
+    what it replaces), verify it, publish it."""
     started = time.perf_counter()
+    options = _options(options, overrides)
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(index_dir / "build.lock"))
     try:
-        lock.acquire(timeout=lock_timeout)
+        lock.acquire(timeout=options.lock_timeout)
     except Timeout as exc:
         raise BuildLocked(f"Another build is running on {index_dir} (lock {index_dir / 'build.lock'}) — "
                           "wait for it to finish, then run this again.") from exc
     try:
-        remove_old_versions(index_dir, keep_versions)
+        remove_old_versions(index_dir, options.keep_versions)
         progress = progress or (lambda fraction, message: None)
         progress(0.0, "reading content")
-        plan = plan_build(content_dir, index_dir, embedder.name, chunker, base_url, full, loaded, embedder.variant,
-                          loader)
-        policy = Policy(ann or AnnSettings(), max_segments, sentence_vectors)
-        return _build_locked(plan, content_dir, index_dir, embedder, chunker, base_url, keep_versions, progress,
-                             started, policy, sources)
+        plan = plan_build(content_dir, index_dir, embedder.name, chunker, options, variant=embedder.variant,
+                          loader=loader, loaded=loaded)
+        return _build_locked(_Job(plan, Path(content_dir), index_dir, embedder, chunker, options, progress, started))
     finally:
         lock.release()
 
 
-def _build_locked(plan, content_dir, index_dir, embedder, chunker, base_url, keep_versions, progress, started,
-                  policy: Policy, sources=()):
+def _build_locked(job: _Job) -> BuildReport:
+    plan, embedder, progress = job.plan, job.embedder, job.progress
     documents = plan.loaded.documents
     if not documents:
         why = "".join(f"{w}; " for w in plan.loaded.warnings[:3])  # e.g. why a site could not be read
-        raise NothingIndexed(f"No document in {', '.join(sources) or content_dir} could be indexed ({len(plan.loaded.skipped)} skipped); "
-                             f"{why}the previous index is unchanged. Fix the files listed, or point at another folder.",
-                             plan.loaded.skipped)
+        raise NothingIndexed(f"No document in {', '.join(job.options.sources) or job.content_dir} could be indexed "
+                             f"({len(plan.loaded.skipped)} skipped); {why}the previous index is unchanged. "
+                             "Fix the files listed, or point at another folder.", plan.loaded.skipped)
     previous = plan.previous
     if previous is not None and not plan.has_changes:
         progress(1.0, "nothing changed")
-        return _report(plan, index_dir, previous.version, len(documents), previous.manifest.chunks, 0, started,
-                       False, previous.manifest)
+        return _report(plan, job.index_dir, previous.version, len(documents), previous.manifest.chunks, 0,
+                       job.started, False, previous.manifest)
     fresh_docs = set(plan.added) | set(plan.changed) if previous is not None else {d.doc_id for d in documents}
     progress(0.05, "chunking")
     chunks = [chunk for doc in documents if doc.doc_id in fresh_docs
-              for chunk in chunk_document(doc, embedder.count_tokens, chunker)]
+              for chunk in chunk_document(doc, embedder.count_tokens, job.chunker)]
     progress(0.1, f"embedding {len(chunks)} chunks")
     vectors = _embed_all(embedder, [c.embed_text for c in chunks], lambda done: progress(
         0.1 + 0.5 * done / max(1, len(chunks)), f"embedded {done}/{len(chunks)} chunks"))
     units = _embed_units(embedder, chunks, lambda f, what: progress(0.6 + 0.3 * f, what)) \
-        if policy.sentence_vectors else None
+        if job.options.sentence_vectors else None
     progress(0.9, "writing")
+    manifest = _manifest(job, fresh_docs, _count_by_document(chunks))
+    change = Change(frozenset(plan.changed) | frozenset(plan.removed), chunks, vectors, units)
+    policy = Policy(job.options.ann, job.options.max_segments, job.options.sentence_vectors)
+    name, manifest = commit_version(job.index_dir, previous, change, manifest, policy)
+    smoke_test(job.index_dir, name, embedder, chunks, previous)
+    publish(job.index_dir, name)
+    remove_old_versions(job.index_dir, job.options.keep_versions)
+    progress(1.0, "published")
+    return _report(plan, job.index_dir, name, len(documents), manifest.chunks, len(chunks), job.started, True, manifest)
+
+
+def _manifest(job: _Job, fresh_docs: set[str], per_doc: dict[str, int]) -> Manifest:
+    embedder, previous = job.embedder, job.plan.previous
     counts = dict(previous.manifest.documents) if previous is not None else {}
-    per_doc = _count_by_document(chunks)
-    manifest = Manifest(
+    return Manifest(
         model={"name": embedder.name, "dimension": embedder.dimension, "max_seq_length": embedder.max_tokens,
                "variant": embedder.variant, "backend": embedder.backend},
-        chunker=chunker.as_dict(),
+        chunker=job.chunker.as_dict(),
         documents={d.doc_id: DocumentEntry(d.content_hash, d.title, d.url, d.source_type,
                                            per_doc.get(d.doc_id, 0) if d.doc_id in fresh_docs
-                                           else counts[d.doc_id].chunks) for d in documents},
+                                           else counts[d.doc_id].chunks) for d in job.plan.loaded.documents},
         chunks=0,
         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        content_dir=str(Path(content_dir).resolve()),
-        base_url=base_url,
+        content_dir=str(job.content_dir.resolve()),
+        base_url=job.options.base_url,
         libraries=library_versions(),
-        sources=list(sources),
+        sources=list(job.options.sources),
     )
-    change = Change(frozenset(plan.changed) | frozenset(plan.removed), chunks, vectors, units)
-    name, manifest = commit_version(index_dir, previous, change, manifest, policy)
-    _smoke_test(index_dir, name, embedder, chunks, previous)
-    publish(index_dir, name)
-    remove_old_versions(index_dir, keep_versions)
-    progress(1.0, "published")
-    return _report(plan, index_dir, name, len(documents), manifest.chunks, len(chunks), started, True, manifest)
 
 
 def _embed_all(embedder: Embedder, texts: list[str], done: Callable[[int], None]) -> np.ndarray:
@@ -243,37 +291,3 @@ def _count_by_document(chunks: list[Chunk]) -> dict[str, int]:
     for chunk in chunks:
         counts[chunk.doc_id] = counts.get(chunk.doc_id, 0) + 1
     return counts
-
-
-def _smoke_test(index_dir: Path, name: str, embedder: Embedder, chunks: list[Chunk],
-                previous: LoadedIndex | None) -> None:
-    """Load the written version from disk through the code `serve` and `ask` use (load_index; segments
-    reused from `previous` were checked when it was loaded, under this build's lock), check the new
-    chunks read back exactly as written, and that one of them finds itself. Raises before anything is
-    published, naming what failed."""
-    try:
-        reused = {s["name"] for s in previous.manifest.segments} if previous is not None else set()
-        fresh = [s["name"] for s in read_manifest(index_dir / VERSIONS / name).segments if s["name"] not in reused]
-        loaded = load_index(index_dir, embedder.name, version=name, check_data=fresh, opened=previous)
-        written = _new_rows(loaded, chunks)
-    except CorruptIndex as exc:
-        raise IndexStoreError(f"The new index version did not load back as `assistant serve` would load it: "
-                              f"{exc.problem}. Nothing was published; the previous version stays in use. "
-                              "This is a bug: please report it with the file named.") from exc
-    if written != chunks:
-        changed = next((i for i, pair in enumerate(zip(written, chunks), 1) if pair[0] != pair[1]), len(written))
-        raise IndexStoreError(f"The new index version {name} reads back differently from what was written "
-                              f"(chunk {changed}). Nothing was published; the previous version stays in use. "
-                              "This is a bug: please report it.")
-    if not chunks:
-        return
-    probe = chunks[len(chunks) // 2]
-    rows, _ = loaded.search_dense(embedder.embed_query(probe.embed_text), 5)
-    if not any(loaded.chunk(int(r)).chunk_id == probe.chunk_id for r in rows):
-        raise IndexStoreError(f"the new index version {name} failed its smoke query; the previous one stays published")
-
-
-def _new_rows(loaded: LoadedIndex, chunks: list[Chunk]) -> list[Chunk]:
-    """The last len(chunks) rows of the version: where commit_version put the new chunks."""
-    start = loaded.rows - len(chunks)
-    return [loaded.chunk(row) for row in range(start, loaded.rows)]

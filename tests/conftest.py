@@ -33,6 +33,13 @@ from index import Embedder, build_index, make_embedder  # noqa: E402
 from tests.pdfs import minimal_pdf  # noqa: E402
 
 
+def pytest_collection_modifyitems(config, items):
+    """A browser test is a slow one too: `pytest -m "not slow"` leaves both out."""
+    for item in items:
+        if item.get_closest_marker("browser") and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -95,17 +102,12 @@ needs_browser = pytest.mark.skipif(not CHROMIUM.exists(), reason="no Chromium at
 
 
 def start_app(assistant, settings: Settings | None = None) -> tuple[object, str]:
-    """The app on a free loopback port, started as `assistant serve` starts it: (demo, url)."""
-    import socket
-
+    """The app on a free loopback port, started as `assistant serve` starts it: (server, url);
+    `server.web` is the ui.app.WebApp, `server.close()` stops it."""
     from ui import create_app, launch
 
-    demo = create_app(assistant, settings or assistant.settings)
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    launch(demo, assistant, "127.0.0.1", port, block=False)
-    return demo, f"http://127.0.0.1:{port}/"
+    server = launch(create_app(assistant, settings or assistant.settings), assistant, "127.0.0.1", 0, block=False)
+    return server, server.url
 
 
 @pytest.fixture(scope="session")

@@ -61,10 +61,10 @@ def test_search_refuses_an_over_long_question(served):
     assert result["answered"] is False and result["passages"] == [] and "the limit is 2,000" in result["message"]
 
 
-def test_only_search_feedback_and_the_mcp_tools_are_in_the_api(served):
+def test_only_search_and_feedback_are_in_the_api(served):
     _, client = served
     named = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
-    assert set(named) == {"/search", "/feedback", "/search_help", "/get_document"}
+    assert set(named) == {"/search", "/feedback"}  # the MCP tools are served apart (ui/mcp.py)
 
 
 def test_feedback_is_stored_and_bad_feedback_refused_with_a_reason(served):

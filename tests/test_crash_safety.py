@@ -13,6 +13,8 @@ import pytest
 from assistant import Assistant, Settings
 from index import current_version, load_index
 
+pytestmark = pytest.mark.slow  # crash points: builds killed with SIGKILL in subprocesses
+
 DRIVER = textwrap.dedent("""
     import sys, time
     from pathlib import Path

@@ -45,6 +45,7 @@ def varied_texts(sample_index) -> list[str]:
     return cut + joined + questions + ODD + mixed
 
 
+@pytest.mark.slow  # PyTorch loaded, a thousand texts embedded three ways
 def test_the_cpu_backends_equal_pytorch_on_a_thousand_varied_texts(embedder, torch_embedder, sample_index):
     """The default (OpenVINO: bf16 on a CPU with AMX/AVX-512 BF16, else f32) and ONNX Runtime fp32."""
     texts = varied_texts(sample_index)
@@ -139,6 +140,7 @@ def test_the_export_is_cached_and_a_changed_model_gets_a_new_one(embedder, tmp_p
     assert fingerprint(folder) != before
 
 
+@pytest.mark.slow  # an int8 export and two builds
 def test_an_int8_index_is_queried_with_int8_and_a_variant_change_rebuilds(build, tmp_path):
     content = tmp_path / "content"
     content.mkdir()
@@ -215,6 +217,7 @@ QUERY_PATH = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow  # a subprocess
 def test_ask_serve_and_a_small_build_import_neither_torch_nor_sentence_transformers(sample_index, tmp_path):
     """Also what keeps `serve` quick: no chunker or loaders, and Gradio without its import-time stub writer."""
     done = subprocess.run([sys.executable, "-c", QUERY_PATH, str(sample_index), str(tmp_path / "content")],

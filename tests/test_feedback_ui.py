@@ -31,7 +31,7 @@ def stored(demo, settings: Settings, until, timeout: float = 30):
     """The store's snapshot once `until(snapshot)` holds (the log writes in the background)."""
     deadline = time.monotonic() + timeout
     while True:
-        demo.kb_feedback.log.flush()
+        demo.web.feedback.log.flush()
         store = open_store(settings.data_dir)
         try:
             data = store.snapshot()
@@ -91,7 +91,7 @@ def test_votes_comment_and_click_are_stored(browser, app):
 @pytest.mark.browser
 def test_insights_tab_needs_the_password_and_escapes_feedback(browser, app):
     demo, url, settings = app
-    log = demo.kb_feedback.log
+    log = demo.web.feedback.log
     from assistant import NO_MATCH, Answer, Passage
 
     evil = Passage(title="Stage gates", url="https://help.example.org/kb/stage-gate-governance/", section="",

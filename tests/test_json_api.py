@@ -17,7 +17,7 @@ import pytest
 from assistant import NO_MATCH, Answer, Settings, SettingsError, load_settings
 from assistant.config import origins
 from conftest import DOORS_RATE_LIMIT
-from ui.api import Admission, CrossOriginGuard
+from ui.api import Admission
 from ui.doors import Door
 from ui.widget import MAX_BYTES
 
@@ -99,6 +99,10 @@ def test_cors_headers_only_for_allowed_origins(doors_app, page_server):
         assert ok.status_code == 200 and ok.headers["access-control-allow-origin"] == page_server.origin
         bad = http.options("/api/search", headers={**preflight, "Origin": "https://evil.example"})
         assert "access-control-allow-origin" not in bad.headers
+        # Gradio's own routes: our rule too (Gradio leaves CORS to an app that configures it)
+        for stranger in ("http://127.0.0.1:1", "http://localhost:9"):
+            info = http.get("/gradio_api/info", headers={"Origin": stranger})
+            assert info.status_code == 200 and "access-control-allow-origin" not in info.headers, stranger
 
 
 def test_health_says_what_is_served(doors_app):
@@ -158,47 +162,49 @@ def test_admission_refuses_past_running_plus_waiting_and_forgets_who_left():
 
 
 class FakeAssistant:
-    """A fake for the door's logic around `Assistant.ask`: records how it was called."""
+    """A fake for the door's logic around `Assistant.ask`: records how it was called, and refuses a blank
+    question as Assistant.ask does (a message, nothing cited)."""
 
-    def __init__(self, settings: Settings, follow_ups: bool):
+    def __init__(self, settings: Settings):
         self.settings, self.calls = settings, []
-        if follow_ups:
-            self.ask = self._ask_with_previous
 
-    def check_question(self, question: str) -> str | None:
-        return None if question.strip() else "Please type a question."
-
-    def ask(self, question, top_k=None):
-        self.calls.append((question, top_k, None))
-        return Answer(question, True, ())
-
-    def _ask_with_previous(self, question, top_k=None, previous=()):
+    def ask(self, question, top_k=None, query_vector=None, previous=()):
         self.calls.append((question, top_k, tuple(previous)))
+        if not question.strip():
+            return Answer(question, False, (), "Please type a question.")
         return Answer(question, True, ())
 
 
-def test_door_passes_earlier_questions_only_to_an_assistant_that_takes_them():
+def test_door_passes_the_earlier_questions_within_the_limits():
     settings = Settings(max_question_chars=50)
-    with_follow_ups = FakeAssistant(settings, follow_ups=True)
-    door = Door(with_follow_ups, settings)
+    fake = FakeAssistant(settings)
+    door = Door(fake, settings)
     assert door.search("and then?", "3", ["first", " ", "second", "third " + "x" * 80], "widget").status == 200
-    assert with_follow_ups.calls == [("and then?", 3, ("second", ("third " + "x" * 80)[:50]))]
+    assert fake.calls == [("and then?", 3, ("second", ("third " + "x" * 80)[:50]))]
     door.search("alone", None)
-    assert with_follow_ups.calls[-1] == ("alone", 5, ())
-    without = FakeAssistant(settings, follow_ups=False)
-    Door(without, settings).search("and then?", 3, ["first"])
-    assert without.calls == [("and then?", 3, None)]
-    refused = Door(without, settings).search("   ")
-    assert refused.status == 400 and refused.body["error"] == "Please type a question." and len(without.calls) == 1
+    assert fake.calls[-1] == ("alone", 5, ())
+    door.search("many", 500)
+    assert fake.calls[-1][1] == door.limits.max_top_k == 50
+    refused = door.search("   ")
+    assert refused.status == 400 and refused.body["error"] == "Please type a question."
+    missing = door.search(None)
+    assert missing.status == 400 and "Add a question" in missing.body["error"] and len(fake.calls) == 4
 
 
-async def permissive_app(scope, receive, send):
-    """A fake of Gradio's CORS rule at its loosest: echo any Origin the request carries."""
-    from starlette.datastructures import Headers
-    from starlette.responses import PlainTextResponse
+def test_one_rate_limit_per_client_for_every_channel_and_none_in_process():
+    from ui.doors import Limited
 
-    origin = Headers(scope=scope).get("origin")
-    await PlainTextResponse("hi", headers={"Access-Control-Allow-Origin": origin} if origin else {})(scope, receive, send)
+    settings = Settings(rate_limit_per_minute=2)
+    door = Door(FakeAssistant(settings), settings)
+    door.admit("192.0.2.1", "web")
+    door.admit("192.0.2.1", "mcp")
+    with pytest.raises(Limited, match="try again in") as limited:
+        door.admit("192.0.2.1", "api")
+    assert 1 <= limited.value.wait <= 60
+    door.admit("192.0.2.1", "feedback")  # feedback has its own allowance
+    door.admit("192.0.2.2", "api")  # another client
+    for _ in range(10):
+        door.admit(None, "web")  # a call from inside the process: never limited
 
 
 @pytest.mark.parametrize("allowed, origin, expected", [
@@ -207,9 +213,16 @@ async def permissive_app(scope, receive, send):
     (("https://www.example.org",), "https://evil.example", None),
     (("*",), "https://anyone.example", "*"),
 ])
-def test_cross_origin_guard_decides_for_api_routes_alone(allowed, origin, expected):
+def test_one_cors_rule_for_the_whole_app(allowed, origin, expected):
+    from fastapi import FastAPI
     from starlette.testclient import TestClient
 
-    http = TestClient(CrossOriginGuard(permissive_app, allowed))
-    assert http.get("/api/search", headers={"Origin": origin}).headers.get("access-control-allow-origin") == expected
-    assert http.get("/gradio_api/info", headers={"Origin": origin}).headers["access-control-allow-origin"] == origin
+    from ui.api import cross_origin
+
+    app = FastAPI()
+    cross_origin(app, allowed)
+    app.add_api_route("/api/search", lambda: {"ok": True})
+    app.add_api_route("/gradio_api/info", lambda: {"ok": True})
+    http = TestClient(app)
+    for path in ("/api/search", "/gradio_api/info"):
+        assert http.get(path, headers={"Origin": origin}).headers.get("access-control-allow-origin") == expected

@@ -10,13 +10,16 @@ from __future__ import annotations
 import json
 import threading
 import time
+from dataclasses import replace
 
+import pytest
 from gradio_client import Client
 
 from assistant import Assistant
 from index import current_version, load_index
 from conftest import start_app
 from ui.reload import IndexReloader
+
 
 EDITIONS = ("amber", "cobalt", "scarlet")
 QUESTIONS = ("How do we run a risk register?", "When should we forecast project spend?",
@@ -46,11 +49,12 @@ def edition_of(passages: list[dict]) -> set[str]:
     return {word for p in passages for word in EDITIONS if f"Edition {word}." in p["text"]}
 
 
+@pytest.mark.slow  # a served app under concurrent questions while two builds publish
 def test_questions_never_fail_or_mix_versions_while_two_rebuilds_publish(build, embedder, tmp_path):
     content = tmp_path / "content"
     content.mkdir()
     write_edition(content, 0)
-    settings = build(content)
+    settings = replace(build(content), rate_limit_per_minute=0)  # clients ask faster than one visitor may
     assistant = Assistant(settings, embedder=embedder)
     demo, url = start_app(assistant)
     results: list[tuple[float, float, str, object]] = []  # (started, ended, question, result or exception)

@@ -48,8 +48,8 @@ def assistant(sample_index, embedder) -> Assistant:
 def respond(assistant):
     """The chat's submit handler as Gradio calls it, with no earlier questions: (question, history) ->
     (box, history, header)."""
-    demo = create_app(assistant, assistant.settings)
-    handlers = [f.fn for f in demo.fns.values()
+    page = create_app(assistant, assistant.settings).page
+    handlers = [f.fn for f in page.fns.values()
                 if [type(c).__name__ for c in f.inputs] == ["Textbox", "Chatbot", "State"]]
     assert len(handlers) == 1, "the chat box's submit handler"
     return lambda question, history: handlers[0](question, history, [])[:3]

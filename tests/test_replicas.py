@@ -12,7 +12,10 @@ import sys
 import time
 
 import httpx
+import pytest
 from gradio_client import Client
+
+pytestmark = pytest.mark.slow  # two `assistant serve` subprocesses
 
 QUESTION = "What is the lantern protocol for portfolio triage?"
 DEADLINE_S = 300  # two model loads at once on a busy 2-core machine can take minutes

@@ -58,6 +58,7 @@ def wait_until_up(server: subprocess.Popen, url: str, tmp_path, timeout: float =
     raise AssertionError("assistant serve did not start:\n" + (tmp_path / "serve.log").read_text()[-2000:])
 
 
+@pytest.mark.slow  # `assistant serve` as a subprocess, killed with SIGKILL
 def test_report_after_questions_feedback_and_kill_9(sample_index, tmp_path):
     from gradio_client import Client
 

@@ -22,8 +22,8 @@ from assistant import KNOWN_ERRORS, Assistant, Settings
 from assistant.reports import build_text
 from index import BuildLocked
 from ui.insights import insights_tab
-from ui.reload import refresh
-from ui.render import header_html
+from ui.reload import build_and_swap
+from ui.render import site_header
 
 log = logging.getLogger(__name__)
 
@@ -59,15 +59,11 @@ def rebuild(assistant: Assistant, settings: Settings, password: str, progress=No
     # `is not None`: a gr.Progress has a length (its tracked iterables), so it is falsy when idle
     report_progress = None if progress is None else (lambda fraction, message: progress(fraction, desc=message))
     try:
-        from assistant.building import run_build  # on use: chunking and the loaders stay out of the start
-
-        report = run_build(build_settings(assistant, settings), show_progress=False, embedder=assistant.embedder,
-                           progress=report_progress)
+        report = build_and_swap(assistant, build_settings(assistant, settings), progress=report_progress)
     except BuildLocked as exc:
         return str(exc)
     except KNOWN_ERRORS as exc:
         return f"The rebuild failed; the published index is unchanged.\n{exc}"
-    refresh(assistant)
     return build_text(report)
 
 
@@ -77,7 +73,7 @@ def admin_panel(assistant: Assistant, settings: Settings, header: gr.HTML, quest
         return
 
     def on_rebuild(password: str, progress=gr.Progress()):
-        return rebuild(assistant, settings, password, progress), header_html(assistant.info())
+        return rebuild(assistant, settings, password, progress), site_header(assistant.info(), settings)
 
     with gr.Accordion("Admin", open=False, elem_id="kb-admin"):
         password = gr.Textbox(label="Admin password", type="password", max_lines=1, elem_id="kb-admin-password")

@@ -6,35 +6,30 @@
         429: {"error": "..."} with Retry-After: over rate_limit_per_minute for this client
         503: {"error": "..."} with Retry-After: more questions waiting than the app takes (max_queue), or
              the index server (index_backend = "milvus") cannot be reached
-    GET /api/health
+    GET /api/health       the probe for load balancers and readiness checks
         200: {"status": "ok", "version": ..., "documents": ..., "chunks": ..., "model": ..., "built_at": ...}
+        503: {"error": "..."} with Retry-After: not serving every door yet
 
 Cross-origin calls (the widget on another site) are allowed only from the `allowed_origins`
-setting. Gradio's own CORS rule (any origin when served on a public host, loopback origins on
-loopback) does not apply to these routes: they sit behind our own, stricter rule.
+setting, by one CORSMiddleware on the whole app; Gradio then adds no CORS rule of its own.
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 
-from fastapi import Request
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import Headers
 from starlette.middleware.cors import CORSMiddleware
-from starlette.types import ASGIApp, Receive, Scope, Send
 
-from assistant.config import origins
 from index.errors import BackendUnavailable
-from ui.control import add_route
-from ui.doors import MAX_TOP_K, Door
+from ui.doors import RETRY_AFTER_S, UNAVAILABLE, Door, Limited, Limits
 
 PREFIX = "/api/"
 CHANNEL_PARAM = "channel"  # the widget says ?channel=widget; everything else counts as "api"
 NO_STORE = {"Cache-Control": "no-store"}
-UNAVAILABLE = "Search is unavailable for a moment (the index server is not answering); try again shortly."
-RETRY_AFTER_S = 5
 
 
 class Admission:
@@ -65,17 +60,18 @@ class Admission:
         self._inside -= 1
 
 
-def add_api_routes(demo, door: Door) -> None:
-    """`/api/search` and `/api/health` on the launched app, behind the allowed-origins CORS rule."""
+def add_api_routes(app: FastAPI, door: Door, ready: threading.Event) -> None:
+    """`/api/search` and `/api/health` on our app (its CORSMiddleware allows the `allowed_origins`)."""
     admission = Admission(door.settings.concurrency_limit, door.settings.max_queue)
 
     async def search(request: Request) -> JSONResponse:
         params = request.query_params
         channel = "widget" if params.get(CHANNEL_PARAM) == "widget" else "api"
-        wait = door.limited(request.client.host if request.client else "")
-        if wait is not None:
-            return _error(429, f"Too many questions from this address; try again in {wait} s.", wait)
-        top_k, problem = _top_k(params.get("k"), door.settings.top_k)
+        try:
+            door.admit(request.client.host if request.client else "", channel)
+        except Limited as exc:
+            return _error(429, str(exc), exc.wait)
+        top_k, problem = _top_k(params.get("k"), door.limits)
         if problem:
             return _error(400, problem)
         if admission.full():
@@ -88,14 +84,16 @@ def add_api_routes(demo, door: Door) -> None:
         return JSONResponse(reply.body, status_code=reply.status, headers=NO_STORE)
 
     def health() -> JSONResponse:
+        """The load balancer's probe: 200 once every door is served and the index is loaded, 503 before."""
+        if not ready.is_set():
+            return _error(503, "Starting: not serving every door yet; try again in a moment.", 1)
         info = door.assistant.info()
         body = {"status": "ok", **{key: info[key] for key in
                                    ("version", "documents", "chunks", "by_type", "model", "built_at")}}
         return JSONResponse(body, headers=NO_STORE)
 
-    add_route(demo, PREFIX + "search", search, "GET")
-    add_route(demo, PREFIX + "health", health, "GET")
-    guard_cross_origin(demo.app, origins(door.settings.allowed_origins))
+    app.add_api_route(PREFIX + "search", search, methods=["GET"])
+    app.add_api_route(PREFIX + "health", health, methods=["GET"])
 
 
 def banner(url: str, allowed: tuple[str, ...]) -> str:
@@ -105,15 +103,15 @@ def banner(url: str, allowed: tuple[str, ...]) -> str:
             f"* Search box for your pages: {url}widget")
 
 
-def _top_k(value: str | None, default: int) -> tuple[int, str | None]:
+def _top_k(value: str | None, limits: Limits) -> tuple[int, str | None]:
     if value in (None, ""):
-        return default, None
+        return limits.top_k, None
     try:
         number = int(value)
     except ValueError:
         number = 0
-    if not 1 <= number <= MAX_TOP_K:
-        return default, f"k must be a whole number from 1 to {MAX_TOP_K}, got {value[:20]!r}."
+    if not 1 <= number <= limits.max_top_k:
+        return limits.top_k, f"k must be a whole number from 1 to {limits.max_top_k}, got {value[:20]!r}."
     return number, None
 
 
@@ -124,36 +122,11 @@ def _error(status: int, message: str, retry_after: int | None = None) -> JSONRes
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
-class CrossOriginGuard:
-    """CORS for our own routes: Starlette's CORSMiddleware with the allowed origins, and the request's
-    Origin hidden from Gradio's middleware (which would otherwise allow origins of its own choosing)."""
-
-    def __init__(self, app: ASGIApp, allowed: tuple[str, ...], prefixes: tuple[str, ...] = (PREFIX,)):
-        self.app = app
-        self.prefixes = prefixes
-        self.cors = CORSMiddleware(_without_origin(app), allow_origins=list(allowed), allow_methods=["GET"],
-                                   allow_headers=[], allow_credentials=False, max_age=600)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith(self.prefixes):
-            await self.cors(scope, receive, send)
-        else:
-            await self.app(scope, receive, send)
+def cross_origin(app: FastAPI, allowed: tuple[str, ...]) -> None:
+    """CORS for the whole app through Starlette's CORSMiddleware: only the allowed origins' pages may read
+    answers (GET), without credentials. Gradio sees it and leaves its own CORS rule out of the mounted UI."""
+    app.add_middleware(CORSMiddleware, allow_origins=list(allowed), allow_methods=["GET"], allow_headers=[],
+                       allow_credentials=False, max_age=600)
 
 
-def _without_origin(app: ASGIApp) -> ASGIApp:
-    async def inner(scope: Scope, receive: Receive, send: Send) -> None:
-        if "origin" in Headers(scope=scope):
-            scope = {**scope, "headers": [(k, v) for k, v in scope["headers"] if k.lower() != b"origin"]}
-        await app(scope, receive, send)
-
-    return inner
-
-
-def guard_cross_origin(app, allowed: tuple[str, ...]) -> None:
-    """Put the guard in front of the running app's whole middleware stack (Gradio's CORS included)."""
-    stack = app.middleware_stack or app.build_middleware_stack()
-    app.middleware_stack = CrossOriginGuard(stack, allowed)
-
-
-__all__ = ["add_api_routes", "banner", "guard_cross_origin"]
+__all__ = ["Admission", "add_api_routes", "banner", "cross_origin"]

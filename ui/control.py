@@ -8,24 +8,25 @@ from __future__ import annotations
 
 import hmac
 import logging
+import secrets
 from dataclasses import replace
 from pathlib import Path
 
-import gradio as gr
-from fastapi import Request
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from assistant import KNOWN_ERRORS, Assistant
 from assistant.delegation import ROUTE, TOKEN_HEADER, announce, withdraw
-from ui.reload import refresh
+from ui.reload import build_and_swap
 
 log = logging.getLogger(__name__)
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 
-def add_control_route(demo: gr.Blocks, assistant: Assistant, url: str) -> str:
-    """Serve the route and announce it in serve.json; returns the token (for `withdraw`)."""
-    token = announce(assistant.settings.index_dir, url)
+def add_control_route(app: FastAPI, assistant: Assistant) -> str:
+    """Serve the route; returns the token it checks, which `announce(index_dir, url, token)` writes into
+    serve.json once the server listens (and `withdraw` removes)."""
+    token = secrets.token_urlsafe(32)
 
     def build(request: Request, body: dict) -> JSONResponse:
         given = request.headers.get(TOKEN_HEADER, "")
@@ -36,24 +37,14 @@ def add_control_route(demo: gr.Blocks, assistant: Assistant, url: str) -> str:
         settings = replace(assistant.settings, content_dir=Path(body["content_dir"]), base_url=body.get("base_url"),
                            sources=())
         try:
-            from assistant.building import run_build  # on use: chunking and the loaders stay out of the start
-
-            report = run_build(settings, full=bool(body.get("full")), show_progress=False, embedder=assistant.embedder)
+            report = build_and_swap(assistant, settings, full=bool(body.get("full")))
         except KNOWN_ERRORS as exc:
             return JSONResponse({"error": str(exc)}, status_code=409)
-        refresh(assistant)
         log.info("built on request of `assistant build`: %s", report.version)
         return JSONResponse(report.as_dict())
 
-    add_route(demo, ROUTE, build, "POST")
+    app.add_api_route(ROUTE, build, methods=["POST"])
     return token
 
 
-def add_route(demo: gr.Blocks, path: str, endpoint, method: str) -> None:
-    """A route of ours on the launched app, placed before Gradio's own catch-all routes."""
-    demo.app.add_api_route(path, endpoint, methods=[method])
-    routes = demo.app.router.routes
-    routes.insert(0, routes.pop())
-
-
-__all__ = ["add_control_route", "add_route", "withdraw"]
+__all__ = ["add_control_route", "announce", "withdraw"]

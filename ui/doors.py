@@ -1,17 +1,21 @@
-"""What the doors for other sites and programs share: the JSON API, the widget and the MCP tools.
+"""The one way in: the chat, Gradio's `/search` and `/feedback`, the JSON API, the widget and the MCP
+tools all ask through one `Door`.
 
-    door = Door(assistant, settings)
-    door.limited(client)                          -> seconds to wait, or None (per-client rate limit)
-    door.search(question, top_k, after, channel)  -> Reply: the answer's JSON, or why it was refused
+    door = Door(assistant, settings, feedback)
+    door.admit(client, channel)                      raises Limited when the client is over its rate
+    door.answer(question, top_k, after, channel)     -> (Answer, answer_id): asked and logged
+    door.ask(question, top_k, after)                 -> Answer: asked within the limits, not logged
+    door.search(question, top_k, after, channel)     -> Reply: the answer's JSON, or why it was refused
+    door.feedback(answer_id, helpful, comment)       -> the stored feedback, as JSON
 
-One search path (`Assistant.ask`), one question check (`Assistant.check_question`), one rate limit
-per client (in memory, `rate_limit_per_minute`), and one place, `record`, where every answer
-passes with its channel ("api", "widget", "mcp") into the question log (`assistant report`).
+One question check (`Assistant.ask` refuses what `check_question` refuses), one set of limits
+(`Limits`, from settings and the constants below, defined once), one rate limiter per client (in
+memory, `rate_limit_per_minute`; feedback counts in its own bucket), and one place, `answer`,
+where every answer passes with its channel ("web", "api", "widget", "mcp") into the question log.
 """
 
 from __future__ import annotations
 
-import inspect
 import math
 import time
 from collections.abc import Sequence
@@ -21,11 +25,56 @@ from limits import RateLimitItemPerMinute
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
-from assistant import Answer, Assistant, Settings
+from assistant import NO_MATCH, Answer, Assistant, Settings
+from assistant.followup import CONTEXT_TURNS
+from assistant.questions import MAX_TOP_K
 
-MAX_TOP_K = 50
-MAX_AFTER = 2  # earlier questions a follow-up may lean on (the most recent ones)
-CHANNELS = ("api", "widget", "mcp")
+CHANNELS = ("web", "api", "widget", "mcp")
+BUCKETS = {"feedback": "feedback"}  # channels with their own allowance; every other channel shares "ask"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What every door accepts: passages per answer, earlier questions a follow-up may lean on, question
+    length, and questions per minute from one client (0: no limit)."""
+    top_k: int
+    max_top_k: int
+    context_turns: int
+    max_question_chars: int
+    per_minute: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> Limits:
+        return cls(max(1, min(settings.top_k, MAX_TOP_K)), MAX_TOP_K, CONTEXT_TURNS, settings.max_question_chars,
+                   settings.rate_limit_per_minute)
+
+    def clamp_top_k(self, value: object) -> int:
+        """A passage count from 1 to max_top_k; the default for anything that is not a whole number."""
+        try:
+            number = int(value) if value not in (None, "") else self.top_k
+        except (TypeError, ValueError, OverflowError):
+            number = self.top_k
+        return max(1, min(number, self.max_top_k))
+
+    def earlier(self, after: object) -> tuple[str, ...]:
+        """The conversation's earlier questions a follow-up may lean on: text only, each cut to the
+        question length, the most recent `context_turns`."""
+        if isinstance(after, str) or not isinstance(after, Sequence):
+            after = [after] if isinstance(after, str) else []
+        kept = tuple(q[:self.max_question_chars] for q in after if isinstance(q, str) and q.strip())
+        return kept[-self.context_turns:] if self.context_turns else ()
+
+
+UNAVAILABLE = "Search is unavailable for a moment (the index server is not answering); try again shortly."
+RETRY_AFTER_S = 5  # what a 503 for an unreachable index server asks clients to wait
+
+
+class Limited(Exception):
+    """A client asked more often than `rate_limit_per_minute`; `wait`: whole seconds until it may again."""
+
+    def __init__(self, wait: int):
+        super().__init__(f"Too many questions from this address; try again in {wait} s.")
+        self.wait = wait
 
 
 @dataclass(frozen=True)
@@ -38,60 +87,61 @@ class Door:
     def __init__(self, assistant: Assistant, settings: Settings, feedback=None):
         self.assistant = assistant
         self.settings = settings
-        self.feedback = feedback  # ui.feedback.ChatFeedback: the question log (None: answers are not logged)
-        self._per_minute = RateLimitItemPerMinute(settings.rate_limit_per_minute or 1)
-        self._limiter = MovingWindowRateLimiter(MemoryStorage()) if settings.rate_limit_per_minute else None
-        # Follow-ups: passed to Assistant.ask as `previous` once it takes them; ignored until then.
-        self._follow_ups = "previous" in inspect.signature(assistant.ask).parameters
+        self.limits = Limits.of(settings)
+        self.feedback_log = feedback  # ui.feedback.ChatFeedback: the question log (None: nothing is logged)
+        self._rate = RateLimitItemPerMinute(max(1, self.limits.per_minute))
+        self._limiter = MovingWindowRateLimiter(MemoryStorage()) if self.limits.per_minute > 0 else None
 
-    def limited(self, client: str) -> int | None:
-        """Counts one question from `client` (an address); the whole seconds to wait when over the limit."""
-        if self._limiter is None:
-            return None
-        if self._limiter.hit(self._per_minute, client or "unknown"):
-            return None
-        reset = self._limiter.get_window_stats(self._per_minute, client or "unknown").reset_time
-        return max(1, math.ceil(reset - time.time()))
+    def admit(self, client: str | None, channel: str = "api") -> None:
+        """Count one call from `client` (an address); raises Limited when over the limit. `None`: a call
+        from inside this process (tests, tools), never limited."""
+        if self._limiter is None or client is None:
+            return
+        key = f"{BUCKETS.get(channel, 'ask')}:{client or 'unknown'}"
+        if not self._limiter.hit(self._rate, key):
+            reset = self._limiter.get_window_stats(self._rate, key).reset_time
+            raise Limited(max(1, math.ceil(reset - time.time())))
 
-    def problem(self, question: object) -> str | None:
-        """Why a question cannot be searched (missing, empty, over-long, unreadable); None when it can."""
-        if not isinstance(question, str):
-            return "Add a question, e.g. ?q=how+do+I+get+started"
-        return self.assistant.check_question(question)
-
-    def search(self, question: object, top_k: object = None, after: Sequence[str] = (), channel: str = "api") -> Reply:
+    def answer(self, question: object, top_k: object = None, after: object = (),
+               channel: str = "api") -> tuple[Answer, str | None]:
+        """Ask (Assistant.ask checks the question and refuses what cannot be searched), log the answer
+        with its channel; (answer, answer_id or None when logging is off)."""
         started = time.perf_counter()
-        problem = self.problem(question)
-        if problem:
-            shown = question[:200].encode("utf-8", "replace").decode("utf-8") if isinstance(question, str) else ""
-            answer = Answer(question=shown, answered=False, passages=(), message=problem)
-            return Reply(400, {**self.record(answer, started, channel), "error": problem})
-        answer = self.ask(question, clamp_top_k(top_k, self.settings.top_k), after)
-        return Reply(200, self.record(answer, started, channel))
+        answer = self.ask(question, top_k, after)
+        if self.feedback_log is None:
+            return answer, None
+        return answer, self.feedback_log.record(answer, started, channel, self.assistant.index.version)
 
-    def ask(self, question: str, top_k: int, after: Sequence[str] = ()) -> Answer:
-        cap = self.settings.max_question_chars
-        previous = tuple(q[:cap] for q in after if isinstance(q, str) and q.strip())[-MAX_AFTER:]
-        if previous and self._follow_ups:
-            return self.assistant.ask(question, top_k=top_k, previous=previous)
-        return self.assistant.ask(question, top_k=top_k)
+    def ask(self, question: object, top_k: object = None, after: object = ()) -> Answer:
+        """The answer alone, within the limits, not logged."""
+        text = question if isinstance(question, str) else ""
+        return self.assistant.ask(text, top_k=self.limits.clamp_top_k(top_k), previous=self.limits.earlier(after))
 
-    def record(self, answer: Answer, started: float, channel: str) -> dict:
-        """Every answer given through a door passes here, tagged with its channel, into the question log
-        (when it is on); returns the answer's JSON, with its `answer_id` for feedback when logged."""
-        if self.feedback is None:
+    def search(self, question: object, top_k: object = None, after: object = (), channel: str = "api") -> Reply:
+        """The JSON doors' answer: 200 with the answer, or 400 with the refusal and its "error"."""
+        if not isinstance(question, str):
+            problem = "Add a question, e.g. ?q=how+do+I+get+started"
+            body = Answer(question="", answered=False, passages=(), message=problem).as_dict()
+            return Reply(400, {**body, "error": problem})
+        answer, answer_id = self.answer(question, top_k, after, channel)
+        body = self.as_json(answer, answer_id)
+        return Reply(400, {**body, "error": answer.message}) if refused(answer) else Reply(200, body)
+
+    def as_json(self, answer: Answer, answer_id: str | None) -> dict:
+        """`assistant ask --json`'s JSON, with its `answer_id` for feedback when the log is on."""
+        if self.feedback_log is None:
             return answer.as_dict()
-        answer_id = self.feedback.record(answer, started, channel, self.assistant.index.version)
-        return self.feedback.api_answer(answer, answer_id)
+        return self.feedback_log.api_answer(answer, answer_id)
+
+    def feedback(self, answer_id: object, helpful: object, comment: object = "") -> dict:
+        """Whether an answer helped (raises analytics.FeedbackRefused / StoreUnavailable with the reason)."""
+        record = self.feedback_log.log.feedback(answer_id, helpful, comment)
+        return {"answer_id": record.answer_id, "helpful": record.helpful, "comment": record.comment, "stored": True}
 
 
-def clamp_top_k(value: object, default: int) -> int:
-    """A passage count from 1 to MAX_TOP_K; `default` for anything that is not a whole number."""
-    try:
-        number = int(value) if value not in (None, "") else default
-    except (TypeError, ValueError):
-        number = default
-    return max(1, min(number, MAX_TOP_K))
+def refused(answer: Answer) -> bool:
+    """The question could not be searched at all (too long, empty, unreadable): a message, nothing cited."""
+    return not answer.answered and not answer.passages and answer.message not in (None, NO_MATCH)
 
 
-__all__ = ["CHANNELS", "MAX_TOP_K", "Door", "Reply", "clamp_top_k"]
+__all__ = ["CHANNELS", "MAX_TOP_K", "Door", "Limited", "Limits", "Reply", "refused"]

@@ -4,9 +4,9 @@ for passage clicks, and the `/feedback` API — all written to the question log 
     feedback = ChatFeedback(settings)            the log per settings (None inside when log_questions is off)
     feedback.reply(html, answer, started, "web") the bot message: the answer, wrapped with its answer_id
     feedback.api_answer(answer, started)         /search's JSON, with "answer_id" when logging is on
-    feedback.attach(demo, chat)                  inside gr.Blocks: votes, the improvement box, the
-                                                 click beacon script, the /feedback API
-    add_click_route(demo)                        after launch: POST /feedback/click (the beacon)
+    feedback.attach(demo, chat, door)            inside gr.Blocks: votes, the improvement box, the
+                                                 click beacon script, the /feedback API (through the Door)
+    add_click_route(app, feedback)               on our FastAPI app: POST /feedback/click (the beacon)
 
 Links stay direct: a click is reported by the page with navigator.sendBeacon (the passage's url
 and its answer's id); the server keeps it only when that url is one the answer cited, and
@@ -24,13 +24,13 @@ from collections import OrderedDict
 from html import escape
 
 import gradio as gr
-from fastapi import Request
+from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 from assistant import Answer, Settings
 from assistant.analytics import FeedbackRefused, QuestionLog, StoreUnavailable, open_log
 from assistant.analytics.privacy import COMMENT_CHARS
-from ui.mcp import not_a_tool
+from ui.doors import Door, Limited
 
 log = logging.getLogger(__name__)
 
@@ -97,10 +97,9 @@ class ChatFeedback:
         return {**data, "answer_id": answer_id} if self.log is not None else data
 
     # --- the page ---------------------------------------------------------------------------------
-    def attach(self, demo: gr.Blocks, chat: gr.Chatbot) -> None:
+    def attach(self, demo: gr.Blocks, chat: gr.Chatbot, door: Door) -> None:
         """Votes under each answer, the improvement box, the click beacon and the /feedback API.
         Nothing when logging is off."""
-        demo.kb_feedback = self  # for add_click_route, once the app is launched
         if self.log is None:
             return
         chat.feedback_options = ("Like", "Dislike", SUGGEST)
@@ -120,7 +119,7 @@ class ChatFeedback:
         cancel.click(lambda: (gr.Column(visible=False), "", "", None), None, [box, text, status, target],
                      api_visibility="private")
         demo.load(None, None, None, js=BEACON_JS, api_visibility="private")
-        gr.api(not_a_tool(self.feedback), api_name="feedback")  # an API endpoint, not an MCP tool
+        gr.api(feedback_api(door), api_name="feedback")
 
     def _on_vote(self, history: list | None, votes: dict, data: gr.LikeData):
         answer_id = _answer_of(history or [], data.index)
@@ -152,25 +151,24 @@ class ChatFeedback:
             return gr.Column(visible=True), text, _status(str(exc), error=True), answer_id
         return gr.Column(visible=False), "", _status(SENT), None
 
-    # --- the API ----------------------------------------------------------------------------------
-    def feedback(self, answer_id: str, helpful: bool, comment: str = "") -> dict:
+
+
+def feedback_api(door: Door):
+    def feedback(answer_id: str, helpful: bool, comment: str = "", request: gr.Request = None) -> dict:
         """Record whether an answer helped: the answer_id from a /search answer, helpful true/false,
         and an optional comment (up to 2,000 characters). Returns what was stored."""
         try:
-            record = self.log.feedback(answer_id, helpful, comment)
-        except (FeedbackRefused, StoreUnavailable) as exc:
+            door.admit(getattr(getattr(request, "client", None), "host", None), "feedback")
+            return door.feedback(answer_id, helpful, comment)
+        except (Limited, FeedbackRefused, StoreUnavailable) as exc:
             raise gr.Error(str(exc), print_exception=False) from None
-        return {"answer_id": record.answer_id, "helpful": record.helpful, "comment": record.comment,
-                "stored": True}
+
+    return feedback
 
 
-def add_click_route(demo: gr.Blocks) -> None:
-    """POST /feedback/click on the launched app: the page's beacon for passage clicks (always 204)."""
-    from ui.control import add_route
-
-    feedback: ChatFeedback | None = getattr(demo, "kb_feedback", None)
-    if feedback is None or feedback.log is None:
-        return
+def add_click_route(app: FastAPI, feedback: ChatFeedback) -> None:
+    """POST /feedback/click: the page's beacon for passage clicks (always 204; nothing kept when the log
+    is off)."""
 
     async def click(request: Request) -> Response:
         body = await request.body()
@@ -179,11 +177,11 @@ def add_click_route(demo: gr.Blocks) -> None:
                 data = json.loads(body.decode("utf-8"))
             except (UnicodeDecodeError, ValueError):
                 data = None
-            if isinstance(data, dict):
+            if isinstance(data, dict) and feedback.log is not None:
                 feedback.log.click(data.get("answer_id"), data.get("url"))
         return Response(status_code=204)
 
-    add_route(demo, CLICK_ROUTE, click, "POST")
+    app.add_api_route(CLICK_ROUTE, click, methods=["POST"])
 
 
 def _answer_of(history: list, index) -> str | None:

@@ -1,21 +1,31 @@
-"""The MCP tools for AI assistants, served by Gradio's MCP server at `/gradio_api/mcp/` (streamable HTTP).
+"""The MCP tools for AI assistants, at `/gradio_api/mcp/` (streamable HTTP, stateless), served by the
+official `mcp` package's server on our own app: exactly these two tools, nothing else of the app.
 
     search_help(question, limit=5)  passages that answer a question, each with its deep link
     get_document(url)               one indexed document's text, section by section, with each section's link
 
-They are Gradio API endpoints too (`/search_help`, `/get_document`); their descriptions, which an
-assistant reads to choose them, are their docstrings. On by default; `mcp_server = false` turns the
-server and both tools off. Calls count against the same per-client rate limit as `/api/search`.
+Their descriptions, which an assistant reads to choose them, are below. On by default;
+`mcp_server = false` turns both off (the route is not there). Calls go through the one Door:
+the same question check, limits, per-client rate limit and question log (channel "mcp") as
+`/api/search`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 
-import gradio as gr
+import anyio
+from fastapi import FastAPI
+from mcp import types
+from mcp.server.lowlevel import Server
+from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
+from starlette.types import Receive, Scope, Send
 
 from assistant.documents import find_document
-from ui.doors import MAX_TOP_K, Door, clamp_top_k
+from ui.doors import Door
+
+PATH = "/gradio_api/mcp"  # where Gradio's own MCP server was: clients keep their address
 
 SEARCH_HELP = """Search the {site} knowledge base (help articles, recorded sessions and slide decks) for the passages that answer a question.
 
@@ -41,44 +51,81 @@ Returns:
 """
 
 
-def add_mcp_tools(door: Door, site: str) -> None:
-    """Inside a `gr.Blocks`: the two tools, as public API endpoints the MCP server turns into tools."""
+class ToolError(Exception):
+    """A tool call that cannot be answered; the message tells the assistant what to do instead."""
 
-    def search_help(question: str, limit: int = 5, request: gr.Request = None) -> str:
-        _check_rate(door, request)
-        reply = door.search(question, clamp_top_k(limit, door.settings.top_k), channel="mcp")
+
+def tools(door: Door, site: str) -> list[types.Tool]:
+    words = {"site": site, "max_chars": f"{door.limits.max_question_chars:,}", "max_k": door.limits.max_top_k}
+    question = {"type": "string", "description": "The user's question in their own words, as a full sentence "
+                f"(at most {words['max_chars']} characters)."}
+    limit = {"type": "integer", "default": 5, "description": f"How many passages to return, from 1 to {words['max_k']}."}
+    url = {"type": "string", "description": "A `url` from a search_help result, or a document's own address."}
+    return [
+        types.Tool(name="search_help", description=SEARCH_HELP.format(**words),
+                   inputSchema={"type": "object", "properties": {"question": question, "limit": limit},
+                                "required": ["question"]}),
+        types.Tool(name="get_document", description=GET_DOCUMENT.format(**words),
+                   inputSchema={"type": "object", "properties": {"url": url}, "required": ["url"]}),
+    ]
+
+
+def call(door: Door, name: str, arguments: dict, client: str) -> str:
+    """One tool call through the door (blocking: run it in a worker thread); raises ToolError."""
+    from ui.doors import Limited
+
+    try:
+        door.admit(client, "mcp")
+    except Limited as exc:
+        raise ToolError(str(exc)) from None
+    if name == "search_help":
+        reply = door.search(arguments.get("question"), arguments.get("limit"), channel="mcp")
         if reply.status != 200:
-            raise gr.Error(reply.body["error"])
+            raise ToolError(reply.body["error"])
         answer = {key: value for key, value in reply.body.items() if key != "answer_id"}  # the log's, not the model's
         return json.dumps(answer, ensure_ascii=False)
-
-    def get_document(url: str, request: gr.Request = None) -> str:
-        _check_rate(door, request)
+    if name == "get_document":
+        url = arguments.get("url")
         document = find_document(door.assistant.index.chunks, url if isinstance(url, str) else "")
         if document is None:
-            raise gr.Error(f"No document in the knowledge base has the address {str(url)[:300]!r}. "
-                           "Pass a `url` exactly as search_help returned it.")
+            raise ToolError(f"No document in the knowledge base has the address {str(url)[:300]!r}. "
+                            "Pass a `url` exactly as search_help returned it.")
         return json.dumps(document.as_dict(), ensure_ascii=False)
-
-    words = {"site": site, "max_chars": f"{door.settings.max_question_chars:,}", "max_k": MAX_TOP_K}
-    search_help.__doc__ = SEARCH_HELP.format(**words)
-    get_document.__doc__ = GET_DOCUMENT.format(**words)
-    # queue=False: the MCP server calls these directly, not through a loopback HTTP call to the queue
-    gr.api(search_help, api_name="search_help", queue=False)
-    gr.api(get_document, api_name="get_document", queue=False)
+    raise ToolError(f"No tool named {name!r}: use search_help or get_document.")
 
 
-def not_a_tool(fn):
-    """An API endpoint that the MCP server should not offer as a tool (Gradio lists only `tool`s)."""
-    getattr(fn, "__func__", fn)._mcp_type = "api"  # a bound method: mark its function
-    return fn
+class McpEndpoint:
+    """The MCP server as an ASGI endpoint (a class instance, so Starlette hands it the raw request);
+    `lifespan` runs its session manager while the app runs."""
+
+    def __init__(self, door: Door, site: str):
+        server = Server(f"{site} knowledge base")
+        listed = tools(door, site)
+
+        @server.list_tools()
+        async def list_tools() -> list[types.Tool]:
+            return listed
+
+        @server.call_tool()
+        async def call_tool(name: str, arguments: dict) -> list[types.TextContent]:
+            request = server.request_context.request
+            client = request.client.host if request is not None and request.client else ""
+            text = await anyio.to_thread.run_sync(call, door, name, arguments, client)
+            return [types.TextContent(type="text", text=text)]
+
+        self.manager = StreamableHTTPSessionManager(app=server, stateless=True)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.manager.handle_request(scope, receive, send)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, _app):
+        async with self.manager.run():
+            yield
+
+    def add_to(self, app: FastAPI) -> None:
+        for path in (PATH, PATH + "/"):
+            app.add_route(path, self, methods=["GET", "POST", "DELETE"], include_in_schema=False)
 
 
-def _check_rate(door: Door, request: gr.Request | None) -> None:
-    client = getattr(getattr(request, "client", None), "host", "") or ""
-    wait = door.limited(client)
-    if wait is not None:
-        raise gr.Error(f"Too many questions from this address; try again in {wait} s.")
-
-
-__all__ = ["add_mcp_tools", "not_a_tool"]
+__all__ = ["PATH", "McpEndpoint", "call", "tools"]

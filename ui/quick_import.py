@@ -1,4 +1,6 @@
-"""Gradio without two kinds of start-up work the server never uses (about 1.3 of 4.5 CPU-s of a start here).
+"""The one place that reaches into Gradio's private parts, for start-up time (measured: about 1.5 of
+4.5 CPU-s of `assistant serve` here); tests/test_gradio_private.py fails loudly on a Gradio that no
+longer has what this relies on, and pyproject pins the tested minor.
 
 1. At import, Gradio's ComponentMeta calls `create_or_modify_pyi` for every component class: it reads the
 class's source, parses it with `ast` and rewrites the `.pyi` stub beside it in site-packages. Those
@@ -7,10 +9,11 @@ adds an import hook that replaces that one function with a no-op as `gradio.comp
 before any component class is made. Nothing else in Gradio changes; with a Gradio that no longer has
 the function, or one already imported, the hook does nothing.
 
-2. Gradio builds its whole FastAPI app (some 60 routes, each with pydantic models) in `Blocks()`, in
-`queue()` and at the end of `with Blocks()`, then once more in `launch()`, and only that last one is
-ever served. `one_app()` skips the first three while the app is being defined; `launch()` (and
-`close()`) work as before.
+2. Gradio builds a whole FastAPI app (some 60 routes, each with pydantic models) at the end of
+`with Blocks()` and in `queue()`, and once more in `gr.mount_gradio_app`; only that last one is
+served. Inside `one_app()`, on this thread only, the interim ones are not built: `install()` wraps
+`gradio.routes.App.create_app` once with a function that calls the real one unless this thread is
+inside `one_app()`, so other threads, and everything outside the block, work as before.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import importlib.abc
 import importlib.machinery
 import sys
+import threading
 from contextlib import contextmanager
 
 TARGET = "gradio.component_meta"
@@ -51,21 +55,32 @@ def install() -> None:
         sys.meta_path.insert(0, _SkipStubWriter())
 
 
+_defining = threading.local()
+
+
 @contextmanager
 def one_app():
-    """Define a gr.Blocks inside: Gradio's interim FastAPI apps are not built (launch builds the real one)."""
-    from gradio.routes import App
-
-    real = App.__dict__.get("create_app")
-    if not isinstance(real, staticmethod):  # another Gradio: leave it alone
-        yield
-        return
-    App.create_app = staticmethod(_no_app)
+    """Define a gr.Blocks (and its queue) inside: on this thread, Gradio's interim FastAPI apps are not
+    built; gr.mount_gradio_app, outside the block, builds the one that is served."""
+    _wrap_create_app()
+    _defining.active = True
     try:
         yield
     finally:
-        App.create_app = real
+        _defining.active = False
 
 
-def _no_app(*args, **kwargs) -> None:
-    return None
+def _wrap_create_app() -> None:
+    from gradio.routes import App
+
+    real = App.__dict__.get("create_app")
+    if not isinstance(real, staticmethod) or getattr(real.__func__, "_kb_wrapped", False):
+        return  # another Gradio (the guard test says so), or already wrapped
+
+    def create_app(*args, **kwargs):
+        if getattr(_defining, "active", False):
+            return None
+        return real.__func__(*args, **kwargs)
+
+    create_app._kb_wrapped = True
+    App.create_app = staticmethod(create_app)

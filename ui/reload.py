@@ -1,6 +1,9 @@
 """Live reload: swap a running app to a newly published index, off the question path.
 
     refresh(assistant) -> bool       one check now; a bad new index is refused and logged
+    build_and_swap(assistant, settings, full, progress) -> BuildReport
+                                     a build with the app's own model, then the swap to it at once
+                                     (the admin panel's rebuild and the control route of `assistant build`)
     IndexReloader(assistant).start() a daemon thread doing that check every `interval` seconds
 
 Questions never load an index themselves: each one reads the index that is current when it
@@ -17,7 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from assistant import KNOWN_ERRORS, Assistant
+from assistant import KNOWN_ERRORS, Assistant, Settings
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +38,16 @@ def refresh(assistant: Assistant) -> bool:
     if swapped:
         log.info("now serving the newly published index %s", assistant.index.version)
     return swapped
+
+
+def build_and_swap(assistant: Assistant, settings: Settings, full: bool = False, progress=None):
+    """Build what `settings` name (assistant.building.run_build) with the served model, and serve the
+    published index at once. Raises what the build raises (KNOWN_ERRORS); the served index is kept."""
+    from assistant.building import run_build  # on use: chunking and the loaders stay out of the start
+
+    report = run_build(settings, full=full, show_progress=False, embedder=assistant.embedder, progress=progress)
+    refresh(assistant)
+    return report
 
 
 class IndexReloader(threading.Thread):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 
-from assistant import Answer, Passage
+from assistant import Answer, Passage, Settings
 from assistant.answers import Turn
 from assistant.links import clock, safe_href
 from ui.markup import ITEM, blocks_html, inline_html
@@ -183,6 +183,11 @@ def header_html(info: dict, site_name: str = "Help Centre", heading: str = "How 
         f"<h1>{escape(heading)}</h1>{sub}"
         f'<p class="kb-holds">Answers cite the knowledge base: {escape(holds)}{rebuilt}.</p></header>'
     )
+
+
+def site_header(info: dict, settings: Settings) -> str:
+    """The page's header as the site's settings dress it: the page and the admin rebuild both use this."""
+    return header_html(info, settings.site_name, settings.heading, settings.subtitle, settings.logo_url)
 
 
 def _when(stamp: str | None) -> str:

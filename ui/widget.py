@@ -16,29 +16,29 @@ import json
 from html import escape
 from pathlib import Path
 
-from fastapi import Request
+from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 from assistant import Settings
-from ui.control import add_route
+from ui.doors import Limits
 
 SCRIPT = Path(__file__).parent / "static" / "widget.js"
 MAX_BYTES = 30_000  # the widget's budget; tests check it
-# Until the site's face has settings of its own, these words are the defaults.
-FACE = {"site_name": "Help Centre", "heading": "How can we help?", "placeholder": "Ask a question in your own words…",
-        "accent_color": "#0f766e",
-        "no_match_hint": "Try other words for what you need, e.g. the task or the role it is about."}
+FACE = ("site_name", "heading", "placeholder", "accent_color", "no_match_hint")  # the settings it shows
 
 
-def widget_config(settings: Settings) -> dict:
-    """What the script needs from settings: its words, its colour, and the limits it works within."""
-    face = {name: getattr(settings, name, default) or default for name, default in FACE.items()}
-    return {**face, "top_k": settings.top_k, "max_question_chars": settings.max_question_chars}
+def widget_config(settings: Settings, limits: Limits | None = None) -> dict:
+    """What the script needs from settings: its words, its colour, and the limits it works within (the
+    Door's); the words' defaults are the settings' own."""
+    limits = limits or Limits.of(settings)
+    return {**{name: getattr(settings, name) for name in FACE}, "top_k": limits.top_k,
+            "max_question_chars": limits.max_question_chars}
 
 
-def widget_script(settings: Settings) -> str:
+def widget_script(settings: Settings, limits: Limits | None = None) -> str:
     # ensure_ascii: every character outside ASCII (U+2028 too) is a \\u escape, so the JSON is plain JS
-    return SCRIPT.read_text(encoding="utf-8").replace("__CONFIG__", json.dumps(widget_config(settings), ensure_ascii=True))
+    config = json.dumps(widget_config(settings, limits), ensure_ascii=True)
+    return SCRIPT.read_text(encoding="utf-8").replace("__CONFIG__", config)
 
 
 def preview_page(script_url: str, site_name: str) -> str:
@@ -54,12 +54,12 @@ def preview_page(script_url: str, site_name: str) -> str:
             f"<h2>Preview</h2>{tag}</body></html>")
 
 
-def add_widget_route(demo, settings: Settings) -> None:
+def add_widget_route(app: FastAPI, settings: Settings, limits: Limits) -> None:
     """`/widget.js`, and `/widget`: a page that previews it and shows the line to copy."""
-    body = widget_script(settings).encode("utf-8")
+    body = widget_script(settings, limits).encode("utf-8")
     headers = {"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff",
                "Cross-Origin-Resource-Policy": "cross-origin"}
-    site = widget_config(settings)["site_name"]
+    site = settings.site_name
 
     def widget() -> Response:
         return Response(body, media_type="text/javascript; charset=utf-8", headers=headers)
@@ -68,8 +68,8 @@ def add_widget_route(demo, settings: Settings) -> None:
         return Response(preview_page(str(request.url_for("widget")), site), media_type="text/html; charset=utf-8",
                         headers={"X-Content-Type-Options": "nosniff"})
 
-    add_route(demo, "/widget.js", widget, "GET")
-    add_route(demo, "/widget", preview, "GET")
+    app.add_api_route("/widget.js", widget, methods=["GET"], name="widget")
+    app.add_api_route("/widget", preview, methods=["GET"])
 
 
 __all__ = ["add_widget_route", "preview_page", "widget_config", "widget_script"]

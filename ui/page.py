@@ -1,0 +1,134 @@
+"""The help-centre page (a gr.Blocks): the chat, example questions, a header saying what the knowledge
+base holds, Gradio's `/search` and `/feedback` endpoints, the MCP tools and the admin panel. Every
+question on it goes through the one `Door` (ui/doors.py).
+
+Programs call `gradio_client.Client(url).predict("question", 5, api_name="/search")` and get the
+same JSON as `assistant ask --json`; a third argument, the earlier questions of the conversation
+(a list, oldest first), lets a follow-up be searched with them. (The MCP tools are not Gradio
+endpoints: ui/mcp.py serves exactly those two.)
+"""
+
+from __future__ import annotations
+
+import gradio as gr
+
+from assistant import Answer, Assistant, Settings
+from index.errors import BackendUnavailable
+from ui.admin import admin_panel
+from ui.doors import UNAVAILABLE, Door, Limited, refused
+from ui.feedback import ChatFeedback
+from ui.quick_import import one_app
+from ui.render import answer_html, question_html, site_header
+
+# After an answer renders, bring the newest question to the top of the chat so the answer reads from its start.
+SCROLL_TO_NEWEST = """() => { setTimeout(() => {
+  const asked = document.querySelectorAll('#kb-chat .kb-question');
+  let box = asked.length ? asked[asked.length - 1].parentElement : null;
+  while (box && !(box.scrollHeight > box.clientHeight && /auto|scroll/.test(getComputedStyle(box).overflowY)))
+    box = box.parentElement;
+  if (!box) return;
+  const top = asked[asked.length - 1].getBoundingClientRect().top - box.getBoundingClientRect().top;
+  box.scrollTop += top - 24;
+}, 100); }"""
+
+
+def build_page(assistant: Assistant, settings: Settings, door: Door, feedback: ChatFeedback) -> gr.Blocks:
+    """The page, its queue set from settings; not yet served (ui.app mounts it)."""
+    examples = assistant.examples()
+
+    def header() -> str:
+        return site_header(assistant.info(), settings)
+
+    respond, search = _handlers(settings, door, feedback, header)
+    with one_app(), gr.Blocks(title=settings.site_name, analytics_enabled=False) as page:
+        heading = gr.HTML(header(), js_on_load=None, elem_id="kb-header")
+        chat = _chatbot(settings.heading)
+        feedback.attach(page, chat, door)  # 👍/👎 under answers, the improvement box just below the chat
+        asked = gr.State([])
+        with gr.Row(equal_height=True):
+            box = gr.Textbox(placeholder=settings.placeholder, show_label=False, lines=1, max_lines=4, scale=5,
+                             autofocus=True, submit_btn=True, elem_id="kb-question")
+        if examples:
+            gr.Markdown("**Try one of these:**")
+        with gr.Row(elem_classes="kb-examples"):
+            buttons = [gr.Button(text, size="sm", variant="secondary") for text in examples]
+        outputs = [box, chat, heading, asked]
+        box.submit(respond, [box, chat, asked], outputs, api_visibility="private").then(None, js=SCROLL_TO_NEWEST)
+        for button, text in zip(buttons, examples):
+            button.click(_example(respond, text), [chat, asked], outputs[1:],
+                         api_visibility="private").then(None, js=SCROLL_TO_NEWEST)
+        admin_panel(assistant, settings, heading, feedback.log)
+        gr.api(search, api_name="search")
+        page.load(header, None, heading, api_visibility="private")
+    with one_app():  # gr.mount_gradio_app builds the one app that is served (ui/quick_import.py)
+        page.queue(default_concurrency_limit=settings.concurrency_limit, max_size=settings.max_queue)
+    return page
+
+
+def _handlers(settings: Settings, door: Door, feedback: ChatFeedback, header):
+    """The chat's submit handler and Gradio's `/search` endpoint, both asking through the door."""
+
+    def respond(question: str, history: list | None, asked: list | None, request: gr.Request = None):
+        question = question or ""
+        asked = list(asked or [])
+        answer, answer_id = _ask(door, question, settings.top_k, asked, "web", request)
+        turn = [{"role": "user", "content": question_html(question)},
+                {"role": "assistant", "content": feedback.reply(answer_html(answer, settings.no_match_hint),
+                                                                answer_id)}]
+        no = refused(answer)
+        # A refused question stays in the box to be shortened or rephrased; an answered one clears it.
+        kept = question.encode("utf-8", "replace").decode("utf-8") if no else ""  # no lone surrogates
+        return kept, list(history or []) + turn, header(), asked if no else asked + [question.strip()]
+
+    def search(question: str, top_k: int = 5, previous: list[str] | None = None, request: gr.Request = None) -> dict:
+        """Cited passages for a question, as `assistant ask --json` prints them; `previous`: the
+        conversation's earlier questions, oldest first (optional)."""
+        earlier = [str(q) for q in previous or [] if isinstance(q, (str, int, float))]
+        return door.as_json(*_ask(door, question or "", top_k, earlier, "api", request))
+
+    return respond, search
+
+
+def _example(respond, text: str):
+    def ask_example(history: list | None, asked: list | None, request: gr.Request = None):
+        return respond(text, history, asked, request)[1:]
+
+    return ask_example
+
+
+def _ask(door: Door, question: str, top_k, earlier: list, channel: str, request: gr.Request | None):
+    """(answer, answer_id) through the door, its rate limit turned into a message on the page."""
+    try:
+        door.admit(_client(request), channel)
+    except Limited as exc:
+        raise gr.Error(str(exc), print_exception=False) from None
+    try:
+        return door.answer(question, top_k, earlier, channel)
+    except BackendUnavailable:  # the index server (Milvus) is down: a message on the page, not a traceback
+        return Answer(question=question[:200], answered=False, passages=(), message=UNAVAILABLE), None
+
+
+def _client(request: gr.Request | None) -> str | None:
+    """The visitor's address; None for a call from inside this process (never rate limited)."""
+    if request is None:
+        return None
+    return getattr(getattr(request, "client", None), "host", "") or ""
+
+
+def _chatbot(heading: str) -> gr.Chatbot:
+    # render_markdown=False: messages are our own escaped HTML, inserted without a Markdown pass
+    # (which could turn content into links or emphasis); Gradio still sanitizes it.
+    return gr.Chatbot(
+        elem_id="kb-chat", show_label=False, height=None, min_height=240, max_height="64vh",
+        render_markdown=False, sanitize_html=True, latex_delimiters=[],
+        placeholder=f"**{_markdown_text(heading)}** Ask a question, or pick an example below.", autoscroll=False,
+        layout="panel",
+    )
+
+
+def _markdown_text(text: str) -> str:
+    """Settings text placed in Gradio's Markdown placeholder: its Markdown and HTML characters escaped."""
+    return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!<>|~" else ch for ch in text)
+
+
+__all__ = ["build_page"]
