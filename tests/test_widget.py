@@ -99,8 +99,8 @@ def test_hostile_article_stays_inert_in_the_widget(browser, build, embedder, tmp
         assert page.evaluate(f"{root}.querySelectorAll('script, img, iframe, [onerror]').length") == 0
         hrefs = page.evaluate(f"[...{root}.querySelectorAll('a')].map(a => a.href)")
         assert hrefs and all(h.startswith(("http://", "https://")) for h in hrefs)
-        source = next(h for h in hrefs if "/source/" in h)  # a document with no url: the app serves it
-        assert source.startswith(app_url) and source.endswith("/source/articles/minutes.md")
+        source = next(h for h in hrefs if "/read/" in h)  # a document with no url: the app's reader
+        assert source.startswith(app_url) and "/read/articles/minutes.md" in source
         assert page.request.get(source).status == 200
         page.close()
     finally:
