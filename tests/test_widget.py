@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from urllib.parse import urljoin
 
 import pytest
 
@@ -64,7 +65,7 @@ def test_widget_links_a_recording_moment(browser, doors_app, page_server):
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     time_link = widget.locator("a.time").first
     assert time_link.inner_text() == f"▶ {clock(moment.start_seconds)}"
-    assert time_link.get_attribute("href") == moment.url and "#t=" in moment.url
+    assert time_link.get_attribute("href") == urljoin(app_url, moment.url) and "#t=" in moment.url  # the reader, on the app
     assert widget.locator(".card").first.evaluate("c => getComputedStyle(c).borderLeftColor") == "rgb(204, 102, 0)"
     page.close()
 
