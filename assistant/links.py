@@ -9,7 +9,6 @@ prefix when the sentence itself is repeated.
 
 from __future__ import annotations
 
-import re
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from corpus import Chunk

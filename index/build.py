@@ -121,6 +121,12 @@ def plan_build(content_dir: Path, index_dir: Path, model_name: str, chunker: Chu
     previous, reason = _previous(index_dir, model_name, chunker, options.base_url, variant)
     if options.full:
         reason = "--full was asked for"
+    return compare(previous, reason, loader)
+
+
+def compare(previous, reason: str | None, loader: Loader) -> BuildPlan:
+    """The plan against the published version (`previous`, whose manifest lists its documents; none
+    when `reason` says everything is rebuilt): documents added, changed, removed and unchanged."""
     old = previous.manifest.documents if previous and not reason else {}
     known = {doc_id: Document(doc_id, e.title, e.url, e.source_type, (), e.content_hash) for doc_id, e in old.items()}
     loaded = loader(known)

@@ -198,6 +198,20 @@ def doors_app(sample_index, embedder, page_server, tmp_path_factory):
 
 # --- a throwaway PostgreSQL server (Debian's postgresql: initdb + pg_ctl in a temp folder) ----------
 
+def stop_all(processes, timeout: float = 20) -> None:
+    """SIGTERM every process, then wait for each (killing one that does not stop in time)."""
+    import signal
+    import subprocess
+
+    for process in processes:
+        process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 def _postgres_bin() -> Path | None:
     import shutil
 

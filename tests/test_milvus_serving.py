@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -19,7 +18,7 @@ pytest.importorskip("milvus_lite", reason="these tests start a milvus-lite serve
 from assistant import Settings  # noqa: E402
 from assistant.building import run_build  # noqa: E402
 from assistant.search import Assistant  # noqa: E402
-from conftest import ask_in_page, needs_browser, open_page, start_app  # noqa: E402
+from conftest import ask_in_page, needs_browser, open_page, start_app, stop_all  # noqa: E402
 from index.milvus import LiteServer  # noqa: E402
 from index.milvus.lite import free_port  # noqa: E402
 from tests.test_milvus import ARTICLES  # noqa: E402
@@ -132,10 +131,4 @@ def test_two_replicas_sharing_only_the_milvus_server_swap_to_a_new_version(tmp_p
                 time.sleep(0.2)
             assert answers == ["lantern.md", "lantern.md"]
         finally:
-            for replica in replicas:
-                replica.send_signal(signal.SIGTERM)
-            for replica in replicas:
-                try:
-                    replica.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    replica.kill()
+            stop_all(replicas)

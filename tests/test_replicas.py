@@ -5,7 +5,6 @@ the folder's CURRENT pointer."""
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -14,6 +13,8 @@ import time
 import httpx
 import pytest
 from gradio_client import Client
+
+from conftest import stop_all
 
 pytestmark = pytest.mark.slow  # two `assistant serve` subprocesses
 
@@ -71,10 +72,4 @@ def test_two_replicas_over_one_index_folder_both_answer_from_a_newly_published_v
             time.sleep(0.2)
         assert answers == ["lantern.md", "lantern.md"]
     finally:
-        for replica in replicas:
-            replica.send_signal(signal.SIGTERM)
-        for replica in replicas:
-            try:
-                replica.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                replica.kill()
+        stop_all(replicas)

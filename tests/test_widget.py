@@ -41,9 +41,12 @@ def test_widget_on_another_site_asks_and_shows_cards_with_links(browser, doors_a
     assert widget.locator("input").get_attribute("placeholder") == "Ask the PMO team…"
     assert page.evaluate("document.querySelector('.kb-widget').nextElementSibling.tagName") == "SCRIPT"
     ask(page, QUESTION)
-    expected = assistant.ask(QUESTION, top_k=3).passages
+    answer = assistant.ask(QUESTION, top_k=3)
+    expected = answer.passages
     cards = widget.locator(".card")
-    assert cards.count() == 3
+    assert cards.count() == len(expected) and len(expected) + len(answer.more) == 3
+    if answer.more:  # the weaker passages wait behind a closed "More results"
+        assert widget.locator("details.more summary").inner_text() == f"More results ({len(answer.more)})"
     first = cards.first.locator("a.link")
     assert first.get_attribute("href") == expected[0].url
     assert first.get_attribute("target") == "_blank" and "noopener" in first.get_attribute("rel")
@@ -94,6 +97,8 @@ def test_hostile_article_stays_inert_in_the_widget(browser, build, embedder, tmp
         page.goto(embed(page_server, app_url, "hostile.html"))
         widget = ask(page, "how do I get consultants to attend project boards?")
         page.wait_for_timeout(500)  # give any injected handler the chance to fire
+        if widget.locator("details.more").count():
+            widget.locator("details.more summary").click()  # the hostile passage may be among "More results"
         assert "<script>window.__pwned=1</script>" in widget.locator(".results").inner_text()
         assert dialogs == [] and page.evaluate("window.__pwned") is None
         root = "document.querySelector('.kb-widget').shadowRoot"
@@ -115,7 +120,8 @@ def test_preview_page_shows_the_line_to_copy_and_a_working_box(browser, doors_ap
     assert page.locator("pre").inner_text() == (f'<script src="{app_url}widget.js" '
                                                 'data-placeholder="Ask a question…" async></script>')
     widget = ask(page, QUESTION)  # same origin as the app: needs no allowed_origins entry
-    assert widget.locator(".card").count() == 5
+    shown = widget.locator(".card").count() + widget.locator("details.more li").count()
+    assert widget.locator(".card").count() >= 1 and shown == 5
     widget.locator("input").fill("what's a good recipe for banana bread?")
     widget.locator("input").press("Enter")
     widget.locator(".notice").wait_for(timeout=30_000)

@@ -29,14 +29,14 @@ PATH = "/gradio_api/mcp"  # where Gradio's own MCP server was: clients keep thei
 
 SEARCH_HELP = """Search the {site} knowledge base (help articles, recorded sessions and slide decks) for the passages that answer a question.
 
-Use this tool first whenever the user asks how to do something, what something means, or where to find guidance on a topic this help centre may cover. It searches by meaning, so pass the user's question in plain words. Each passage comes with `url`, a deep link to exactly where it is: the article's section, the moment in the recording (`start_seconds`) or the deck's page. Answer from the passages' `text` (the `highlight` is the sentence that matches best) and cite their `url`s so the user can check. When `answered` is false nothing matched confidently: the passages are only the nearest documents, so say that the knowledge base does not cover it rather than guessing. To read a whole document, call get_document with one of its urls.
+Use this tool first whenever the user asks how to do something, what something means, or where to find guidance on a topic this help centre may cover. It searches by meaning, so pass the user's question in plain words. Each passage comes with `url`, a deep link to exactly where it is: the article's section, the moment in the recording (`start_seconds`) or the deck's page. Answer from the passages' `text` (the `highlight` is the sentence that matches best) and cite their `url`s so the user can check. `passages` are the ones relevant enough to show; `more` holds weaker ones found too, to use only when the passages do not cover the question. When `answered` is false nothing matched confidently: the passages are only the nearest documents, so say that the knowledge base does not cover it rather than guessing. To read a whole document, call get_document with one of its urls.
 
 Args:
     question: The user's question in their own words, as a full sentence, e.g. "How do I move from analyst to manager?" (at most {max_chars} characters).
     limit: How many passages to return, from 1 to {max_k}; 5 is usually enough.
 
 Returns:
-    JSON text: {{"question", "answered", "message", "passages": [{{"title", "url", "section", "text", "highlight", "score", "source_type", "start_seconds", "end_seconds", "page", "doc_id"}}]}}, best passage first.
+    JSON text: {{"question", "answered", "message", "passages": [{{"title", "url", "section", "text", "highlight", "score", "rank_score", "source_type", "start_seconds", "end_seconds", "page", "doc_id"}}], "more": [the same, weaker]}}, best passage first.
 """
 
 GET_DOCUMENT = """Read one whole document of the {site} knowledge base: its title, its link, and its text section by section, each section with its own deep link (anchor, recording moment or deck page).

@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from corpus import Chunk, ChunkSettings, Document, LoadResult, chunk_document, load_folder
-from index.build import BuildPlan, BuildReport, _embed_all, _embed_units
+from index.build import BuildPlan, BuildReport, _embed_all, _embed_units, compare
 from index.embedding import Embedder
 from index.errors import BuildLocked, IndexStoreError, NothingIndexed
 from index.manifest import DocumentEntry, Manifest, library_versions
@@ -56,17 +56,9 @@ def plan_milvus(conn: Connection, job: MilvusJob) -> BuildPlan:
     previous, reason = _previous(conn, job)
     if job.full:
         reason = "--full was asked for"
-    old = previous.manifest.documents if previous and not reason else {}
-    known = {d: Document(d, e.title, e.url, e.source_type, (), e.content_hash) for d, e in old.items()}
-    loaded = job.loaded or (job.loader(known) if job.loader else
-                            load_folder(Path(job.content_dir), base_url=job.base_url, exclude=job.lock_dir,
-                                        known=known))
-    new = {doc.doc_id: doc for doc in loaded.documents}
-    added = tuple(d for d in new if d not in old)
-    changed = tuple(d for d in new if d in old and old[d].content_hash != new[d].content_hash)
-    unchanged = tuple(d for d in new if d in old and old[d].content_hash == new[d].content_hash)
-    removed = tuple(d for d in old if d not in new)
-    return BuildPlan(added, changed, removed, unchanged, bool(reason), reason, loaded, None if reason else previous)
+    return compare(previous, reason, lambda known: job.loaded or (
+        job.loader(known) if job.loader else
+        load_folder(Path(job.content_dir), base_url=job.base_url, exclude=job.lock_dir, known=known)))
 
 
 def dry_run(target: MilvusTarget, job: MilvusJob) -> BuildPlan:
