@@ -37,7 +37,7 @@ mark.kb-cited { background: color-mix(in srgb, var(--kb-accent) 22%, white); col
 ::target-text { background: color-mix(in srgb, var(--kb-accent) 22%, white); }
 table { border-collapse: collapse; } td { border: 1px solid #d9e2ec; padding: 4px 8px; vertical-align: top; }
 pre { background: #f0f4f8; padding: 8px; overflow-x: auto; }
-.kb-turn { margin: 0 0 12px; padding: 4px 10px; border-left: 3px solid transparent; }
+.kb-turn { margin: 0 0 12px; padding: 4px 10px; border-left: 3px solid transparent; } .kb-turn p { margin: 4px 0; }
 .kb-turn.kb-here { border-left-color: var(--kb-accent); background: color-mix(in srgb, var(--kb-accent) 6%, white); }
 .kb-speaker { font-weight: 600; } .kb-at { color: #52606d; font-size: 0.9em; margin-left: 6px; }
 .kb-cue.kb-here, .kb-cue:target { background: color-mix(in srgb, var(--kb-accent) 22%, white); }

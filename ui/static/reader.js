@@ -104,6 +104,8 @@
   }
 
   var main = document.querySelector("main");
-  show(markCue() || (main && markSentence(main)));
+  var target = markCue() || (main && markSentence(main));
+  show(target);  // and once more after the browser's own jump to the fragment's id
+  window.addEventListener("load", function () { setTimeout(function () { show(target); }, 0); });
   window.addEventListener("hashchange", function () { show(markCue()); });
 })();
