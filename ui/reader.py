@@ -17,7 +17,6 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from assistant import Assistant, Settings
 from corpus import LoadError
-from corpus.folder import load_file
 from corpus.model import Document
 from corpus.text import READER_PATH, meta_text, read_sidecar, safe_url
 from ui.reader_html import Face, article_page, policy, transcript_page
@@ -36,7 +35,7 @@ def add_reader_route(app: FastAPI, assistant: Assistant, settings: Settings) -> 
         if path.suffix.lower() == ".pdf":
             return deck_response(path)
         try:
-            document = load_file(path, path.parent)
+            document = read_document(path)
         except LoadError as exc:
             return Response(f"This document cannot be shown: {exc}. Rebuild the index (`assistant build`).",
                             status_code=404, media_type="text/plain")
@@ -57,9 +56,17 @@ def deck_response(path: Path) -> Response:
 
 def _title(path: Path) -> str | None:
     try:
-        return load_file(path, path.parent).title
+        return read_document(path).title
     except LoadError:
         return None
+
+
+def read_document(path: Path) -> Document:
+    """The file read as a build reads it (same sections, anchors and cues); the loaders are imported only
+    here, so serving stays free of them until a reader page is asked for."""
+    from corpus.folder import load_file
+
+    return load_file(path, path.parent)
 
 
 def recording_of(path: Path, document: Document) -> str | None:

@@ -26,7 +26,8 @@ from ui.render import _units as text_units
 
 SCRIPT = (Path(__file__).parent / "static" / "reader.js").read_text(encoding="utf-8")
 STYLE = """
-body { margin: 0; font: 17px/1.6 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1f2933; background: #fafafa; }
+body { margin: 0; font: 17px/1.6 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1f2933;
+  background: #fafafa; }
 .kb-bar { border-bottom: 3px solid var(--kb-accent); background: #fff; padding: 10px 24px; }
 .kb-bar a { color: var(--kb-accent); font-weight: 600; text-decoration: none; }
 .kb-logo { height: 1.4em; vertical-align: middle; margin-right: 8px; }
