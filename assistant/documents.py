@@ -1,10 +1,10 @@
 """One indexed document read back whole, found by any link the assistant gives out. Pure over chunks.
 
     find_document(chunks, "https://help.example.org/kb/raci/#who-is-accountable")  -> DocumentText
-    find_document(chunks, "/source/notes.md")                                     -> DocumentText
+    find_document(chunks, "/read/notes.md")                                       -> DocumentText
 
 A document is found by its own url, by a deep link into it (section anchor, `#t=` or YouTube `t=`
-moment, `#page=`), by the app's `/source/<path>` link or by its path in the content folder. Its
+moment, `#page=`), by the app's `/read/<path>` (or raw `/source/<path>`) link or by its path in the content folder. Its
 sections come back in order, each with the deep link to it; text that two neighbouring chunks
 share (the chunker's overlap) appears once.
 """
@@ -17,6 +17,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from assistant.links import deep_link
 from corpus import Chunk
+from corpus.text import READER_PATH
 
 MAX_DOCUMENT_CHARS = 60_000  # past this a document is cut (a model's context is not unlimited); `truncated` says so
 
@@ -97,7 +98,10 @@ def _bare(url: str) -> str:
 
 
 def _source_path(url: str) -> str | None:
-    """`notes.md` from `/source/notes.md` or `http://host/source/notes.md` (the app's own links)."""
+    """`notes.md` from `/read/notes.md`, `/source/notes.md` or `http://host/read/notes.md` (the app's own links)."""
     path = urlsplit(url).path
-    marker = path.find("/source/")
-    return unquote(path[marker + len("/source/"):]) if marker >= 0 else None
+    for route in (READER_PATH, "/source/"):
+        marker = path.find(route)
+        if marker >= 0:
+            return unquote(path[marker + len(route):])
+    return None

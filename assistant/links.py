@@ -1,6 +1,6 @@
 """Deep links, built from a chunk's own metadata so a citation points where the passage is.
 
-A link to an article on the owner's own site can also name the highlighted sentence with a text
+A link to an article on the owner's own site (or in the app's reader, `/read/…`) can also name the highlighted sentence with a text
 fragment (URL Fragment Text Directives: `#section:~:text=start,end`): browsers that support it
 scroll to the sentence and mark it, others ignore it. `text_fragment` picks the fewest words at
 the sentence's start and end that find it first on the page, with the words before it as a
@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from corpus import Chunk
 from corpus.sentences import plain
-from corpus.text import safe_url
+from corpus.text import READER_PATH, safe_url
 
 FRAGMENT_WORDS = 4  # words at each end of a long sentence (more when fewer would match earlier)
 
@@ -42,10 +42,12 @@ def at_time(url: str, seconds: float) -> str:
 
 def with_text_fragment(url: str, sentence: str, page: str) -> str:
     """`url` with a text directive for `sentence` as it appears in `page` (both may hold Markdown);
-    the url unchanged when the sentence is not in the page or the url is not an http(s) page."""
+    the url unchanged when the sentence is not in the page or the url is neither an http(s) page nor
+    the app's reader (`/read/…`, which honours the directive itself)."""
     directive = text_fragment(sentence, page)
     parts = urlsplit(url)
-    if not directive or parts.scheme not in ("http", "https") or ":~:" in parts.fragment:
+    page_url = parts.scheme in ("http", "https") or (not parts.scheme and parts.path.startswith(READER_PATH))
+    if not directive or not page_url or ":~:" in parts.fragment:
         return url
     return urlunsplit(parts._replace(fragment=f"{parts.fragment}:~:{directive}"))
 

@@ -188,7 +188,7 @@ class Assistant:
         return index_info(self.index, self.settings)
 
     def source_file(self, doc_id: str) -> Path | None:
-        """The content file behind an indexed document (for the app's /source/ links); None when the id
+        """The content file behind an indexed document (for the app's /read/ and /source/ links); None when the id
         is not in the published index or the path would leave the content folder."""
         manifest = self.index.manifest
         if doc_id not in manifest.documents:
@@ -205,7 +205,7 @@ class Assistant:
 
 
 def to_the_sentence(passage: Passage) -> Passage:
-    """An article's link on its own site, extended to its highlighted sentence with a text fragment
+    """An article's link on its own site or in the app's reader, extended to its highlighted sentence with a text fragment
     (recordings open at their moment and decks at their page instead)."""
     if passage.source_type not in ("article", "text") or not passage.highlight:
         return passage

@@ -12,9 +12,9 @@ from corpus.errors import LoadError
 from corpus.loaders import html, markdown, pdf, plain, transcript
 from corpus.loaders.base import Parsed
 from corpus.model import Document
-from corpus.text import clean_line, decode, document_url, meta_text, read_sidecar, sidecar_bytes, title_from_filename
+from corpus.text import READER_PATH, clean_line, decode, document_url, meta_text, read_sidecar, sidecar_bytes, title_from_filename
 
-LOADER_VERSION = "2"  # bump when loaders change what they extract: forces re-chunking
+LOADER_VERSION = "3"  # bump when loaders change what they extract: forces re-chunking
 MAX_FILE_BYTES = 20_000_000  # the README's "20 MB limit"; checked before a byte is read
 TEXT_LOADERS = {
     ".md": markdown.load,
@@ -69,7 +69,7 @@ def load_folder(root: Path, base_url: str | None = None, max_bytes: int = MAX_FI
         except (RecursionError, MemoryError):
             skipped.append(Skipped(rel, "too deeply nested or too large to parse; simplify the file"))
             continue
-        if doc.url in seen_urls and not doc.url.startswith("/source/"):
+        if doc.url in seen_urls and not doc.url.startswith(READER_PATH):
             skipped.append(Skipped(rel, f"same url as {seen_urls[doc.url]} (the first file in path order wins)"))
             continue
         seen_urls[doc.url] = rel

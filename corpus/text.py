@@ -17,6 +17,7 @@ SAFE_SCHEMES = ("http", "https")
 SIDECAR_SUFFIXES = (".yaml", ".yml")
 MAX_SIDECAR_BYTES = 1_000_000
 BINARY_SAMPLE = 65_536  # bytes (or characters) looked at to tell text from binary data
+READER_PATH = "/read/"  # the app's built-in reader: a document that names no page of its own opens there
 BINARY_CONTROL_SHARE = 0.08  # random bytes read as Windows-1252 are ~13% control characters; text ~0%
 
 
@@ -148,7 +149,8 @@ def safe_url(value: object) -> tuple[str | None, str | None]:
 
 
 def document_url(meta_url: object, base_url: str | None, doc_id: str) -> tuple[str, list[str]]:
-    """The page a document lives at: its own metadata, else base_url + path, else the app's /source/ route."""
+    """The page a document lives at: its own metadata, else base_url + path, else the app's reader
+    (`/read/<path>`: the article or transcript as a page, a PDF in the browser's viewer)."""
     url, warning = safe_url(meta_url)
     warnings = [warning] if warning else []
     if url:
@@ -156,7 +158,7 @@ def document_url(meta_url: object, base_url: str | None, doc_id: str) -> tuple[s
     if base_url:
         stem = doc_id.rsplit(".", 1)[0] if "." in doc_id.rsplit("/", 1)[-1] else doc_id
         return base_url.rstrip("/") + "/" + quote(stem), warnings
-    return "/source/" + quote(doc_id), warnings
+    return READER_PATH + quote(doc_id), warnings
 
 
 def slugify(heading: str) -> str:

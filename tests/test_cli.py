@@ -53,13 +53,13 @@ def test_ask_json_shape(sample_index):
     data = json.loads(result.output)
     assert set(data) >= {"question", "answered", "passages"} and data["answered"] is True
     assert len(data["passages"]) + len(data["more"]) == 3 and PASSAGE_KEYS <= set(data["passages"][0])
-    assert data["passages"][0]["url"].startswith("https://help.example.org/kb/pmo-analyst-to-pmo-manager/")
+    assert data["passages"][0]["url"].startswith("/read/articles/pmo-analyst-to-pmo-manager.md#")
 
 
 def test_ask_text_shows_title_section_and_link(sample_index):
     result = run("ask", "what should a weekly status report for executives look like?", "--index", str(sample_index))
     assert result.exit_code == 0
-    assert "1. " in result.output and "https://help.example.org/kb/" in result.output
+    assert "1. " in result.output and "/read/articles/" in result.output
 
 
 def test_ask_without_an_index_says_what_to_run(tmp_path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from urllib.parse import urljoin
 
 import pytest
 
@@ -72,7 +73,7 @@ def test_votes_comment_and_click_are_stored(browser, app):
     href = link.get_attribute("href")
     with page.context.expect_page() as opened:
         link.click()
-    assert opened.value.url.startswith(href.split("#")[0])  # the link went straight to the article
+    assert opened.value.url.startswith(urljoin(url, href.split("#")[0]))  # the link went straight to the article
 
     data = stored(demo, settings, lambda d: len(d.questions) == 2 and len(d.feedback) == 2 and d.clicks)
     asked = {q.question: q for q in data.questions}

@@ -230,9 +230,9 @@ def test_unsafe_urls_are_refused_and_the_document_links_to_its_own_source(hostil
     _, index, _, _ = hostile_build
     assistant = Assistant(Settings(index_dir=index), embedder=embedder)
     links = {c.doc_id: c.url for c in assistant.index.chunks}
-    assert links["js-url.md"] == "/source/js-url.md"
-    assert links["data-url.txt"] == "/source/data-url.txt"
-    assert links["canonical-js.html"] == "/source/canonical-js.html"
+    assert links["js-url.md"] == "/read/js-url.md"
+    assert links["data-url.txt"] == "/read/data-url.txt"
+    assert links["canonical-js.html"] == "/read/canonical-js.html"
     assert links["same-url-a.md"] == "https://help.example.org/kb/dup/"
     assert not any(url.lower().startswith(("javascript:", "data:")) for url in links.values())
 

@@ -40,7 +40,7 @@ def test_search_returns_the_cli_json(doors_app):
     assert body == assistant.ask(question, top_k=3).as_dict()
     assert body["answered"] is True and len(body["passages"]) + len(body["more"]) == 3
     assert all(set(p) == PASSAGE_KEYS for p in body["passages"])
-    assert body["passages"][0]["url"].startswith("https://help.example.org/kb/pmo-analyst-to-pmo-manager/")
+    assert body["passages"][0]["url"].startswith("/read/articles/pmo-analyst-to-pmo-manager.md#")
 
 
 def test_search_defaults_and_no_match_and_follow_up_parameter(doors_app):

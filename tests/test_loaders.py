@@ -169,7 +169,7 @@ def test_plain_text_is_one_segment_titled_from_the_file_name(tmp_path):
     assert doc.doc_id == "notes/weekly_status-tips.txt"
     assert doc.title == "Weekly status tips"
     assert doc.source_type == "text"
-    assert doc.url == "/source/notes/weekly_status-tips.txt"
+    assert doc.url == "/read/notes/weekly_status-tips.txt"
     assert doc.segments == (Segment(text="First paragraph.\n\nSecond paragraph."),)
 
 
@@ -335,7 +335,7 @@ def test_unsafe_urls_are_refused_with_a_warning_and_fall_back(tmp_path, url):
     (warning,) = result.warnings
     assert warning.startswith("guides/a.md: refused url ")
     assert warning.endswith(": only http(s) and relative links are allowed")
-    assert load_folder(tmp_path).documents[0].url == "/source/guides/a.md"
+    assert load_folder(tmp_path).documents[0].url == "/read/guides/a.md"
 
 
 def test_base_url_joins_the_relative_path_without_extension(tmp_path):
@@ -350,7 +350,7 @@ def test_base_url_joins_the_relative_path_without_extension(tmp_path):
 
 def test_without_url_or_base_url_the_source_route_is_used(tmp_path):
     write(tmp_path, "guides/raid.md", "Body.")
-    assert load_folder(tmp_path).documents[0].url == "/source/guides/raid.md"
+    assert load_folder(tmp_path).documents[0].url == "/read/guides/raid.md"
 
 
 def test_same_url_twice_first_in_path_order_wins(tmp_path):

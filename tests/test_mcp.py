@@ -58,7 +58,7 @@ def test_search_then_read_the_document_it_links_to(doors_app):
 
     found, answer, moment, document = mcp_session(url, calls)
     assert not found.isError and answer == assistant.ask(question, top_k=3).as_dict()
-    assert moment["url"].startswith("https://help.example.org/sessions/") and "#t=" in moment["url"]
+    assert moment["url"].startswith("/read/sessions/") and "#t=" in moment["url"]
     whole = json.loads(document.content[0].text)
     assert not document.isError and whole["doc_id"] == moment["doc_id"] and whole["source_type"] == "transcript"
     moment_at = int(moment["url"].rsplit("#t=", 1)[1])  # the answering moment, inside one of the sections

@@ -76,7 +76,7 @@ def check_answer(assistant: Assistant, question: str, answer: Answer) -> None:
     assert answer.message == (None if answer.answered else NO_MATCH)
     for p in answer.passages:
         assert p.title and p.text and 0.0 <= p.score <= 1.0001
-        assert p.url.startswith(("https://", "http://", "/source/"))
+        assert p.url.startswith(("https://", "http://", "/read/"))
     if not answer.answered:  # the nearest documents, one each
         assert len({p.doc_id for p in answer.passages}) == len(answer.passages)
 

@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 
 from assistant import Assistant, Settings
 
-DOORS = {"/api/search", "/api/health", "/widget.js", "/widget", "/source/{doc_id:path}", "/feedback/click",
+DOORS = {"/api/search", "/api/health", "/widget.js", "/widget", "/read/{doc_id:path}", "/source/{doc_id:path}", "/feedback/click",
          "/control/build", "/gradio_api/mcp", "/gradio_api/mcp/"}
 GRADIO = {"/", "/config", "/gradio_api/info", "/gradio_api/queue/join", "/gradio_api/call/{api_name}"}
 MCP_INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
@@ -69,7 +69,8 @@ def probes(url: str, doc_id: str) -> list[tuple[str, str, dict]]:
     mcp_headers = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
     return [("GET", url, {}), ("GET", url + "config", {}), ("GET", url + "gradio_api/info", {}),
             ("GET", url + "api/health", {}), ("GET", url + "api/search", {"params": {"q": "raci chart"}}),
-            ("GET", url + "widget.js", {}), ("GET", url + "widget", {}), ("GET", url + f"source/{doc_id}", {}),
+            ("GET", url + "widget.js", {}), ("GET", url + "widget", {}), ("GET", url + f"read/{doc_id}", {}),
+            ("GET", url + f"source/{doc_id}", {}),
             ("POST", url + "feedback/click", {"content": b"{}"}), ("POST", url + "control/build", {"json": {}}),
             ("POST", url + "gradio_api/mcp/", {"headers": mcp_headers, "content": json.dumps(MCP_INIT)})]
 

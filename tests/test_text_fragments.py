@@ -59,11 +59,13 @@ def test_a_table_row_is_named_by_its_first_and_last_cell():
         "PMO analyst", "Data, reporting and analysis"]
 
 
-def test_the_fragment_joins_the_section_anchor_and_only_on_web_pages():
+def test_the_fragment_joins_the_section_anchor_on_web_pages_and_in_the_reader():
     assert with_text_fragment("https://help.example.org/kb/a/#owners", "Then rest.", PAGE) == \
         "https://help.example.org/kb/a/#owners:~:text=Then%20rest."
     assert with_text_fragment("https://help.example.org/kb/a/", "Then rest.", PAGE).endswith("/#:~:text=Then%20rest.")
     assert with_text_fragment("/source/a.md", "Then rest.", PAGE) == "/source/a.md"
+    assert with_text_fragment("/read/a.md#owners", "Then rest.", PAGE) == "/read/a.md#owners:~:text=Then%20rest."
+    assert with_text_fragment("/read/a.md", "Then rest.", PAGE) == "/read/a.md#:~:text=Then%20rest."
     assert with_text_fragment("https://help.example.org/kb/a/", "Not on the page.", PAGE) == "https://help.example.org/kb/a/"
 
 

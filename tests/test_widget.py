@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from urllib.parse import urljoin
 
 import pytest
 
@@ -47,7 +48,7 @@ def test_widget_on_another_site_asks_and_shows_cards_with_links(browser, doors_a
     if answer.more:  # the weaker passages wait behind a closed "More results"
         assert widget.locator("details.more summary").inner_text() == f"More results ({len(answer.more)})"
     first = cards.first.locator("a.link")
-    assert first.get_attribute("href") == expected[0].url
+    assert first.get_attribute("href") == urljoin(app_url, expected[0].url)  # the sample's links open the app's reader
     assert first.get_attribute("target") == "_blank" and "noopener" in first.get_attribute("rel")
     assert first.inner_text() == expected[0].title
     assert cards.first.locator("mark").count() == 1
@@ -67,7 +68,7 @@ def test_widget_links_a_recording_moment(browser, doors_app, page_server):
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     time_link = widget.locator("a.time").first
     assert time_link.inner_text() == f"▶ {clock(moment.start_seconds)}"
-    assert time_link.get_attribute("href") == moment.url and "#t=" in moment.url
+    assert time_link.get_attribute("href") == urljoin(app_url, moment.url) and "#t=" in moment.url  # the reader, on the app
     assert widget.locator(".card").first.evaluate("c => getComputedStyle(c).borderLeftColor") == "rgb(204, 102, 0)"
     page.close()
 
@@ -104,8 +105,8 @@ def test_hostile_article_stays_inert_in_the_widget(browser, build, embedder, tmp
         assert page.evaluate(f"{root}.querySelectorAll('script, img, iframe, [onerror]').length") == 0
         hrefs = page.evaluate(f"[...{root}.querySelectorAll('a')].map(a => a.href)")
         assert hrefs and all(h.startswith(("http://", "https://")) for h in hrefs)
-        source = next(h for h in hrefs if "/source/" in h)  # a document with no url: the app serves it
-        assert source.startswith(app_url) and source.endswith("/source/articles/minutes.md")
+        source = next(h for h in hrefs if "/read/" in h)  # a document with no url: the app's reader
+        assert source.startswith(app_url) and "/read/articles/minutes.md" in source
         assert page.request.get(source).status == 200
         page.close()
     finally:

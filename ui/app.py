@@ -8,6 +8,7 @@ Gradio page mounted on it through Gradio's public `gr.mount_gradio_app`.
 Routes: the page and Gradio's API (`/`, `/gradio_api/…`, with `/search` and `/feedback`), the MCP
 tools (`/gradio_api/mcp/`, ui/mcp.py), the JSON API (`/api/search`, and `/api/health`: the probe
 for load balancers, ui/api.py), the embeddable widget (`/widget.js`, `/widget`, ui/widget.py),
+the built-in reader (`/read/…`, ui/reader.py: the page of a document with none of its own),
 documents' raw files (`/source/…`), the feedback beacon (`/feedback/click`, ui/feedback.py) and
 the control route of `assistant build` (`/control/build`, ui/control.py). Every question through
 any of them passes one `Door` (ui/doors.py). CORS: one CORSMiddleware with `allowed_origins`.
@@ -33,6 +34,7 @@ from ui.doors import Door
 from ui.feedback import ChatFeedback, add_click_route
 from ui.mcp import McpEndpoint
 from ui.page import build_page
+from ui.reader import add_reader_route
 from ui.reload import POLL_SECONDS
 from ui.theme import CSS, THEME, accent_css
 from ui.widget import add_widget_route
@@ -62,6 +64,7 @@ def create_app(assistant: Assistant, settings: Settings) -> WebApp:
     ready = threading.Event()
     add_api_routes(app, door, ready)
     add_widget_route(app, settings, door.limits)
+    add_reader_route(app, assistant, settings)
     add_source_route(app, assistant)
     add_click_route(app, feedback)
     token = add_control_route(app, assistant)
@@ -72,8 +75,8 @@ def create_app(assistant: Assistant, settings: Settings) -> WebApp:
 
 
 def add_source_route(app: FastAPI, assistant: Assistant) -> None:
-    """`/source/<doc_id>`: the raw file of an indexed document that names no url of its own, served as
-    inert text (or a PDF) in a sandbox, so an article's markup can never run on this origin."""
+    """`/source/<doc_id>`: the raw file of an indexed document, served as inert text (or a PDF) in a
+    sandbox, so an article's markup can never run on this origin. Links open the reader (`/read/…`)."""
 
     def source(doc_id: str) -> Response:
         path = assistant.source_file(doc_id)

@@ -1,0 +1,83 @@
+"""`/read/<doc_id>`: the built-in reader, where the links of a document with no page of its own open.
+
+An article (Markdown, HTML, plain text) or a transcript (WebVTT, SubRip) is read again from its file
+in the content folder and shown as a page in the site's face (ui/reader_html.py), under a strict
+Content-Security-Policy; a PDF deck is served inline, so the browser's own viewer opens it at `#page=N`.
+Only documents in the published index are served (`Assistant.source_file`: no path leaves the folder).
+A transcript's recording is its own http(s) `url`, or the `recording` its sidecar names.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse, HTMLResponse, Response
+
+from assistant import Assistant, Settings
+from corpus import LoadError
+from corpus.model import Document
+from corpus.text import READER_PATH, meta_text, read_sidecar, safe_url
+from ui.reader_html import Face, article_page, policy, transcript_page
+
+NOT_FOUND = "Not in the knowledge base. Search again from the help centre's front page."
+HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
+
+
+def add_reader_route(app: FastAPI, assistant: Assistant, settings: Settings) -> None:
+    face = Face(settings.site_name, settings.accent_color, settings.logo_url)
+
+    def read(doc_id: str) -> Response:
+        path = assistant.source_file(doc_id)
+        if path is None:
+            return Response(NOT_FOUND, status_code=404, media_type="text/plain")
+        if path.suffix.lower() == ".pdf":
+            return deck_response(path)
+        try:
+            document = read_document(path)
+        except LoadError as exc:
+            return Response(f"This document cannot be shown: {exc}. Rebuild the index (`assistant build`).",
+                            status_code=404, media_type="text/plain")
+        html = (transcript_page(document, face, recording_of(path, document)) if document.source_type == "transcript"
+                else article_page(document, face))
+        return HTMLResponse(html, headers={**HEADERS, "Content-Security-Policy": policy(face)})
+
+    app.add_api_route(READER_PATH + "{doc_id:path}", read, methods=["GET"])
+
+
+def deck_response(path: Path) -> Response:
+    """The PDF inline (the browser's viewer honours `#page=N`), named after the deck's title."""
+    title = _title(path) or path.stem
+    name = quote(f"{title[:120]}.pdf", safe="")
+    return FileResponse(path, media_type="application/pdf", headers={
+        **HEADERS, "Content-Disposition": f"inline; filename*=UTF-8''{name}"})
+
+
+def _title(path: Path) -> str | None:
+    try:
+        return read_document(path).title
+    except LoadError:
+        return None
+
+
+def read_document(path: Path) -> Document:
+    """The file read as a build reads it (same sections, anchors and cues); the loaders are imported only
+    here, so serving stays free of them until a reader page is asked for."""
+    from corpus.folder import load_file
+
+    return load_file(path, path.parent)
+
+
+def recording_of(path: Path, document: Document) -> str | None:
+    """Where the recording plays: the transcript's own http(s) url, else its sidecar's `recording`."""
+    if document.url.startswith(("http://", "https://")):
+        return document.url
+    try:
+        recording = meta_text(read_sidecar(path), "recording")
+    except LoadError:
+        return None
+    return safe_url(recording)[0] if recording else None
+
+
+__all__ = ["add_reader_route", "recording_of"]

@@ -1,0 +1,226 @@
+"""The built-in reader's pages: a document that names no page of its own, as HTML in the site's face. Pure.
+
+    article_page(document, face)              -> str   headings keep the ids the links use (`#section` lands)
+    transcript_page(document, face, recording) -> str  speaker turns with their times; `#t=SECONDS` marks one
+    policy(face)                               -> str   the pages' Content-Security-Policy
+
+Content is untrusted: every string from it is escaped (passage text through `ui.markup`, which renders
+only Markdown emphasis, lists and the owner's allowlisted inline tags), links in it are not followed,
+and the page runs only `ui/static/reader.js`, allowed by its hash. That script marks the cited sentence
+of a text fragment (`#section:~:text=…`) and the cue of `#t=SECONDS`, and scrolls to it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+
+from assistant.links import at_time, clock, safe_href
+from corpus.model import Document, Segment
+from ui.markup import ITEM, blocks_html, inline_html
+from ui.render import _units as text_units
+
+SCRIPT = (Path(__file__).parent / "static" / "reader.js").read_text(encoding="utf-8")
+STYLE = """
+body { margin: 0; font: 17px/1.6 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1f2933;
+  background: #fafafa; }
+.kb-bar { border-bottom: 3px solid var(--kb-accent); background: #fff; padding: 10px 24px; }
+.kb-bar a { color: var(--kb-accent); font-weight: 600; text-decoration: none; }
+.kb-logo { height: 1.4em; vertical-align: middle; margin-right: 8px; }
+main { max-width: 46em; margin: 0 auto; padding: 8px 24px 40vh; background: #fff; }
+h1 { line-height: 1.25; } h2, h3, h4, h5, h6 { line-height: 1.3; margin-top: 1.6em; scroll-margin-top: 16px; }
+.kb-kind { color: #52606d; font-size: 0.9em; margin: 16px 0 0; }
+mark.kb-cited { background: color-mix(in srgb, var(--kb-accent) 22%, white); color: inherit; }
+::target-text { background: color-mix(in srgb, var(--kb-accent) 22%, white); }
+table { border-collapse: collapse; } td { border: 1px solid #d9e2ec; padding: 4px 8px; vertical-align: top; }
+pre { background: #f0f4f8; padding: 8px; overflow-x: auto; }
+.kb-turn { margin: 0 0 12px; padding: 4px 10px; border-left: 3px solid transparent; } .kb-turn p { margin: 4px 0; }
+.kb-turn.kb-here { border-left-color: var(--kb-accent); background: color-mix(in srgb, var(--kb-accent) 6%, white); }
+.kb-speaker { font-weight: 600; } .kb-at { color: #52606d; font-size: 0.9em; margin-left: 6px; }
+.kb-cue.kb-here, .kb-cue:target { background: color-mix(in srgb, var(--kb-accent) 22%, white); }
+.kb-play { display: none; margin-left: 6px; font-size: 0.9em; color: var(--kb-accent); }
+.kb-cue.kb-here .kb-play { display: inline; }
+a { color: var(--kb-accent); }
+"""
+_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
+
+
+@dataclass(frozen=True)
+class Face:
+    """What the reader takes from settings: the site's name, accent colour (validated hex) and logo."""
+
+    site_name: str
+    accent_color: str = "#0f766e"
+    logo_url: str | None = None
+
+
+def _hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
+
+
+def style_of(face: Face) -> str:
+    return f":root {{ --kb-accent: {face.accent_color}; }}" + STYLE
+
+
+def policy(face: Face) -> str:
+    """No source but this page's own script and style (by hash); images only for the site's logo."""
+    return ("default-src 'none'; " f"script-src {_hash(SCRIPT)}; style-src {_hash(style_of(face))}; "
+            "img-src 'self' https:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'")
+
+
+def page(face: Face, title: str, kind: str, body: str, extra: str = "") -> str:
+    logo = safe_href(face.logo_url) if face.logo_url else None
+    logo_html = f'<img class="kb-logo" src="{escape(logo, quote=True)}" alt="">' if logo else ""
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        '<meta name="referrer" content="no-referrer">'
+        f"<title>{escape(title)} · {escape(face.site_name)}</title><style>{style_of(face)}</style></head>\n"
+        f'<body><header class="kb-bar"><a href="/">{logo_html}{escape(face.site_name)}</a></header>\n'
+        f'<main><p class="kb-kind">{escape(kind)}</p><h1>{escape(title)}</h1>{extra}\n{body}</main>\n'
+        f"<script>{SCRIPT}</script></body></html>\n"
+    )
+
+
+def article_page(document: Document, face: Face) -> str:
+    """The article as one page: its sections under their headings, each heading with the id its links use."""
+    parts, shown, ids = [], (), set()
+    for segment in document.segments:
+        parts.append(_headings(segment, shown, ids))
+        shown = segment.section
+        parts.append(text_html(segment.text))
+    kind = "Note" if document.source_type == "text" else "Article"
+    return page(face, document.title, kind, "\n".join(p for p in parts if p))
+
+
+def _headings(segment: Segment, shown: tuple[str, ...], ids: set[str]) -> str:
+    """The headings `segment` opens below those already shown; its own anchor on the last, once per page."""
+    section = segment.section
+    same = 0
+    while same < min(len(section), len(shown)) and section[same] == shown[same]:
+        same += 1
+    if same == len(section) == len(shown):
+        return ""
+    out = []
+    for depth in range(same, len(section)):
+        anchor = segment.anchor if depth == len(section) - 1 else None
+        ident = ""
+        if anchor and anchor not in ids:
+            ids.add(anchor)
+            ident = f' id="{escape(anchor, quote=True)}"'
+        level = min(depth + 2, 6)
+        out.append(f"<h{level}{ident}>{escape(section[depth])}</h{level}>")
+    return "\n".join(out)
+
+
+def text_html(text: str) -> str:
+    """A section's text as paragraphs, lists, tables (" | " rows), sub-headings and fenced code."""
+    out: list[str] = []
+    for fenced, chunk in _fences(text):
+        if fenced:
+            out.append(f"<pre><code>{escape(chunk)}</code></pre>")
+        else:
+            out.append(_blocks(text_units(chunk)))
+    return "\n".join(o for o in out if o)
+
+
+def _fences(text: str) -> list[tuple[bool, str]]:
+    """Alternating prose and ``` code blocks (the fence lines themselves dropped)."""
+    pieces, current, fenced = [], [], False
+    for line in text.split("\n"):
+        if line.strip().startswith("```"):
+            pieces.append((fenced, "\n".join(current)))
+            current, fenced = [], not fenced
+            continue
+        current.append(line)
+    pieces.append((fenced, "\n".join(current)))
+    return [(f, c) for f, c in pieces if c.strip()]
+
+
+def _blocks(units: list[str]) -> str:
+    out, run, rows = [], [], []
+
+    def flush() -> None:
+        if run:
+            out.append(blocks_html(run))
+            run.clear()
+        if rows:
+            body = "".join("<tr>" + "".join(f"<td>{inline_html(c.strip())}</td>" for c in r.split(" | ")) + "</tr>"
+                           for r in rows)
+            out.append(f"<table>{body}</table>")
+            rows.clear()
+
+    for unit in units:
+        heading = _HEADING.match(unit)
+        if heading:
+            flush()
+            level = min(len(heading.group(1)) + 1, 6)
+            out.append(f"<h{level}>{inline_html(heading.group(2))}</h{level}>")
+        elif " | " in unit and not ITEM.match(unit):
+            if run:
+                flush()
+            rows.append(unit)
+        else:
+            if rows:
+                flush()
+            run.append(unit)
+    flush()
+    return "\n".join(out)
+
+
+def transcript_page(document: Document, face: Face, recording: str | None = None) -> str:
+    """The recording's speaker turns with their times; every cue carries its start (`#t=` marks one) and,
+    with a recording url, a link that opens the recording at that moment."""
+    turns, ids = [], set()
+    for turn in _turns(document.segments):
+        first = turn[0]
+        speaker = f'<span class="kb-speaker">{escape(first.speaker)}</span>' if first.speaker else ""
+        when = _time_link(recording, first.start, f"#t={int(first.start or 0)}")
+        cues = " ".join(_cue(cue, recording, ids) for cue in turn)
+        turns.append(f'<section class="kb-turn"><p class="kb-who">{speaker}{when}</p><p>{cues}</p></section>')
+    extra = ""
+    href = safe_href(recording) if recording else None
+    if href:
+        extra = (f'<p><a class="kb-recording" href="{escape(href, quote=True)}" target="_blank" '
+                 'rel="noopener noreferrer">Open the recording</a></p>')
+    return page(face, document.title, "Session transcript", "\n".join(turns), extra)
+
+
+def _turns(segments: tuple[Segment, ...]) -> list[list[Segment]]:
+    """Consecutive cues of one named speaker form a turn; a cue with no speaker is a turn of its own."""
+    turns: list[list[Segment]] = []
+    for segment in segments:
+        if turns and segment.speaker and turns[-1][-1].speaker == segment.speaker:
+            turns[-1].append(segment)
+        else:
+            turns.append([segment])
+    return turns
+
+
+def _cue(cue: Segment, recording: str | None, ids: set[str]) -> str:
+    second = int(cue.start or 0)
+    ident = f"t={second}"
+    id_attr = "" if ident in ids else f' id="{ident}"'
+    ids.add(ident)
+    play = ""
+    if recording and safe_href(recording):
+        play = _time_link(recording, cue.start, "", "kb-play", f"▶ Play from {clock(cue.start)}")
+    return (f'<span class="kb-cue"{id_attr} data-start="{float(cue.start or 0):g}">'
+            f"{inline_html(cue.text)}{play}</span>")
+
+
+def _time_link(recording: str | None, seconds: float | None, local: str, css: str = "kb-at", label: str = "") -> str:
+    """The moment as a link: into the recording where there is one, else to the cue on this page."""
+    href = safe_href(at_time(recording, seconds or 0)) if recording and safe_href(recording) else None
+    label = escape(label or clock(seconds))
+    if href:
+        return (f'<a class="{css}" href="{escape(href, quote=True)}" target="_blank" '
+                f'rel="noopener noreferrer">{label}</a>')
+    return f'<a class="{css}" href="{escape(local, quote=True)}">{label}</a>' if local else ""
+
+
+__all__ = ["Face", "article_page", "policy", "text_html", "transcript_page"]
