@@ -14,12 +14,17 @@ export HF_HUB_OFFLINE := 1
 
 .PHONY: install doctor serve index test test-quick chromium postgresql bench screenshot clean
 
-$(VENV)/.installed: pyproject.toml
+# What `make serve` needs: torch's CPU build, then the app. The tests' extras come with `make install`.
+$(VENV)/.runtime: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q --timeout 10 --retries 0 --index-url $(TORCH_INDEX) "$(TORCH)" || { \
 	  echo "make: $(TORCH_INDEX) cannot be reached; installing $(TORCH) from the configured index"; \
 	  $(PY) -m pip install -q "$(TORCH)"; }
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.runtime
 	$(PY) -m pip install -q -e ".[dev,milvus]"   # milvus: the Milvus backend's tests start a milvus-lite server
 	touch $@
 
@@ -30,7 +35,7 @@ doctor:
 	@[ -x $(PY) ] || { echo "No $(VENV) yet: run \`make install\` first."; exit 1; }
 	@$(PY) -m assistant.doctor
 
-index: install
+index: $(VENV)/.runtime
 	@[ -f $(INDEX)/CURRENT ] || $(BIN)/assistant build --index $(INDEX)
 
 serve: index

@@ -186,7 +186,9 @@ def test_report_reads_a_postgresql_log(postgres_url):
                                 env={"ASSISTANT_DATABASE_URL": postgres_url})
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert (report["questions"], report["no_match"], report["not_helpful"]) == (3, 3, 1)
+    # a 👎 on a no-match reply is that reply's "did not help", counted apart from answers' 👎
+    assert (report["questions"], report["no_match"], report["not_helpful"]) == (3, 3, 0)
+    assert report["refusal_did_not_help"] == 1
     assert [(g["size"], g["nearest_title"]) for g in report["gaps"]] == [(3, "Project financial tracking")]
 
 
