@@ -186,3 +186,29 @@ def test_no_match_has_its_own_signal_and_bubbles_are_named_in_plain_text(browser
     assert refused and not refused[0].answered
     assert [f.helpful for f in data.feedback if f.answer_id == refused[0].id] == [False]
     page.close()
+
+
+def test_did_not_help_is_kept_only_for_a_no_match_reply_this_server_showed(tmp_path):
+    from assistant import NO_MATCH, Answer, Passage
+    from ui.feedback import ChatFeedback
+
+    nearest = Passage(title="Project financial tracking", url="https://help.example.org/kb/finance/", section="",
+                      text="…", highlight="", score=0.3, source_type="deck", doc_id="finance.pdf")
+    feedback = ChatFeedback(Settings(data_dir=tmp_path / "data"))
+    try:
+        now = time.perf_counter()
+        missed = feedback.record(Answer("travel expenses?", False, (nearest,), NO_MATCH), now, "web", "v1")
+        found = feedback.record(Answer("finance?", True, (nearest,), None), now, "web", "v1")
+        assert "kb-not-helped" in feedback.reply("<p>none</p>", missed, answered=False)
+        assert "kb-not-helped" not in feedback.reply("<p>cards</p>", found) and ASK in feedback.reply("", found)
+        assert feedback.did_not_help(found) is False  # an answer has 👍 / 👎 instead
+        assert feedback.did_not_help("0" * 32) is False and feedback.did_not_help(None) is False
+        assert feedback.did_not_help(missed) is True
+        assert feedback._titles[found] == ("Project financial tracking", "deck")
+    finally:
+        feedback.log.close()
+    store = open_store(tmp_path / "data")
+    try:
+        assert [(f.answer_id, f.helpful) for f in store.snapshot().feedback] == [(missed, False)]
+    finally:
+        store.close()
