@@ -188,3 +188,11 @@ def test_preview_page_shows_the_line_to_copy_and_a_working_box(browser, doors_ap
     assert widget.locator(".notice").inner_text() == NO_MATCH
     assert widget.locator(".nearest a").count() >= 1 and widget.locator(".card").count() == 0
     page.close()
+
+
+def test_a_page_with_no_web_origin_is_told_the_box_needs_one(doors_app):
+    _, app_url = doors_app
+    reply = httpx.get(app_url + "api/search", params={"q": "raci"}, headers={"Origin": "null"}, timeout=30)
+    assert reply.status_code == 403 and reply.json()["setting"] == "" and reply.json()["origin"] is None
+    assert reply.json()["error"] == "Search is not available on a page with no web origin: the box works on " \
+                                    "http(s) pages."

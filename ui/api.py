@@ -21,6 +21,7 @@ question is not searched or logged, and the 403 names the setting line that woul
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 
 from fastapi import FastAPI, Request
@@ -126,9 +127,11 @@ def setting_line(origin: str) -> str:
 def refused_origin(origin: str) -> JSONResponse:
     """403 for a page whose origin is not allowed, readable by that page (this refusal only) so the widget
     can say "not available here" and tell the owner, in the console, which line to add."""
-    shown = origin[:200] if origin.isprintable() and "\"" not in origin else "(this page's origin)"
-    body = {"error": f"Search is not available on {shown}: its origin is not in allowed_origins.",
-            "origin": shown, "setting": setting_line(shown)}
+    web = re.fullmatch(r"https?://[^/\s?#\"]{1,200}", origin) is not None  # not "null" (a file, a sandbox)
+    shown = origin if web else "a page with no web origin"
+    body = {"error": f"Search is not available on {shown}: "
+                     + ("its origin is not in allowed_origins." if web else "the box works on http(s) pages."),
+            "origin": origin if web else None, "setting": setting_line(origin) if web else ""}
     return JSONResponse(body, status_code=403, headers={**NO_STORE, "Access-Control-Allow-Origin": origin[:200],
                                                          "Vary": "Origin"})
 

@@ -171,6 +171,7 @@
   function refusal(response, body) {
     if (response.status === 403 && body && typeof body.setting === "string") {
       /* This page's origin is not in allowed_origins: a neutral line for the visitor, the fix for the owner. */
+      if (!body.setting) { console.warn("Help-centre search box: " + body.error); return NOT_HERE; }
       var preview = new URL("widget", base);
       preview.searchParams.set("origin", location.origin);
       console.warn("Help-centre search box: this page's origin (" + location.origin + ") is not in the " +
