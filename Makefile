@@ -4,22 +4,38 @@ PY     := $(VENV)/bin/python
 BIN    := $(VENV)/bin
 INDEX  ?= .assistant/index
 FACE   ?= assistant/sample_kb/assistant.toml
+# torch's CPU build comes from PyTorch's own CPU wheel index; where that host cannot be reached
+# (10 s, no retries) the configured index is used instead. `make doctor` says which build came.
+TORCH       ?= torch==2.13.0
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 PORT   ?= 7860
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export HF_HUB_OFFLINE := 1
 
-.PHONY: install serve index test test-quick chromium postgresql bench screenshot clean
+.PHONY: install doctor serve index test test-quick chromium postgresql bench screenshot clean
 
-$(VENV)/.installed: pyproject.toml
+# What `make serve` needs: torch's CPU build, then the app. The tests' extras come with `make install`.
+$(VENV)/.runtime: pyproject.toml
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q torch==2.13.0   # the CPU build; an unpinned torch pulls a multi-GB CUDA one
+	$(PY) -m pip install -q --timeout 10 --retries 0 --index-url $(TORCH_INDEX) "$(TORCH)" || { \
+	  echo "make: $(TORCH_INDEX) cannot be reached; installing $(TORCH) from the configured index"; \
+	  $(PY) -m pip install -q "$(TORCH)"; }
+	$(PY) -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.runtime
 	$(PY) -m pip install -q -e ".[dev,milvus]"   # milvus: the Milvus backend's tests start a milvus-lite server
 	touch $@
 
 install: $(VENV)/.installed
 
-index: install
+# Which torch build is installed (CPU or CUDA, its version, any nvidia-* packages).
+doctor:
+	@[ -x $(PY) ] || { echo "No $(VENV) yet: run \`make install\` first."; exit 1; }
+	@$(PY) -m assistant.doctor
+
+index: $(VENV)/.runtime
 	@[ -f $(INDEX)/CURRENT ] || $(BIN)/assistant build --index $(INDEX)
 
 serve: index

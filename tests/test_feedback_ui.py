@@ -12,7 +12,7 @@ import pytest
 from assistant import Assistant, Settings
 from assistant.analytics import open_store
 from conftest import ask_in_page, needs_browser, open_page, start_app
-from ui.feedback import ASK, SENT, THANKS
+from ui.feedback import ASK, NOT_HELPED, NOTED, SENT, THANKS
 from ui.insights import REFUSED
 
 PASSWORD = "owner's secret"
@@ -149,3 +149,67 @@ def test_without_logging_the_chat_has_no_feedback_and_search_no_answer_id(sample
 def test_logging_on_by_default_is_off_with_the_setting(tmp_path):
     assert Settings().log_questions is True
     assert replace(Settings(), log_questions=False).log_questions is False
+
+
+def test_the_improvement_prompt_names_the_sources_kind():
+    from ui.feedback import improve_prompt
+
+    assert improve_prompt("article") == "How can we improve this article?"
+    assert improve_prompt("transcript") == "How can we improve this recording?"
+    assert improve_prompt("deck") == "How can we improve this slide deck?"
+    assert improve_prompt("something new") == "How can we improve this article?"
+
+
+@needs_browser
+@pytest.mark.browser
+def test_no_match_has_its_own_signal_and_bubbles_are_named_in_plain_text(browser, app):
+    demo, url, settings = app
+    page = open_page(browser, url)
+    page.locator("#kb-question textarea").fill("How do I claim my travel expenses?")
+    page.locator("#kb-question textarea").press("Enter")
+    turn = page.locator("#kb-chat .kb-no-match")
+    turn.wait_for(timeout=60_000)
+    row = page.locator("#kb-chat .message-row").filter(has=page.locator(".kb-no-match"))
+    assert row.get_by_role("button", name="Like", exact=True).count() == 0
+    assert row.get_by_role("button", name="Dislike", exact=True).count() == 0
+    # Every bubble's accessible name is plain text: the role, then the words, no markup.
+    names = page.eval_on_selector_all("#kb-chat [aria-label*=\"'s message: \"]",
+                                      "els => els.map((el) => el.getAttribute('aria-label'))")
+    assert names and all("<" not in name for name in names), names
+    snapshot = page.locator("#kb-chat").aria_snapshot()
+    assert "<" not in snapshot and "did not help" in snapshot.lower(), snapshot
+    turn.get_by_role("link", name=NOT_HELPED).click()
+    page.get_by_text(NOTED).wait_for(timeout=15_000)
+    travel = "How do I claim my travel expenses?"
+    data = stored(demo, settings, lambda d: any(q.question == travel and q.id in {f.answer_id for f in d.feedback}
+                                                for q in d.questions))
+    refused = [q for q in data.questions if q.question == travel]
+    assert refused and not refused[0].answered
+    assert [f.helpful for f in data.feedback if f.answer_id == refused[0].id] == [False]
+    page.close()
+
+
+def test_did_not_help_is_kept_only_for_a_no_match_reply_this_server_showed(tmp_path):
+    from assistant import NO_MATCH, Answer, Passage
+    from ui.feedback import ChatFeedback
+
+    nearest = Passage(title="Project financial tracking", url="https://help.example.org/kb/finance/", section="",
+                      text="…", highlight="", score=0.3, source_type="deck", doc_id="finance.pdf")
+    feedback = ChatFeedback(Settings(data_dir=tmp_path / "data"))
+    try:
+        now = time.perf_counter()
+        missed = feedback.record(Answer("travel expenses?", False, (nearest,), NO_MATCH), now, "web", "v1")
+        found = feedback.record(Answer("finance?", True, (nearest,), None), now, "web", "v1")
+        assert "kb-not-helped" in feedback.reply("<p>none</p>", missed, answered=False)
+        assert "kb-not-helped" not in feedback.reply("<p>cards</p>", found) and ASK in feedback.reply("", found)
+        assert feedback.did_not_help(found) is False  # an answer has 👍 / 👎 instead
+        assert feedback.did_not_help("0" * 32) is False and feedback.did_not_help(None) is False
+        assert feedback.did_not_help(missed) is True
+        assert feedback._titles[found] == ("Project financial tracking", "deck")
+    finally:
+        feedback.log.close()
+    store = open_store(tmp_path / "data")
+    try:
+        assert [(f.answer_id, f.helpful) for f in store.snapshot().feedback] == [(missed, False)]
+    finally:
+        store.close()

@@ -92,8 +92,11 @@ def test_cors_headers_only_for_allowed_origins(doors_app, page_server):
         # another loopback origin: Gradio's own rule would allow it; ours does not
         for stranger in ("http://127.0.0.1:1", "http://localhost:8000", "https://evil.example"):
             refused = http.get("/api/search", params={"q": "raci"}, headers={"Origin": stranger})
-            assert refused.status_code == 200
-            assert not any(h.startswith("access-control-") for h in refused.headers), stranger
+            # not searched: a 403 naming the line to add, which only that refusal lets the page read
+            assert refused.status_code == 403 and "passages" not in refused.json(), stranger
+            assert refused.json()["setting"] == f'allowed_origins = "{stranger}"'
+            assert refused.headers["access-control-allow-origin"] == stranger
+            assert "access-control-allow-credentials" not in refused.headers
         preflight = {"Origin": page_server.origin, "Access-Control-Request-Method": "GET"}
         ok = http.options("/api/search", headers=preflight)
         assert ok.status_code == 200 and ok.headers["access-control-allow-origin"] == page_server.origin

@@ -109,8 +109,9 @@ def test_chat_handler_answers_or_refuses_any_question(assistant, respond, questi
     assert new_history[:len(history)] == history and len(new_history) == len(history) + 2
     asked, replied = new_history[-2:]
     assert asked == {"role": "user", "content": question_html(question)}
-    # an answer logged for feedback comes wrapped with its answer_id (ui.feedback); a refusal does not
-    assert replied["role"] == "assistant" and re.match(r'(<div class="kb-turn kb-answer-[0-9a-f]{32}">)?'
+    # an answer logged for feedback comes wrapped with its answer_id (ui.feedback), a no-match reply marked
+    # kb-no-match (its own "This did not help"); a refusal is not wrapped
+    assert replied["role"] == "assistant" and re.match(r'(<div class="kb-turn (kb-no-match )?kb-answer-[0-9a-f]{32}">)?'
                                                        r'<div class="kb-answer', replied["content"])
     problem = assistant.check_question(question)
     if problem:  # the refusal itself, escaped, and nothing else

@@ -186,5 +186,24 @@ def test_report_reads_a_postgresql_log(postgres_url):
                                 env={"ASSISTANT_DATABASE_URL": postgres_url})
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout)
-    assert (report["questions"], report["no_match"], report["not_helpful"]) == (3, 3, 1)
+    # a 👎 on a no-match reply is that reply's "did not help", counted apart from answers' 👎
+    assert (report["questions"], report["no_match"], report["not_helpful"]) == (3, 3, 0)
+    assert report["refusal_did_not_help"] == 1
     assert [(g["size"], g["nearest_title"]) for g in report["gaps"]] == [(3, "Project financial tracking")]
+
+
+def test_a_no_match_reply_that_did_not_help_is_counted_apart_from_answers_not_helpful():
+    from assistant.analytics.records import Feedback, Question, Snapshot
+    from assistant.analytics.report import build_report
+    from assistant.analytics.text import report_text
+
+    def asked(n: int, answered: bool) -> Question:
+        return Question(f"{n:032x}", 1000.0 + n, "web", f"question {n}", answered, None, 5.0, None)
+
+    questions = (asked(1, True), asked(2, True), asked(3, False), asked(4, False))
+    votes = (Feedback(f"{1:032x}", True, "", 1), Feedback(f"{2:032x}", False, "", 1),
+             Feedback(f"{3:032x}", False, "", 1))  # 3: "This did not help" under a no-match reply
+    report = build_report(Snapshot(None, questions, votes), None, now=2000.0)
+    assert (report.helpful, report.not_helpful, report.refusal_did_not_help) == (1, 1, 1)
+    assert report.as_dict()["refusal_did_not_help"] == 1
+    assert "not helpful 1 · no-match replies that did not help 1" in report_text(report)

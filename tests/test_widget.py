@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
-from urllib.parse import urljoin
+from urllib.parse import quote, urljoin
 
+import httpx
 import pytest
 
 from assistant import NO_MATCH, Assistant
+from assistant.analytics import open_store
 from assistant.links import clock
 from conftest import needs_browser, start_app
 from test_ui import PAYLOAD, hostile_content
@@ -73,15 +76,71 @@ def test_widget_links_a_recording_moment(browser, doors_app, page_server):
     page.close()
 
 
-def test_widget_on_an_origin_not_allowed_is_refused_by_the_browser(browser, doors_app, page_server):
-    _, app_url = doors_app
+def test_widget_on_an_origin_not_allowed_says_so_and_tells_the_owner_the_line(browser, doors_app, page_server):
+    assistant, app_url = doors_app
     url = embed(page_server, app_url, "stranger.html").replace("127.0.0.1", "localhost", 1)
+    stranger = "http://localhost:" + url.split("localhost:", 1)[1].split("/", 1)[0]
     page = browser.new_page()
+    warnings = []
+    page.on("console", lambda message: warnings.append(message.text) if message.type == "warning" else None)
     page.goto(url)
-    widget = ask(page, QUESTION)
-    assert "cannot be reached" in widget.locator(".status").inner_text()
+    question = "how do I move from PMO analyst to PMO manager, asked from a stranger's page?"
+    widget = ask(page, question)
+    assert widget.locator(".status").inner_text() == "Search is not available here."
     assert widget.locator(".card").count() == 0
+    line = f'allowed_origins = "{stranger}"'
+    assert any(line in text and f"widget?origin={quote(stranger, safe='')}" in text for text in warnings), warnings
     page.close()
+
+    preview = browser.new_page()  # the link in the console message: the same line on the owner's preview
+    preview.goto(app_url + "widget?origin=" + quote(stranger, safe=""))
+    assert preview.locator("#kb-origin-line").inner_text() == line
+    assert page_server.origin in preview.locator("#kb-allowed").inner_text()
+    preview.close()
+
+    # Not searched, not logged: a later question reaches the log, the refused one never does.
+    marker = "what are stage gate criteria, asked after the stranger?"
+    assert httpx.get(app_url + "api/search", params={"q": marker}, timeout=30).status_code == 200
+    deadline = time.monotonic() + 30
+    while True:
+        store = open_store(assistant.settings.data_dir)
+        try:
+            asked = {q.question for q in store.snapshot().questions}
+        finally:
+            store.close()
+        if marker in asked or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert marker in asked and question not in asked
+
+
+def test_a_refused_origins_question_gets_403_naming_the_setting_and_readable_only_as_a_refusal(doors_app):
+    _, app_url = doors_app
+    reply = httpx.get(app_url + "api/search", params={"q": "how do I map stakeholders?"},
+                      headers={"Origin": "https://shop.example.com"}, timeout=30)
+    assert reply.status_code == 403
+    assert reply.json() == {"error": "Search is not available on https://shop.example.com: its origin is not in "
+                                     "allowed_origins.", "origin": "https://shop.example.com",
+                            "setting": 'allowed_origins = "https://shop.example.com"'}
+    assert reply.headers["access-control-allow-origin"] == "https://shop.example.com"
+    assert "passages" not in reply.json()
+
+
+def test_preview_page_copies_the_sites_own_placeholder():
+    from assistant import Settings
+    from ui.widget import preview_page
+
+    page = preview_page("https://help.example.org/widget.js",
+                        Settings(placeholder='Ask "us" <anything>', allowed_origins="https://www.example.org"))
+    assert ('data-placeholder="Ask &quot;us&quot; &lt;anything&gt;"' in page
+            and "&lt;script src=&quot;https://help.example.org/widget.js&quot; data-placeholder=&quot;Ask "
+            "&amp;quot;us&amp;quot; &amp;lt;anything&amp;gt;&quot; async&gt;&lt;/script&gt;" in page)
+    assert "<code>https://www.example.org</code>" in page and "restarted" in page
+    assert "kb-origin-line" not in page
+    asked = preview_page("/widget.js", Settings(), origin="https://shop.example.com/")
+    assert '<pre id=\'kb-origin-line\' style=\'background: #f1f5f9; padding: 12px\'>allowed_origins = ' \
+           '&quot;https://shop.example.com&quot;</pre>' in asked
+    assert "is not an origin" in preview_page("/widget.js", Settings(), origin="javascript:alert(1)")
 
 
 def test_hostile_article_stays_inert_in_the_widget(browser, build, embedder, tmp_path, page_server):
@@ -117,8 +176,9 @@ def test_preview_page_shows_the_line_to_copy_and_a_working_box(browser, doors_ap
     _, app_url = doors_app
     page = browser.new_page()
     page.goto(app_url + "widget")
-    assert page.locator("pre").inner_text() == (f'<script src="{app_url}widget.js" '
-                                                'data-placeholder="Ask a question…" async></script>')
+    assert page.locator("pre").first.inner_text() == (f'<script src="{app_url}widget.js" '
+                                                'data-placeholder="Ask a question in your own words…" '
+                                                'async></script>')  # the site's own placeholder
     widget = ask(page, QUESTION)  # same origin as the app: needs no allowed_origins entry
     shown = widget.locator(".card").count() + widget.locator("details.more li").count()
     assert widget.locator(".card").count() >= 1 and shown == 5
@@ -128,3 +188,11 @@ def test_preview_page_shows_the_line_to_copy_and_a_working_box(browser, doors_ap
     assert widget.locator(".notice").inner_text() == NO_MATCH
     assert widget.locator(".nearest a").count() >= 1 and widget.locator(".card").count() == 0
     page.close()
+
+
+def test_a_page_with_no_web_origin_is_told_the_box_needs_one(doors_app):
+    _, app_url = doors_app
+    reply = httpx.get(app_url + "api/search", params={"q": "raci"}, headers={"Origin": "null"}, timeout=30)
+    assert reply.status_code == 403 and reply.json()["setting"] == "" and reply.json()["origin"] is None
+    assert reply.json()["error"] == "Search is not available on a page with no web origin: the box works on " \
+                                    "http(s) pages."

@@ -3,6 +3,8 @@
     GET /api/search?q=how+do+I+get+started&k=5[&after=earlier+question]
         200: exactly `assistant ask --json`'s JSON
         400: {"error": "...", ...the same JSON with no passages}: missing, empty, over-long question, bad k
+        403: {"error": "...", "origin": ..., "setting": ...}: asked from another site's page whose origin is not
+             in allowed_origins; nothing is searched or logged, and only this refusal is readable by that page
         429: {"error": "..."} with Retry-After: over rate_limit_per_minute for this client
         503: {"error": "..."} with Retry-After: more questions waiting than the app takes (max_queue), or
              the index server (index_backend = "milvus") cannot be reached
@@ -11,12 +13,15 @@
         503: {"error": "..."} with Retry-After: not serving every door yet
 
 Cross-origin calls (the widget on another site) are allowed only from the `allowed_origins`
-setting, by one CORSMiddleware on the whole app; Gradio then adds no CORS rule of its own.
+setting, by one CORSMiddleware on the whole app; Gradio then adds no CORS rule of its own. A simple
+GET needs no preflight, so `/api/search` itself checks the Origin header too: a refused origin's
+question is not searched or logged, and the 403 names the setting line that would allow it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 
 from fastapi import FastAPI, Request
@@ -24,6 +29,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
 
+from assistant.config import origins
 from index.errors import BackendUnavailable
 from ui.doors import RETRY_AFTER_S, UNAVAILABLE, Door, Limited, Limits
 
@@ -63,8 +69,12 @@ class Admission:
 def add_api_routes(app: FastAPI, door: Door, ready: threading.Event) -> None:
     """`/api/search` and `/api/health` on our app (its CORSMiddleware allows the `allowed_origins`)."""
     admission = Admission(door.settings.concurrency_limit, door.settings.max_queue)
+    allowed = origins(door.settings.allowed_origins)
 
     async def search(request: Request) -> JSONResponse:
+        origin = request.headers.get("origin")
+        if origin and not origin_allowed(origin, allowed, request.headers.get("host", "")):
+            return refused_origin(origin)
         params = request.query_params
         channel = "widget" if params.get(CHANNEL_PARAM) == "widget" else "api"
         try:
@@ -103,6 +113,29 @@ def banner(url: str, allowed: tuple[str, ...]) -> str:
             f"* Search box for your pages: {url}widget")
 
 
+def origin_allowed(origin: str, allowed: tuple[str, ...], host: str) -> bool:
+    """A page on this server itself, or an origin in allowed_origins ("*": any)."""
+    origin = origin.rstrip("/")
+    return "*" in allowed or origin in allowed or origin.partition("://")[2] == host
+
+
+def setting_line(origin: str) -> str:
+    """The assistant.toml line that lets a page on `origin` use the widget."""
+    return f'allowed_origins = "{origin}"'
+
+
+def refused_origin(origin: str) -> JSONResponse:
+    """403 for a page whose origin is not allowed, readable by that page (this refusal only) so the widget
+    can say "not available here" and tell the owner, in the console, which line to add."""
+    web = re.fullmatch(r"https?://[^/\s?#\"]{1,200}", origin) is not None  # not "null" (a file, a sandbox)
+    shown = origin if web else "a page with no web origin"
+    body = {"error": f"Search is not available on {shown}: "
+                     + ("its origin is not in allowed_origins." if web else "the box works on http(s) pages."),
+            "origin": origin if web else None, "setting": setting_line(origin) if web else ""}
+    return JSONResponse(body, status_code=403, headers={**NO_STORE, "Access-Control-Allow-Origin": origin[:200],
+                                                         "Vary": "Origin"})
+
+
 def _top_k(value: str | None, limits: Limits) -> tuple[int, str | None]:
     if value in (None, ""):
         return limits.top_k, None
@@ -129,4 +162,4 @@ def cross_origin(app: FastAPI, allowed: tuple[str, ...]) -> None:
                        allow_credentials=False, max_age=600)
 
 
-__all__ = ["Admission", "add_api_routes", "banner", "cross_origin"]
+__all__ = ["Admission", "add_api_routes", "banner", "cross_origin", "origin_allowed", "setting_line"]

@@ -1,12 +1,15 @@
-""""Did this answer your question?": 👍 / 👎 under each answer, a box for how to improve it, a beacon
-for passage clicks, and the `/feedback` API — all written to the question log (assistant.analytics).
+""""Did this answer your question?": 👍 / 👎 under each answer, a box for how to improve it (naming the
+source's kind: article, recording, slide deck), "This did not help" under a no-match reply instead of
+👍 / 👎, a beacon for passage clicks, and the `/feedback` API — all written to the question log
+(assistant.analytics; a no-match reply's "did not help" is counted apart from answers' 👎).
 
     feedback = ChatFeedback(settings)            the log per settings (None inside when log_questions is off)
-    feedback.reply(html, answer, started, "web") the bot message: the answer, wrapped with its answer_id
+    feedback.reply(html, answer_id, answered)    the bot message: the answer, wrapped with its answer_id
     feedback.api_answer(answer, started)         /search's JSON, with "answer_id" when logging is on
     feedback.attach(demo, chat, door)            inside gr.Blocks: votes, the improvement box, the
                                                  click beacon script, the /feedback API (through the Door)
-    add_click_route(app, feedback)               on our FastAPI app: POST /feedback/click (the beacon)
+    add_click_route(app, feedback)               on our FastAPI app: POST /feedback/click (the beacon) and
+                                                 POST /feedback/refusal ("This did not help")
 
 Links stay direct: a click is reported by the page with navigator.sendBeacon (the passage's url
 and its answer's id); the server keeps it only when that url is one the answer cited, and
@@ -26,6 +29,7 @@ from html import escape
 import gradio as gr
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from assistant import Answer, Settings
 from assistant.analytics import FeedbackRefused, QuestionLog, StoreUnavailable, open_log
@@ -36,10 +40,15 @@ log = logging.getLogger(__name__)
 
 ASK = "Did this answer your question?"
 IMPROVE = "How can we improve this article?"
+NOT_HELPED = "This did not help"
+NOTED = "Thank you — noted. The help-centre team sees which questions found nothing."
+# The improvement prompt names what the first cited passage came from.
+KIND_WORDS = {"article": "article", "transcript": "recording", "deck": "slide deck", "text": "note"}
 THANKS = "Thank you — your feedback helps us improve the help centre."
 SENT = "Thank you — your suggestion was sent to the help-centre team."
 SUGGEST = "Suggest an improvement"
 CLICK_ROUTE = "/feedback/click"
+REFUSAL_ROUTE = "/feedback/refusal"
 MAX_BEACON_BYTES = 8192
 REMEMBERED_TITLES = 10_000  # for "About: <article>" in the improvement box
 # The answer_id rides on a class name: Gradio's sanitizer keeps class but drops data-* attributes.
@@ -53,19 +62,29 @@ BEACON_JS = """() => {
     const turn = link && link.closest('.kb-turn');
     const marker = turn && [...turn.classList].find((name) => name.startsWith('kb-answer-'));
     if (!marker) return;
+    if (link.classList.contains('kb-not-helped')) {  // a no-match reply's "This did not help"
+      event.preventDefault();
+      if (event.type !== 'click') return;
+      const sent = JSON.stringify({answer_id: marker.slice(10)});
+      navigator.sendBeacon(root + '%s', new Blob([sent], {type: 'text/plain'}));
+      const note = document.createElement('span'); note.className = 'kb-noted'; note.setAttribute('role', 'status');
+      note.textContent = %s; link.replaceWith(note);
+      return;
+    }
     const body = JSON.stringify({answer_id: marker.slice(10), url: link.getAttribute('href')});
     navigator.sendBeacon(root + '%s', new Blob([body], {type: 'text/plain'}));
   };
   document.addEventListener('click', report, true);
   document.addEventListener('auxclick', (event) => { if (event.button === 1) report(event); }, true);
-}""" % CLICK_ROUTE
+}""" % (REFUSAL_ROUTE, json.dumps(NOTED), CLICK_ROUTE)
 
 
 class ChatFeedback:
     def __init__(self, settings: Settings, question_log: QuestionLog | None = None):
         self.settings = settings
         self.log = question_log if question_log is not None else open_log(settings)
-        self._titles: OrderedDict[str, str] = OrderedDict()  # answer_id -> first passage title, recent ones
+        self._titles: OrderedDict[str, tuple[str, str]] = OrderedDict()  # answer_id -> first passage (title, kind)
+        self._no_match: OrderedDict[str, None] = OrderedDict()  # answer_ids of recent no-match replies on the page
         if self.log is not None:
             atexit.register(self.log.close)  # write what is queued when the server stops
 
@@ -79,18 +98,35 @@ class ChatFeedback:
         except Exception:  # noqa: BLE001 — logging must never fail a visitor's question
             log.exception("question log: could not queue a question; the answer is unaffected")
             return None
-        if answer_id and source == "web" and answer.passages:
-            self._titles[answer_id] = answer.passages[0].title
-            while len(self._titles) > REMEMBERED_TITLES:
-                self._titles.popitem(last=False)
+        if answer_id and source == "web":
+            if answer.answered and answer.passages:
+                first = answer.passages[0]
+                _remember(self._titles, answer_id, (first.title, first.source_type))
+            elif not answer.answered:
+                _remember(self._no_match, answer_id, None)
         return answer_id
 
-    def reply(self, html: str, answer_id: str | None) -> str:
-        """The bot message: the rendered answer, marked with its answer_id, and the feedback prompt."""
+    def reply(self, html: str, answer_id: str | None, answered: bool = True) -> str:
+        """The bot message: the rendered answer, marked with its answer_id, and the feedback prompt; a
+        no-match reply gets "This did not help" instead (the page hides 👍 / 👎 under `.kb-no-match`)."""
         if answer_id is None:
             return html
+        if not answered:
+            return (f'<div class="kb-turn kb-no-match kb-answer-{answer_id}">{html}<p class="kb-helpful">'
+                    f'<a href="#did-not-help" class="kb-not-helped">{escape(NOT_HELPED)}</a></p></div>')
         return (f'<div class="kb-turn kb-answer-{answer_id}">{html}'
                 f'<p class="kb-helpful">{escape(ASK)}</p></div>')
+
+    def did_not_help(self, answer_id: object) -> bool:
+        """A no-match reply on the page marked "This did not help": stored as not helpful (the report counts
+        it apart). Only for no-match replies this server showed; never raises."""
+        if self.log is None or not isinstance(answer_id, str) or answer_id not in self._no_match:
+            return False
+        try:
+            self.log.feedback(answer_id, False)
+        except (FeedbackRefused, StoreUnavailable):
+            return False
+        return True
 
     def api_answer(self, answer: Answer, answer_id: str | None) -> dict:
         data = answer.as_dict()
@@ -123,7 +159,7 @@ class ChatFeedback:
 
     def _on_vote(self, history: list | None, votes: dict, data: gr.LikeData):
         answer_id = _answer_of(history or [], data.index)
-        title = self._titles.get(answer_id, "") if answer_id else ""
+        title, kind = self._titles.get(answer_id, ("", "article")) if answer_id else ("", "article")
         hidden = (gr.Column(visible=False), "", "", "", None, votes)
         if answer_id is None:
             return hidden
@@ -138,7 +174,7 @@ class ChatFeedback:
         elif data.liked != SUGGEST:
             return hidden
         about = f'<p class="kb-improve-about">About: <strong>{escape(title)}</strong></p>' if title else ""
-        return gr.Column(visible=True), about, "", "", answer_id, votes
+        return gr.Column(visible=True), about, gr.Textbox(value="", label=improve_prompt(kind)), "", answer_id, votes
 
     def _on_suggest(self, text: str, answer_id: str | None, votes: dict):
         if not answer_id:
@@ -167,21 +203,45 @@ def feedback_api(door: Door):
 
 
 def add_click_route(app: FastAPI, feedback: ChatFeedback) -> None:
-    """POST /feedback/click: the page's beacon for passage clicks (always 204; nothing kept when the log
-    is off)."""
+    """POST /feedback/click: the page's beacon for passage clicks, and POST /feedback/refusal: a no-match
+    reply's "This did not help" (always 204; nothing kept when the log is off)."""
 
     async def click(request: Request) -> Response:
-        body = await request.body()
-        if len(body) <= MAX_BEACON_BYTES:
-            try:
-                data = json.loads(body.decode("utf-8"))
-            except (UnicodeDecodeError, ValueError):
-                data = None
-            if isinstance(data, dict) and feedback.log is not None:
-                feedback.log.click(data.get("answer_id"), data.get("url"))
+        data = await _beacon(request)
+        if data is not None and feedback.log is not None:
+            feedback.log.click(data.get("answer_id"), data.get("url"))
+        return Response(status_code=204)
+
+    async def refusal(request: Request) -> Response:
+        data = await _beacon(request)
+        if data is not None:
+            await run_in_threadpool(feedback.did_not_help, data.get("answer_id"))
         return Response(status_code=204)
 
     app.add_api_route(CLICK_ROUTE, click, methods=["POST"])
+    app.add_api_route(REFUSAL_ROUTE, refusal, methods=["POST"])
+
+
+async def _beacon(request: Request) -> dict | None:
+    body = await request.body()
+    if len(body) > MAX_BEACON_BYTES:
+        return None
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def improve_prompt(kind: str) -> str:
+    """"How can we improve this slide deck?": the improvement box's label for the first cited source's kind."""
+    return f"How can we improve this {KIND_WORDS.get(kind, 'article')}?"
+
+
+def _remember(recent: OrderedDict, key: str, value) -> None:
+    recent[key] = value
+    while len(recent) > REMEMBERED_TITLES:
+        recent.popitem(last=False)
 
 
 def _answer_of(history: list, index) -> str | None:

@@ -90,6 +90,7 @@ def figures_html(report: Report) -> str:
         ("No match", f"{report.no_match:,}", share(report.no_match)),
         ("Helpful", f"{report.helpful:,}", ""),
         ("Not helpful", f"{report.not_helpful:,}", ""),
+        ("No match, did not help", f"{report.refusal_did_not_help:,}", "“This did not help” on a no-match reply"),
         ("Click-through", "–" if report.click_through_rate is None else f"{100 * report.click_through_rate:.0f}%",
          "of chat answers"),
         ("Mean click position", "–" if report.mean_click_position is None else f"{report.mean_click_position:.1f}",

@@ -31,6 +31,28 @@ SCROLL_TO_NEWEST = """() => { setTimeout(() => {
   box.scrollTop += top - 24;
 }, 100); }"""
 
+# Gradio's Chatbot names each bubble "<role>'s message: <raw content>"; ours is HTML, so a screen reader
+# would read the markup. Keep the role and replace the content with its plain text, also when the
+# bubble is re-rendered. DOMParser's document is inert: nothing in it loads or runs.
+PLAIN_LABELS = """() => {
+  if (window.__kbLabels) return; window.__kbLabels = true;
+  const SEP = "'s message: ";
+  const plain = (html) => (new DOMParser().parseFromString(html, 'text/html').body.textContent || '')
+    .replace(/\\s+/g, ' ').trim();
+  const fix = (el) => {
+    const label = el.getAttribute && el.getAttribute('aria-label');
+    if (!label || !label.includes('<')) return;
+    const at = label.indexOf(SEP);
+    el.setAttribute('aria-label', at < 0 ? plain(label) : label.slice(0, at + SEP.length) + plain(label.slice(at + SEP.length)));
+  };
+  const sweep = (root) => root.querySelectorAll('[aria-label*="<"]').forEach(fix);
+  new MutationObserver((changes) => changes.forEach((change) => {
+    if (change.type === 'attributes') fix(change.target);
+    else change.addedNodes.forEach((node) => { if (node.nodeType === 1) { fix(node); sweep(node); } });
+  })).observe(document.body, {subtree: true, childList: true, attributes: true, attributeFilter: ['aria-label']});
+  sweep(document);
+}"""
+
 
 def build_page(assistant: Assistant, settings: Settings, door: Door, feedback: ChatFeedback) -> gr.Blocks:
     """The page, its queue set from settings; not yet served (ui.app mounts it)."""
@@ -60,6 +82,7 @@ def build_page(assistant: Assistant, settings: Settings, door: Door, feedback: C
         admin_panel(assistant, settings, heading, feedback.log)
         gr.api(search, api_name="search")
         page.load(header, None, heading, api_visibility="private")
+        page.load(None, None, None, js=PLAIN_LABELS, api_visibility="private")
     with one_app():  # gr.mount_gradio_app builds the one app that is served (ui/quick_import.py)
         page.queue(default_concurrency_limit=settings.concurrency_limit, max_size=settings.max_queue)
     return page
@@ -74,7 +97,7 @@ def _handlers(settings: Settings, door: Door, feedback: ChatFeedback, header):
         answer, answer_id = _ask(door, question, settings.top_k, asked, "web", request)
         turn = [{"role": "user", "content": question_html(question)},
                 {"role": "assistant", "content": feedback.reply(answer_html(answer, settings.no_match_hint),
-                                                                answer_id)}]
+                                                                answer_id, answer.answered)}]
         no = refused(answer)
         # A refused question stays in the box to be shortened or rephrased; an answered one clears it.
         kept = question.encode("utf-8", "replace").decode("utf-8") if no else ""  # no lone surrogates

@@ -67,6 +67,9 @@ CSS += """
 .kb-feedback-status { margin: 4px 0; color: #0f5f55; font-weight: 600; }
 .kb-feedback-status.kb-error { color: #b42318; }
 .kb-improve-about { margin: 0; }
+/* A no-match reply has "This did not help" (ui.feedback) instead of 👍 / 👎. */
+#kb-chat .message-row:has(.kb-no-match) .message-buttons { display: none !important; }
+.kb-not-helped { color: var(--kb-accent, #0f766e); }
 .kb-figures { display: flex; flex-wrap: wrap; gap: 8px; }
 .kb-figure { flex: 1 1 120px; border: 1px solid var(--border-color-primary); border-radius: 10px; padding: 8px 12px;
   display: flex; flex-direction: column; min-width: 0; }

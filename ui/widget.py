@@ -20,6 +20,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import Response
 
 from assistant import Settings
+from assistant.config import SettingsError, origins
+from ui.api import setting_line
 from ui.doors import Limits
 
 SCRIPT = Path(__file__).parent / "static" / "widget.js"
@@ -41,9 +43,12 @@ def widget_script(settings: Settings, limits: Limits | None = None) -> str:
     return SCRIPT.read_text(encoding="utf-8").replace("__CONFIG__", config)
 
 
-def preview_page(script_url: str, site_name: str) -> str:
-    """`/widget`: the box as a visitor sees it, under the line to copy into a page."""
-    tag = f'<script src="{script_url}" data-placeholder="Ask a question…" async></script>'
+def preview_page(script_url: str, settings: Settings, origin: str | None = None) -> str:
+    """`/widget`: the box as a visitor sees it, under the line to copy (with the site's own placeholder),
+    and the allowed_origins line for a site's origin (`?origin=`, the link the widget's console message
+    gives on a refused page)."""
+    site_name = settings.site_name
+    tag = f'<script src="{script_url}" data-placeholder="{escape(settings.placeholder)}" async></script>'
     return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
             f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
             f"<title>{escape(site_name)}: search box for your pages</title></head>"
@@ -51,7 +56,31 @@ def preview_page(script_url: str, site_name: str) -> str:
             "<h1>The search box for your pages</h1><p>Copy this line where the box should appear, and add "
             "your site's origin to <code>allowed_origins</code>:</p>"
             f"<pre style='white-space: pre-wrap; background: #f1f5f9; padding: 12px'>{escape(tag)}</pre>"
-            f"<h2>Preview</h2>{tag}</body></html>")
+            f"{_origins_part(settings, origin)}<h2>Preview</h2>{tag}</body></html>")
+
+
+def _origins_part(settings: Settings, origin: str | None) -> str:
+    """Which origins may use the box now, and the exact line for the one asked about."""
+    allowed = origins(settings.allowed_origins)
+    now = ", ".join(f"<code>{escape(o)}</code>" for o in allowed) if allowed else "none yet"
+    part = (f"<p id='kb-allowed'>Pages allowed now: {now}. On any other site the box tells visitors "
+            "“Search is not available here.” and the browser console names the line to add. "
+            "A change to <code>allowed_origins</code> (or to the site's name, colour, words or examples) "
+            "takes effect when the assistant is restarted.</p>")
+    if origin is None:
+        return part
+    try:
+        wanted = origins(origin)
+    except SettingsError:
+        wanted = ()
+    if len(wanted) != 1 or wanted == ("*",):
+        return part + f"<p id='kb-origin-line'>{escape(origin[:200])} is not an origin (scheme://host[:port]).</p>"
+    line = setting_line(wanted[0])
+    state = ("is allowed already" if wanted[0] in allowed or "*" in allowed
+             else "is not allowed yet: add this line to assistant.toml (or add the origin to the list the "
+                  "setting already has), then restart the assistant")
+    return part + (f"<p>{escape(wanted[0])} {state}:</p><pre id='kb-origin-line' style='background: #f1f5f9; "
+                   f"padding: 12px'>{escape(line)}</pre>")
 
 
 def add_widget_route(app: FastAPI, settings: Settings, limits: Limits) -> None:
@@ -59,13 +88,13 @@ def add_widget_route(app: FastAPI, settings: Settings, limits: Limits) -> None:
     body = widget_script(settings, limits).encode("utf-8")
     headers = {"Cache-Control": "public, max-age=300", "X-Content-Type-Options": "nosniff",
                "Cross-Origin-Resource-Policy": "cross-origin"}
-    site = settings.site_name
 
     def widget() -> Response:
         return Response(body, media_type="text/javascript; charset=utf-8", headers=headers)
 
     def preview(request: Request) -> Response:
-        return Response(preview_page(str(request.url_for("widget")), site), media_type="text/html; charset=utf-8",
+        page = preview_page(str(request.url_for("widget")), settings, request.query_params.get("origin"))
+        return Response(page, media_type="text/html; charset=utf-8",
                         headers={"X-Content-Type-Options": "nosniff"})
 
     app.add_api_route("/widget.js", widget, methods=["GET"], name="widget")

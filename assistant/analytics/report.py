@@ -5,6 +5,7 @@
 Definitions (the README repeats them):
   answered / no_match     questions with a passage over min_score / with none ("no confident match")
   helpful / not_helpful   answers given 👍 / 👎 (a visitor's latest vote on an answer counts)
+  refusal_did_not_help    "no confident match" replies marked "This did not help" (no 👍/👎 under those)
   click_through_rate      share of questions asked in the chat page whose answer got a passage click
   mean_click_position     mean position (1 = first passage) of the passages clicked
   top_questions           most asked, by text ignoring case, spacing and end punctuation
@@ -61,6 +62,7 @@ class Report:
     documents_with_complaints: tuple[dict, ...]
     gaps: tuple[Gap, ...]
     by_channel: dict = field(default_factory=dict)  # {"web": {"questions", "no_match"}, "api": …, "widget": …, "mcp": …}
+    refusal_did_not_help: int = 0  # no-match replies a visitor marked "This did not help"
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -76,12 +78,14 @@ def build_report(snapshot: Snapshot, embed: Callable[[list[str]], np.ndarray] | 
     clicked = {c.answer_id for c in snapshot.clicks}
     positions = [c.position for c in snapshot.clicks if c.position]
     answered = sum(q.answered for q in questions)
+    refused = {q.id for q in questions if not q.answered}
+    answer_votes = [f for f in votes.values() if f.answer_id not in refused]
     moment = datetime.fromtimestamp(now, UTC) if now else datetime.now(UTC)
     return Report(
         since=_day(snapshot.since) if snapshot.since is not None else None,
         generated_at=moment.isoformat(timespec="seconds"),
         questions=len(questions), answered=answered, no_match=len(questions) - answered,
-        helpful=sum(f.helpful for f in votes.values()), not_helpful=sum(not f.helpful for f in votes.values()),
+        helpful=sum(f.helpful for f in answer_votes), not_helpful=sum(not f.helpful for f in answer_votes),
         click_through_rate=round(len(web & clicked) / len(web), 3) if web else None,
         mean_click_position=round(sum(positions) / len(positions), 2) if positions else None,
         per_day=per_day(questions, snapshot.since, moment.date()),
@@ -90,6 +94,7 @@ def build_report(snapshot: Snapshot, embed: Callable[[list[str]], np.ndarray] | 
         documents_with_complaints=complaints(questions, votes),
         gaps=gaps(questions, votes, embed, similarity) if embed else (),
         by_channel=by_channel(questions),
+        refusal_did_not_help=sum(not f.helpful for f in votes.values() if f.answer_id in refused),
     )
 
 

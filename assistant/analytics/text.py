@@ -18,7 +18,8 @@ def report_text(report: Report) -> str:
     lines = [
         f"Questions ({since}): {report.questions} · answered {report.answered} · "
         f"no match {report.no_match} ({percent(report.no_match, report.questions)})",
-        f"Feedback: helpful {report.helpful} · not helpful {report.not_helpful} · click-through {ctr} · "
+        f"Feedback: helpful {report.helpful} · not helpful {report.not_helpful} · "
+        f"no-match replies that did not help {report.refusal_did_not_help} · click-through {ctr} · "
         f"mean click position {position}",
     ]
     if report.by_channel:

@@ -12,6 +12,7 @@
   if (!script || !script.src) return;
   var base = new URL(".", script.src);
   var data = script.dataset;
+  var NOT_HERE = "Search is not available here.";
   var HEX = /^#(?:[0-9a-f]{3}|[0-9a-f]{6})$/i;
   var options = {
     placeholder: data.placeholder || CONFIG.placeholder,
@@ -168,6 +169,16 @@
   }
 
   function refusal(response, body) {
+    if (response.status === 403 && body && typeof body.setting === "string") {
+      /* This page's origin is not in allowed_origins: a neutral line for the visitor, the fix for the owner. */
+      if (!body.setting) { console.warn("Help-centre search box: " + body.error); return NOT_HERE; }
+      var preview = new URL("widget", base);
+      preview.searchParams.set("origin", location.origin);
+      console.warn("Help-centre search box: this page's origin (" + location.origin + ") is not in the " +
+        "assistant's allowed_origins, so it cannot search. Add this line to its assistant.toml (or add the " +
+        "origin to the list the setting already has), then restart it:\n  " + body.setting + "\nSee " + preview.href);
+      return NOT_HERE;
+    }
     if (body && typeof body.error === "string") return body.error;
     if (response.status === 429) {
       return "Too many questions at once; try again in " + (response.headers.get("Retry-After") || "a few") + " s.";
