@@ -14,6 +14,8 @@ Needs only numpy, openvino, onnxruntime, tokenizers, torch and sentence-transfor
 knowledge base's articles, 40–220 words each, like real chunks. Prints a table and writes
 bench/results/embed_speed.json.
 
+    .venv/bin/python bench/embed_speed.py --smoke   # seconds: the default backend on a few texts, prints the JSON
+
     python bench/embed_speed.py                                  # bundled model, 2,000 texts
     python bench/embed_speed.py --model /path/to/all-MiniLM-L6-v2 --texts 50000 --backends st-plain,torch-cuda-fp16
 """

@@ -5,6 +5,7 @@
     .venv/bin/python bench/load.py --clients 10 50 --questions 20 --burst 0 --concurrency-limit 2
     .venv/bin/python bench/load.py --logging-check      # 50 clients asking + giving feedback, log on vs off
     .venv/bin/python bench/load.py --logging-check --rounds 3 --questions 8
+    .venv/bin/python bench/load.py --smoke              # seconds: a few clients, prints the JSON (tests/test_benches.py)
 
 It starts `assistant serve` on a free loopback port over the index in .assistant/index (built from
 the bundled sample knowledge base when there is none), waits until it answers, then runs each level

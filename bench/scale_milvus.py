@@ -2,7 +2,10 @@
 vectors and sentence vectors written into a milvus-lite server on loopback (or --milvus-uri), the
 same one-article change through the real Milvus build (copy, delete by document, insert, check,
 publish), the same questions from a fresh process. Milvus's own process is measured beside ours:
-its resident memory and its data folder on disk."""
+its resident memory and its data folder on disk.
+
+A module of bench/scale.py, not a script: its smoke run is `bench/scale.py --smoke --backend milvus`,
+which tests/test_milvus.py runs (test_scale_bench_smoke_prints_both_backends_side_by_side)."""
 
 from __future__ import annotations
 
