@@ -68,8 +68,9 @@ def text_fragment(sentence: str, page: str) -> str:
         start, end = (" ".join(words[:size]), " ".join(words[-size:])) if long else (whole, "")
         if _first(text, start.casefold(), end.casefold()) == at:
             return "text=" + ",".join(_encode(part) for part in (start, end) if part)
-    before = text[:at].split()[-3:]  # the sentence is repeated: the words before this one tell them apart
-    prefix = " ".join(_spaced(page)[:at].split()[-3:]) if before else ""
+        if not long:
+            break  # named whole and still found earlier: the sentence is repeated
+    prefix = " ".join(_spaced(page)[:at].split()[-3:])  # the words before this one tell the repeats apart
     return f"text={_encode(prefix)}-,{_encode(whole)}" if prefix else "text=" + _encode(whole)
 
 

@@ -29,7 +29,6 @@ from index import LoadedIndex
 PER_PASSAGE = 4  # without stored vectors: sentences per passage sent to the model (with the one after each)
 SWAP_MARGIN = 0.2  # another chunk of a document is shown when its answer scores this much better
 CHUNK_WEIGHT = 1.0  # how much a chunk's own similarity counts in that comparison
-ALTERNATIVES = 2  # other chunks of a shown document whose answers are compared
 NEIGHBOUR_CUES = 4  # a recording's moment may lie this many cues into the passage before or after
 
 

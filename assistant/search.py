@@ -43,8 +43,7 @@ class Assistant:
         index = index or open_index(settings, expected_variant=embedder.variant)
         self._state = (index, embedder)  # replaced as one, so no question mixes two
         self._swap = threading.Lock()
-        self.sentence_vectors = SentenceVectors(self.embedder)
-        self.elsewhere = Elsewhere(self.embedder, settings.model_cache_dir)
+        self._follow(embedder)
 
     @classmethod
     def open(cls, settings: Settings, fusion: Fusion | None = None) -> Assistant:
@@ -94,10 +93,14 @@ class Assistant:
 
                 embedder = open_embedder(self.settings, variant=index.variant)
             if embedder is not self.embedder:
-                self.sentence_vectors = SentenceVectors(embedder)
-                self.elsewhere = Elsewhere(embedder, self.settings.model_cache_dir)
+                self._follow(embedder)
             self._state = (index, embedder)
             return True
+
+    def _follow(self, embedder: Embedder) -> None:
+        """What is made with the embedder: the per-question sentence cache and the everyday questions."""
+        self.sentence_vectors = SentenceVectors(embedder)
+        self.elsewhere = Elsewhere(embedder, self.settings.model_cache_dir)
 
     def published_version(self) -> str | None:
         """The version the index's pointer names now (CURRENT, or Milvus's pointer row)."""

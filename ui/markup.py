@@ -6,7 +6,8 @@ without a partner (a passage cut mid-emphasis) are dropped rather than shown raw
 inline HTML is rendered for a small allowlist, without attributes and only in closed pairs:
 <kbd>, <em>, <strong>, <code>, <sub>, <sup>, and <br>; any other tag (<b>, <img>…) stays visible text.
 
-`blocks_html` renders a passage's lines as paragraphs and lists (a slide's bullets stay a list).
+`text_units` joins a passage's hard-wrapped lines; `blocks_html` renders them as paragraphs and lists
+(a slide's bullets stay a list).
 """
 
 from __future__ import annotations
@@ -74,3 +75,24 @@ def blocks_html(lines: list[str], render=inline_html) -> str:
             out.append(f'<p class="kb-text">{render(line)}</p>')
     close()
     return "".join(out)
+
+
+def text_units(text: str) -> list[str]:
+    """A passage's lines with hard-wrapped paragraph lines joined; list items, table rows and headings
+    apart (the units `blocks_html` and the reader render)."""
+    units: list[str] = []
+    for paragraph in (text or "").split("\n\n"):
+        joinable = False  # the last unit is prose of this paragraph that a wrapped line may continue
+        for line in (raw.strip() for raw in paragraph.splitlines()):
+            if not line:
+                continue
+            if joinable and not _starts_unit(line):
+                units[-1] = f"{units[-1]} {line}"
+            else:
+                units.append(line)
+                joinable = not (" | " in line or line.startswith("#"))
+    return units
+
+
+def _starts_unit(line: str) -> bool:
+    return bool(ITEM.match(line)) or " | " in line or line.startswith("#")

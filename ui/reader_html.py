@@ -21,8 +21,7 @@ from pathlib import Path
 
 from assistant.links import at_time, clock, safe_href
 from corpus.model import Document, Segment
-from ui.markup import ITEM, blocks_html, inline_html
-from ui.render import _units as text_units
+from ui.markup import ITEM, blocks_html, inline_html, text_units
 
 SCRIPT = (Path(__file__).parent / "static" / "reader.js").read_text(encoding="utf-8")
 STYLE = """

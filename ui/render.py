@@ -16,7 +16,7 @@ from html import escape
 from assistant import Answer, Passage, Settings
 from assistant.answers import Turn
 from assistant.links import clock, safe_href
-from ui.markup import ITEM, blocks_html, inline_html
+from ui.markup import blocks_html, inline_html, text_units
 
 REPHRASE_HINT = "Try other words for what you need, or pick one of the examples."
 TURN_CHARS = 320  # a speaker's turn is clipped around its marked cue to about this many characters
@@ -55,7 +55,7 @@ def excerpt(text: str, highlight: str, width: int = 480) -> str:
 def passage_body(text: str, highlight: str, width: int = 480) -> str:
     """The passage around its highlight as paragraphs and lists (a slide's or an article's bullets stay a
     list), the highlight marked; about `width` characters of the passage's lines around it."""
-    units = _units(text)
+    units = text_units(text)
     target = " ".join(highlight.split())
     at = next((n for n, unit in enumerate(units) if target and target in " ".join(unit.split())), None)
     if at is None:
@@ -72,26 +72,6 @@ def passage_body(text: str, highlight: str, width: int = 480) -> str:
     shown = units[first:last + 1]
     render = lambda line: excerpt(line, highlight, width) if target in " ".join(line.split()) else inline_html(_clip(line, width))  # noqa: E731
     return blocks_html(shown, render)
-
-
-def _units(text: str) -> list[str]:
-    """The passage's lines with hard-wrapped paragraph lines joined; list items and table rows apart."""
-    units: list[str] = []
-    for paragraph in (text or "").split("\n\n"):
-        joinable = False  # the last unit is prose of this paragraph that a wrapped line may continue
-        for line in (raw.strip() for raw in paragraph.splitlines()):
-            if not line:
-                continue
-            if joinable and not _starts_unit(line):
-                units[-1] = f"{units[-1]} {line}"
-            else:
-                units.append(line)
-                joinable = not (" | " in line or line.startswith("#"))
-    return units
-
-
-def _starts_unit(line: str) -> bool:
-    return bool(ITEM.match(line)) or " | " in line or line.startswith("#")
 
 
 def passage_card(passage: Passage) -> str:
