@@ -15,6 +15,7 @@ model) is refused and the current index keeps serving; the refused version is re
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -37,6 +38,7 @@ def refresh(assistant: Assistant) -> bool:
         return False
     if swapped:
         log.info("now serving the newly published index %s", assistant.index.version)
+        gc.unfreeze()  # `assistant serve` froze its start-up objects, the first index among them: free it
     return swapped
 
 

@@ -21,7 +21,6 @@ import threading
 from pathlib import Path
 
 import numpy as np
-from filelock import FileLock
 
 from index.embedding.model_cache import ExportPaths
 from index.embedding.tokenized import TokenizedEmbedder, load_tokenizer
@@ -51,6 +50,8 @@ def ensure_openvino(paths: ExportPaths) -> Path | None:
     check = paths.folder / CHECK
     try:
         if not check.is_file():  # once per export (a read-only cache made elsewhere is never locked)
+            from filelock import FileLock
+
             with FileLock(str(paths.folder) + ".lock"):
                 if not check.is_file():
                     check.write_text(json.dumps(_convert_and_check(paths)), encoding="utf-8")
