@@ -258,7 +258,8 @@ def serve(ctx, index_dir, host, port):
 
                 assistant = opening.result()
             web = create_app(assistant, settings)
-            gc.freeze()  # what start-up made lives as long as the server: later collections pass it by
+            gc.freeze()  # start-up's objects live as long as the server: later collections pass them by
+            # (until ui.reload swaps in a new index and unfreezes them)
         launch(web, assistant, host, port)
     except KNOWN_ERRORS as exc:
         _fail(exc)

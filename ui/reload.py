@@ -38,7 +38,8 @@ def refresh(assistant: Assistant) -> bool:
         return False
     if swapped:
         log.info("now serving the newly published index %s", assistant.index.version)
-        gc.unfreeze()  # `assistant serve` froze its start-up objects, the first index among them: free it
+        gc.unfreeze()  # `assistant serve` froze its start-up objects: back to the collector, so whatever of
+        # the old index sits in a reference cycle can be freed too (reference counting frees the rest)
     return swapped
 
 
