@@ -11,8 +11,8 @@ TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 PORT   ?= 7860
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export HF_HUB_OFFLINE := 1
-# pip installs without byte-compiling (--no-compile): of the ~17,500 Python files it installs, a build
-# and `serve` import about 4,000, and Python compiles each of those on first import and keeps it.
+# pip installs without byte-compiling (--no-compile): of the 16,500 Python files it installs, the export,
+# a build and `serve` import about 5,100, and Python compiles each of those on first import and keeps it.
 # PYTHONDONTWRITEBYTECODE (set in some images) would make every start compile them again, so the
 # commands here run without it.
 PIP    := $(PY) -m pip install -q --no-compile
