@@ -11,21 +11,27 @@ TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 PORT   ?= 7860
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 export HF_HUB_OFFLINE := 1
+# pip installs without byte-compiling (--no-compile): of the 16,500 Python files it installs, the export,
+# a build and `serve` import about 5,100, and Python compiles each of those on first import and keeps it.
+# PYTHONDONTWRITEBYTECODE (set in some images) would make every start compile them again, so the
+# commands here run without it.
+PIP    := $(PY) -m pip install -q --no-compile
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: install doctor serve index test test-quick chromium postgresql bench screenshot clean
 
 # What `make serve` needs: torch's CPU build, then the app. The tests' extras come with `make install`.
 $(VENV)/.runtime: pyproject.toml
 	python3 -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q --timeout 10 --retries 0 --index-url $(TORCH_INDEX) "$(TORCH)" || { \
+	$(PIP) --upgrade pip
+	$(PIP) --timeout 10 --retries 0 --index-url $(TORCH_INDEX) "$(TORCH)" || { \
 	  echo "make: $(TORCH_INDEX) cannot be reached; installing $(TORCH) from the configured index"; \
-	  $(PY) -m pip install -q "$(TORCH)"; }
-	$(PY) -m pip install -q -e .
+	  $(PIP) "$(TORCH)"; }
+	$(PIP) -e .
 	touch $@
 
 $(VENV)/.installed: $(VENV)/.runtime
-	$(PY) -m pip install -q -e ".[dev,milvus]"   # milvus: the Milvus backend's tests start a milvus-lite server
+	$(PIP) -e ".[dev,milvus]"   # milvus: the Milvus backend's tests start a milvus-lite server
 	touch $@
 
 install: $(VENV)/.installed

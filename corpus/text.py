@@ -9,8 +9,6 @@ import unicodedata
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-import yaml
-
 from corpus.errors import LoadError
 
 SAFE_SCHEMES = ("http", "https")
@@ -100,6 +98,8 @@ def read_sidecar(path: Path) -> dict:
             if sidecar.stat().st_size > MAX_SIDECAR_BYTES:
                 raise LoadError(f"sidecar {sidecar.name} is over the {MAX_SIDECAR_BYTES // 1_000_000} MB "
                                 "limit for metadata")
+            import yaml  # here, not at the top: questions never read sidecars (config imports this module)
+
             try:
                 data = yaml.safe_load(sidecar.read_text(encoding="utf-8-sig"))
             except (yaml.YAMLError, UnicodeDecodeError) as exc:

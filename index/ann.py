@@ -10,15 +10,20 @@ vectors), so small knowledge bases rank exactly as before. Above it, the IVF ind
 `rerank` candidates from `nprobe` of its `nlist` lists and the exact vectors decide their order. The
 build tunes `nprobe` until recall@10 against exact search, measured on `sample_queries` stored
 vectors, reaches `recall_target`; parameters and the measured recall go into the manifest.
+FAISS is imported only where an IVF index is built or searched: a knowledge base searched exactly
+never loads it.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import faiss
 import numpy as np
+
+if TYPE_CHECKING:
+    import faiss
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,8 @@ def build_ann(vectors: np.ndarray, settings: AnnSettings) -> tuple[faiss.Index |
     rows, dim = vectors.shape
     if rows < max(settings.threshold, 1):
         return None, {"kind": "exact"}
+    import faiss
+
     nlist = int(max(1, min(4096, round(math.sqrt(rows)), rows // 39)))  # ≥ 39 training points a list
     index = faiss.index_factory(dim, f"IVF{nlist},SQ8", faiss.METRIC_INNER_PRODUCT)
     rng = np.random.default_rng(settings.seed)
@@ -50,6 +57,8 @@ def build_ann(vectors: np.ndarray, settings: AnnSettings) -> tuple[faiss.Index |
 
 def tune_nprobe(index: faiss.Index, vectors: np.ndarray, nlist: int, settings: AnnSettings) -> tuple[int, float]:
     """The smallest power-of-two nprobe whose recall@10 reaches the target (all lists at worst)."""
+    import faiss
+
     rng = np.random.default_rng(settings.seed + 1)
     sample = np.sort(rng.choice(len(vectors), size=min(len(vectors), settings.sample_queries), replace=False))
     queries = np.ascontiguousarray(vectors[sample], dtype=np.float32)
@@ -72,6 +81,8 @@ def recall_at_10(truth: np.ndarray, found: list[np.ndarray]) -> float:
 def ann_search(index: faiss.Index, params: dict, query: np.ndarray, k: int, deleted: np.ndarray | None,
                vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Top-k local rows of an IVF segment, never a deleted one, ordered by exact inner product."""
+    import faiss
+
     selector = None
     if deleted is not None and len(deleted):
         selector = faiss.IDSelectorNot(faiss.IDSelectorBatch(deleted.astype(np.int64)))

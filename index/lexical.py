@@ -1,48 +1,71 @@
 """BM25 over the same chunks as the dense index, with bm25s (English stemming and stop words).
 
-    LexicalIndex          one segment's bm25s index (built and saved by bm25s, memory-mapped on load)
+    LexicalIndex          one segment's BM25 index: built and saved by bm25s; loaded here from its plain
+                          files (vocabulary JSON, memory-mapped CSC arrays), so questions never import
+                          bm25s (nor scipy through it: about 0.2 CPU-s of every cold start)
     LexicalSearch         all segments of a version as one index: a question's scores over the rows
                           that hold one of its words (posting lists only, never a pass over all rows),
                           with IDF taken over the whole version so segments score alike
+
+Words are split, filtered and stemmed by `query_words` for questions and, through bm25s.tokenize given
+the same pattern and stop words, for the index.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
-import bm25s
 import numpy as np
 import Stemmer
 
+try:
+    from orjson import loads as _json  # what bm25s reads its vocabulary with: a large one loads several times faster
+except ImportError:
+    from json import loads as _json
+
 _STEMMER = Stemmer.Stemmer("english")
 K1, B = 0.9, 0.4  # Anserini's BEIR settings
+TOKEN = r"(?u)\b\w\w+\b"  # bm25s' default (scikit-learn's CountVectorizer)
+STOPWORDS = ("a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it", "no",
+             "not", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these", "they", "this",
+             "to", "was", "will", "with")  # bm25s' "en" list; builds hand bm25s this one, so both sides agree
+_SPLIT = re.compile(TOKEN).findall
+_STOP = frozenset(STOPWORDS)
+_FILES = {"data": "data.csc.index.npy", "indices": "indices.csc.index.npy", "indptr": "indptr.csc.index.npy"}
+VOCAB = "vocab.index.json"
 
 
 def _tokenize(texts: list[str]):
-    return bm25s.tokenize(texts, stopwords="en", stemmer=_STEMMER.stemWords, show_progress=False)
+    import bm25s
+
+    return bm25s.tokenize(texts, token_pattern=TOKEN, stopwords=list(STOPWORDS), stemmer=_STEMMER.stemWords,
+                          show_progress=False)
 
 
 def query_words(query: str) -> list[str]:
-    """The stemmed, stop-word-free words of a question, as the index stores them."""
-    return bm25s.tokenize([query], stopwords="en", stemmer=_STEMMER.stemWords, show_progress=False,
-                          return_ids=False)[0]
+    """The stemmed, stop-word-free words of a question, as the index stores them (bm25s.tokenize's steps:
+    lower case, split, drop stop words, stem)."""
+    return _STEMMER.stemWords([word for word in _SPLIT(query.lower()) if word not in _STOP])
 
 
 class LexicalIndex:
-    def __init__(self, retriever: bm25s.BM25, size: int):
-        self._retriever = retriever
+    def __init__(self, vocab: dict[str, int], scores: dict[str, np.ndarray], size: int, retriever=None):
+        self._retriever = retriever  # the bm25s.BM25 of a build, for `save`; None when loaded
         self.size = size
-        self.vocab = retriever.vocab_dict or {}
-        self._data = retriever.scores["data"]
-        self._indices = retriever.scores["indices"]
-        self._indptr = retriever.scores["indptr"]
+        self.vocab = vocab
+        self._data = scores["data"]
+        self._indices = scores["indices"]
+        self._indptr = scores["indptr"]
 
     @classmethod
     def build(cls, texts: list[str]) -> LexicalIndex:
+        import bm25s
+
         retriever = bm25s.BM25(k1=K1, b=B)
         retriever.index(_tokenize(texts), show_progress=False)
-        return cls(retriever, len(texts))
+        return cls(retriever.vocab_dict or {}, retriever.scores, len(texts), retriever)
 
     def save(self, folder: Path) -> None:
         self._retriever.save(str(folder), show_progress=False)
@@ -50,8 +73,11 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex:
-        retriever = bm25s.BM25.load(str(folder), show_progress=False, mmap=True)
-        return cls(retriever, int((Path(folder) / "size.txt").read_text()))
+        """What bm25s.BM25.load(folder, mmap=True) reads for scoring, without importing bm25s."""
+        folder = Path(folder)
+        vocab = _json((folder / VOCAB).read_bytes())
+        scores = {name: np.load(folder / file, mmap_mode="r") for name, file in _FILES.items()}
+        return cls(vocab, scores, int((folder / "size.txt").read_text()))
 
     def document_frequency(self, word: str) -> int:
         term = self.vocab.get(word)

@@ -7,7 +7,6 @@ import json
 import os
 import platform
 from dataclasses import dataclass, field
-from importlib import metadata
 from pathlib import Path
 
 FORMAT_VERSION = 4  # 4: segments hold their sentences' vectors; 3: segments plus deletion marks; 2: transcript chunks carry their cues; 1: one file per version
@@ -85,6 +84,8 @@ def peek_model(version_dir: Path) -> dict:
 
 
 def library_versions() -> dict[str, str]:
+    from importlib import metadata  # at build time only
+
     versions = {"python": platform.python_version()}
     for name in LIBRARIES:
         try:

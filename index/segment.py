@@ -23,8 +23,8 @@ import json
 import mmap
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import faiss
 import numpy as np
 
 from corpus import Chunk
@@ -32,6 +32,9 @@ from index.ann import AnnSettings, ann_search, build_ann, exact_search
 from index.errors import CorruptIndex
 from index.lexical import LexicalIndex
 from index.manifest import checksums
+
+if TYPE_CHECKING:
+    import faiss
 
 SEGMENT_FILE = "segment.json"
 
@@ -47,6 +50,8 @@ def write_segment(folder: Path, chunks: list[Chunk], vectors: np.ndarray, ann: A
         np.save(folder / "unit_offsets.npy", units.offsets.astype(np.int64))
     index, params = build_ann(vectors, ann)
     if index is not None:
+        import faiss
+
         faiss.write_index(index, str(folder / "ann.faiss"))
     offsets = np.zeros(len(chunks) + 1, dtype=np.int64)
     with open(folder / "chunks.jsonl", "wb") as handle:
@@ -81,6 +86,12 @@ class UnitVectors:
 
     def of(self, row: int) -> np.ndarray:
         return self.vectors[int(self.offsets[row]):int(self.offsets[row + 1])]
+
+
+def _read_ann(path: Path):
+    import faiss
+
+    return faiss.read_index(str(path))
 
 
 def json_line(record: dict) -> str:
@@ -139,7 +150,7 @@ class Segment:
             docs = np.load(folder / "docs.npy")  # 4 bytes a row, read for every ranked row: in memory
             doc_ids = tuple(json.loads((folder / "doc_ids.json").read_text(encoding="utf-8")))
             lexical = LexicalIndex.load(folder / "lexical")
-            ann = faiss.read_index(str(folder / "ann.faiss")) if record["ann"]["kind"] == "ivf" else None
+            ann = _read_ann(folder / "ann.faiss") if record["ann"]["kind"] == "ivf" else None
             units = None
             if (folder / "unit_offsets.npy").is_file():
                 units = UnitVectors(np.load(folder / "units.npy", mmap_mode="r"), np.load(folder / "unit_offsets.npy"))

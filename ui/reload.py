@@ -15,6 +15,7 @@ model) is refused and the current index keeps serving; the refused version is re
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -37,6 +38,8 @@ def refresh(assistant: Assistant) -> bool:
         return False
     if swapped:
         log.info("now serving the newly published index %s", assistant.index.version)
+        gc.unfreeze()  # `assistant serve` froze its start-up objects: back to the collector, so whatever of
+        # the old index sits in a reference cycle can be freed too (reference counting frees the rest)
     return swapped
 
 

@@ -20,7 +20,6 @@ import tempfile
 from pathlib import Path
 
 import numpy as np
-from filelock import FileLock
 
 from index.embedding.model_cache import ExportPaths, export_paths, fingerprint
 from index.errors import ModelError
@@ -36,6 +35,8 @@ def ensure_export(name: str, variant: str = "fp32", cache_dir: Path | None = Non
     folder, paths = export_paths(name, cache_dir)
     if paths.ready(variant):
         return paths
+    from filelock import FileLock  # here: a question with the export made never needs it
+
     paths.folder.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(paths.folder) + ".lock"):
         if not paths.ready("fp32"):
