@@ -23,6 +23,14 @@ if os.environ.get("ASSISTANT_TEST_FRESH_EXPORT"):
 else:
     MODEL_CACHE = str(Path(__file__).resolve().parent.parent / ".assistant" / "test-model-cache")
 os.environ["ASSISTANT_MODEL_CACHE_DIR"] = MODEL_CACHE
+# Under pytest-xdist each worker (and what it starts) embeds on its share of the cores: two workers
+# each running every core's worth of threads on a 2-core machine spend much of it spinning in OpenMP.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    CORE_SHARE = str(max(1, CORES // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", 1))))
+    os.environ.setdefault("ASSISTANT_ONNX_THREADS", CORE_SHARE)  # bulk embedding, ONNX Runtime and OpenVINO
+    os.environ.setdefault("OMP_NUM_THREADS", CORE_SHARE)  # PyTorch (the reference backend)
+KEPT_ENV = {"ASSISTANT_MODEL_CACHE_DIR", "ASSISTANT_ONNX_THREADS"}
 
 import pytest  # noqa: E402
 
@@ -63,7 +71,7 @@ def _isolated(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     for name in list(os.environ):
-        if name.startswith("ASSISTANT_") and name != "ASSISTANT_MODEL_CACHE_DIR":
+        if name.startswith("ASSISTANT_") and name not in KEPT_ENV:
             monkeypatch.delenv(name)
 
 
@@ -183,7 +191,24 @@ def ask_in_page(page, question: str):
     started = time.perf_counter()
     page.locator("#kb-question textarea").press("Enter")
     answers.nth(before).wait_for(timeout=30_000)
-    return answers.nth(before), time.perf_counter() - started
+    took = time.perf_counter() - started
+    page.wait_for_function(SCROLLED_TO_NEWEST, timeout=30_000)  # a click before that scroll can miss
+    return answers.nth(before), took
+
+
+# True once the chat has scrolled the newest question to the top, as the page does just after each answer
+# (ui/page.py's SCROLL_TO_NEWEST, on a timer): its box is 24 px down, or the box has nothing to scroll, or
+# it is at its end with the question lower down (that scroll then moves nothing).
+SCROLLED_TO_NEWEST = """() => {
+  const asked = document.querySelectorAll('#kb-chat .kb-question');
+  let box = asked.length ? asked[asked.length - 1].parentElement : null;
+  while (box && !(box.scrollHeight > box.clientHeight && /auto|scroll/.test(getComputedStyle(box).overflowY)))
+    box = box.parentElement;
+  if (!box) return true;
+  const top = asked[asked.length - 1].getBoundingClientRect().top - box.getBoundingClientRect().top;
+  const atEnd = box.scrollTop + box.clientHeight >= box.scrollHeight - 1;
+  return Math.abs(top - 24) <= 2 || (atEnd && top > 24);
+}"""
 
 
 # --- the doors for other sites: a page on a second loopback origin, and an app that allows it ----------
