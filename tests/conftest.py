@@ -92,7 +92,8 @@ def eval_cache(tmp_path_factory, embedder) -> Path:
     from assistant.evaluation import eval_index
 
     cache = tmp_path_factory.mktemp("eval-cache")
-    built_once(tmp_path_factory, "sample-index", cache, lambda into: eval_index(Settings(), None, embedder, cache_dir=into))
+    built_once(tmp_path_factory, "sample-index", cache,
+               lambda into: eval_index(Settings(), None, embedder, cache_dir=into))
     return cache
 
 
