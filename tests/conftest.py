@@ -23,6 +23,14 @@ if os.environ.get("ASSISTANT_TEST_FRESH_EXPORT"):
 else:
     MODEL_CACHE = str(Path(__file__).resolve().parent.parent / ".assistant" / "test-model-cache")
 os.environ["ASSISTANT_MODEL_CACHE_DIR"] = MODEL_CACHE
+# Under pytest-xdist each worker (and what it starts) embeds on its share of the cores: two workers
+# each running every core's worth of threads on a 2-core machine spend much of it spinning in OpenMP.
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    CORE_SHARE = str(max(1, CORES // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", 1))))
+    os.environ.setdefault("ASSISTANT_ONNX_THREADS", CORE_SHARE)  # bulk embedding, ONNX Runtime and OpenVINO
+    os.environ.setdefault("OMP_NUM_THREADS", CORE_SHARE)  # PyTorch (the reference backend)
+KEPT_ENV = {"ASSISTANT_MODEL_CACHE_DIR", "ASSISTANT_ONNX_THREADS"}
 
 import pytest  # noqa: E402
 
@@ -33,11 +41,29 @@ from index import Embedder, build_index, make_embedder  # noqa: E402
 from tests.pdfs import minimal_pdf  # noqa: E402
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config, items):
-    """A browser test is a slow one too: `pytest -m "not slow"` leaves both out."""
+    """A browser test is a slow one too: `pytest -m "not slow"` leaves both out.
+
+    Run in parallel (pytest-xdist, `--dist loadgroup`, as `make test` does), tests that share a module's
+    fixture (a served app, a milvus-lite server) stay on one worker, as do the tests on the PostgreSQL
+    server; and the slow tests start first, so the run does not end waiting on one of them."""
     for item in items:
         if item.get_closest_marker("browser") and not item.get_closest_marker("slow"):
             item.add_marker(pytest.mark.slow)
+    if not _in_parallel(config):
+        return
+    for item in items:
+        if "postgres_server" in item.fixturenames:
+            item.add_marker(pytest.mark.xdist_group("postgresql"))
+        elif any(d[-1].scope == "module" for d in item._fixtureinfo.name2fixturedefs.values() if d):
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+    items.sort(key=lambda item: not item.get_closest_marker("slow"))  # stable: each file's order kept
+
+
+def _in_parallel(config) -> bool:
+    """A pytest-xdist worker, or the controller of workers."""
+    return bool(os.environ.get("PYTEST_XDIST_WORKER") or getattr(config.option, "numprocesses", None))
 
 
 @pytest.fixture(autouse=True)
@@ -45,7 +71,7 @@ def _isolated(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     for name in list(os.environ):
-        if name.startswith("ASSISTANT_") and name != "ASSISTANT_MODEL_CACHE_DIR":
+        if name.startswith("ASSISTANT_") and name not in KEPT_ENV:
             monkeypatch.delenv(name)
 
 
@@ -60,19 +86,46 @@ def chunk_settings(embedder: Embedder, settings: Settings | None = None) -> Chun
 
 
 @pytest.fixture(scope="session")
-def eval_cache(tmp_path_factory) -> Path:
-    """Where `evaluate` keeps its indexes in tests; holds the sample index, so evaluating the sample
-    questions reuses it instead of embedding the sample again."""
-    return tmp_path_factory.mktemp("eval-cache")
+def eval_cache(tmp_path_factory, embedder) -> Path:
+    """Where `evaluate` keeps its indexes in tests; holds the sample index from the start (built once
+    per run), so evaluating the sample questions reuses it instead of embedding the sample again."""
+    from assistant.evaluation import eval_index
+
+    cache = tmp_path_factory.mktemp("eval-cache")
+    built_once(tmp_path_factory, "sample-index", cache,
+               lambda into: eval_index(Settings(), None, embedder, cache_dir=into))
+    return cache
 
 
 @pytest.fixture(scope="session")
 def sample_index(eval_cache, embedder) -> Path:
-    """The bundled sample knowledge base, built once (as `assistant eval` builds it); tests must not
-    modify it."""
+    """The bundled sample knowledge base as `assistant eval` builds it (already in `eval_cache`, so this
+    finds it unchanged); tests must not modify it."""
     from assistant.evaluation import eval_index
 
     return eval_index(Settings(), None, embedder, cache_dir=eval_cache)
+
+
+def built_once(tmp_path_factory, name: str, into: Path, build) -> Path:
+    """`build(folder)` -> an index folder under `folder`, made once per run, into `into`.
+
+    In one process it is built in place. Under pytest-xdist the first worker to get here builds it in the
+    run's shared temp folder while the others wait on a lock, then each worker copies it into `into`: its
+    own copy, so no two workers ever run a build (even an incremental one) on the same folder."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return build(into)
+    from filelock import FileLock
+
+    shared = tmp_path_factory.getbasetemp().parent / name  # the run's temp folder, above the workers' own
+    with FileLock(f"{shared}.lock"):
+        done = shared / "built.txt"
+        if not done.exists():
+            shutil.rmtree(shared, ignore_errors=True)
+            shared.mkdir()
+            done.write_text(str(build(shared).relative_to(shared)), encoding="utf-8")
+    built = Path(done.read_text(encoding="utf-8"))
+    shutil.copytree(shared / built, into / built, ignore=shutil.ignore_patterns("build.lock"))
+    return into / built
 
 
 @pytest.fixture()
@@ -139,7 +192,24 @@ def ask_in_page(page, question: str):
     started = time.perf_counter()
     page.locator("#kb-question textarea").press("Enter")
     answers.nth(before).wait_for(timeout=30_000)
-    return answers.nth(before), time.perf_counter() - started
+    took = time.perf_counter() - started
+    page.wait_for_function(SCROLLED_TO_NEWEST, timeout=30_000)  # a click before that scroll can miss
+    return answers.nth(before), took
+
+
+# True once the chat has scrolled the newest question to the top, as the page does just after each answer
+# (ui/page.py's SCROLL_TO_NEWEST, on a timer): its box is 24 px down, or the box has nothing to scroll, or
+# it is at its end with the question lower down (that scroll then moves nothing).
+SCROLLED_TO_NEWEST = """() => {
+  const asked = document.querySelectorAll('#kb-chat .kb-question');
+  let box = asked.length ? asked[asked.length - 1].parentElement : null;
+  while (box && !(box.scrollHeight > box.clientHeight && /auto|scroll/.test(getComputedStyle(box).overflowY)))
+    box = box.parentElement;
+  if (!box) return true;
+  const top = asked[asked.length - 1].getBoundingClientRect().top - box.getBoundingClientRect().top;
+  const atEnd = box.scrollTop + box.clientHeight >= box.scrollHeight - 1;
+  return Math.abs(top - 24) <= 2 || (atEnd && top > 24);
+}"""
 
 
 # --- the doors for other sites: a page on a second loopback origin, and an app that allows it ----------

@@ -13,7 +13,8 @@ pytest.importorskip("milvus_lite", reason="these tests start a milvus-lite serve
 
 from assistant import Settings  # noqa: E402
 from assistant.config import SAMPLE_QUESTIONS  # noqa: E402
-from assistant.evaluation import eval_index, evaluate  # noqa: E402
+from assistant.evaluation import evaluate  # noqa: E402
+from assistant.answers import Answer  # noqa: E402
 from assistant.search import Assistant  # noqa: E402
 from corpus.beir import load_queries  # noqa: E402
 from index.milvus import LiteServer  # noqa: E402
@@ -21,29 +22,27 @@ from index.milvus import LiteServer  # noqa: E402
 pytestmark = pytest.mark.slow
 
 
-def answers(assistant: Assistant, queries, vectors) -> dict[str, tuple[bool, str | None]]:
-    """Each question's (answered, top document)."""
-    out = {}
-    for query, vector in zip(queries, vectors):
-        answer = assistant.ask(query.text, query_vector=vector)
-        out[query.query_id] = (answer.answered, answer.passages[0].doc_id if answer.passages else None)
-    return out
+def test_milvus_matches_the_local_backend_on_the_sample(tmp_path, embedder, eval_cache, monkeypatch):
+    """Each side's answers are the ones its evaluation gets, recorded as it asks (asking again would
+    only repeat them)."""
+    asked: dict[str, dict[str, Answer]] = {"local": {}, "milvus": {}}
+    ask = Assistant.ask
 
+    def recorded(self, question, *args, **kwargs):
+        answer = ask(self, question, *args, **kwargs)
+        asked[self.settings.index_backend][question] = answer
+        return answer
 
-def test_milvus_matches_the_local_backend_on_the_sample(tmp_path, embedder, eval_cache):
+    monkeypatch.setattr(Assistant, "ask", recorded)
     local_settings = Settings()
     with LiteServer(tmp_path / "milvus" / "parity.db") as server:
         milvus_settings = replace(local_settings, index_backend="milvus", milvus_uri=server.uri,
                                   milvus_collection="parity")
         local = evaluate(local_settings, embedder=embedder, cache_dir=eval_cache)
         milvus = evaluate(milvus_settings, embedder=embedder, cache_dir=tmp_path / "eval")
-        queries, _ = load_queries(SAMPLE_QUESTIONS, "test", None)
-        queries = [q for q in queries if q.kind != "followup"]
-        vectors = embedder.embed([q.text for q in queries])
-        side = {}
-        for name, settings, cache in (("local", local_settings, eval_cache), ("milvus", milvus_settings, tmp_path / "eval")):
-            index_dir = eval_index(settings, None, embedder, cache)
-            side[name] = answers(Assistant(replace(settings, index_dir=index_dir), embedder), queries, vectors)
+    queries, _ = load_queries(SAMPLE_QUESTIONS, "test", None)
+    queries = [q for q in queries if q.kind != "followup"]
+    side = {name: {q.query_id: top(asked[name][q.text]) for q in queries} for name in asked}  # KeyError: not asked
     labelled = [q.query_id for q in queries if q.kind != "off_topic"]
     same_top = sum(side["local"][q][1] == side["milvus"][q][1] for q in labelled) / len(labelled)
     print(f"parity: same top document {same_top:.3f}; nDCG@10 {local.metrics['ndcg@10']} / {milvus.metrics['ndcg@10']}; "
@@ -56,3 +55,8 @@ def test_milvus_matches_the_local_backend_on_the_sample(tmp_path, embedder, eval
     for name in ("highlight_accuracy", "moment_accuracy"):
         assert abs(local.answers[name] - milvus.answers[name]) <= 0.02, name
     assert (local.wrongly_answered, local.wrongly_refused) == (milvus.wrongly_answered, milvus.wrongly_refused)
+
+
+def top(answer: Answer) -> tuple[bool, str | None]:
+    """(answered, top document)."""
+    return answer.answered, answer.passages[0].doc_id if answer.passages else None
