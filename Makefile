@@ -55,8 +55,9 @@ postgresql:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || \
 	  ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql)
 
+# Two workers (pytest-xdist): tests sharing a served app, a milvus-lite or PostgreSQL server stay on one.
 test: install chromium postgresql
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadgroup
 
 # The inner loop: everything but the tests marked slow (subprocess servers, browsers, crash points, bench smokes).
 test-quick: install postgresql
