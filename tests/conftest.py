@@ -176,22 +176,39 @@ def browser():
 
 
 def open_page(browser, url: str, width: int = 1280, height: int = 900):
+    """A new tab on the app, once the page is wired: its load events have run (the last one marks the
+    chat's bubbles, ui/page.py's PLAIN_LABELS), so a question typed now is not typed before the page
+    listens. The tab's console and page errors are kept for `ask_in_page`'s message."""
     page = browser.new_page(viewport={"width": width, "height": height})
+    page.kb_log = []
+    page.on("console", lambda message: page.kb_log.append(f"console {message.type}: {message.text}"))
+    page.on("pageerror", lambda error: page.kb_log.append(f"page error: {error}"))
     page.goto(url)
     page.locator("#kb-question textarea").wait_for()
+    page.wait_for_function("() => window.__kbLabels === true", timeout=60_000)
     return page
 
 
 def ask_in_page(page, question: str):
-    """Type a question, press Enter, wait for the new answer: (its element, seconds it took)."""
+    """Type a question, press Enter, wait for the new answer: (its element, seconds it took). If no
+    answer comes, the failure says what the page showed instead (the box, error toasts, its console)."""
     import time
+
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     answers = page.locator("#kb-chat .kb-answer")
     before = answers.count()
-    page.locator("#kb-question textarea").fill(question)
+    box = page.locator("#kb-question textarea")
+    box.fill(question)
+    page.wait_for_function("([el, q]) => el.value === q", arg=[box.element_handle(), question], timeout=30_000)
     started = time.perf_counter()
-    page.locator("#kb-question textarea").press("Enter")
-    answers.nth(before).wait_for(timeout=30_000)
+    box.press("Enter")
+    try:
+        answers.nth(before).wait_for(timeout=60_000)
+    except PlaywrightTimeout:
+        toasts = page.locator(".toast-body").all_inner_texts()
+        raise AssertionError(f"no answer to {question!r} in 60 s; the box holds {box.input_value()!r}, "
+                             f"{answers.count()} answers, toasts {toasts}, log {getattr(page, 'kb_log', [])[-20:]}") from None
     took = time.perf_counter() - started
     page.wait_for_function(SCROLLED_TO_NEWEST, timeout=30_000)  # a click before that scroll can miss
     return answers.nth(before), took
