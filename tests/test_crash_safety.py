@@ -28,12 +28,13 @@ DRIVER = textwrap.dedent("""
     build_index(content, index_dir, embedder, ChunkSettings(embedder.max_tokens, 200, 32), progress=progress)
     print("DONE", flush=True)
 """)
+NEW = 8  # articles the next build adds to the three published: enough to kill it part way
 QUESTIONS = ["how do I keep a risk register", "forecasting project spend", "what is a stage gate"]
 
 
 def article(n: int) -> str:
     return (f"# Article {n} on portfolio governance\n\n## Detail\n"
-            + " ".join(f"Paragraph {n}.{i} explains governance step {i} for programme boards." for i in range(40)))
+            + " ".join(f"Paragraph {n}.{i} explains governance step {i} for programme boards." for i in range(16)))
 
 
 @pytest.fixture()
@@ -44,7 +45,7 @@ def published(tmp_path, build):
     (content / "budgets.md").write_text("# Budgets\n\nForecast spend monthly and record accruals.\n")
     (content / "gates.md").write_text("# Stage gates\n\nA gate review decides whether a project continues.\n")
     settings = build(content)
-    for n in range(15):  # new content for the next build to chunk, embed and write
+    for n in range(NEW):  # new content for the next build to chunk, embed and write
         (content / f"governance-{n}.md").write_text(article(n))
     return content, settings
 
@@ -86,13 +87,13 @@ def test_kill_9_leaves_the_old_index_answering_as_before(published, embedder, st
     version = current_version(settings.index_dir)
     if stage == "published":  # killed after the switch: the new index is complete and loads
         assert version != before_version
-        assert len(load_index(settings.index_dir).manifest.documents) == 18
+        assert len(load_index(settings.index_dir).manifest.documents) == 3 + NEW
     else:
         assert version == before_version
         assert answers(settings, embedder) == before
     finish_build(content, settings.index_dir, embedder)
     index = load_index(settings.index_dir)
-    assert len(index.manifest.documents) == 18
+    assert len(index.manifest.documents) == 3 + NEW
     leftovers = [p.name for p in (settings.index_dir / "versions").iterdir() if not (p / "manifest.json").exists()]
     assert leftovers == []
 
