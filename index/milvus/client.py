@@ -12,8 +12,10 @@ pymilvus retries an unreachable server for minutes by default; here a question g
 from __future__ import annotations
 
 import re
+import socket
 import uuid
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from index.errors import BackendMissing, BackendUnavailable, IndexStoreError
 
@@ -80,6 +82,9 @@ def connect(target: MilvusTarget, timeout: float | None = None) -> Connection:
         from pymilvus.exceptions import MilvusException
     except ImportError as exc:
         raise BackendMissing(f"index_backend = \"milvus\" needs pymilvus — {INSTALL_HINT}.") from exc
+    refused = _refused(target.uri)
+    if refused:  # nothing listens there: say so now, not after the client's retries run out
+        raise BackendUnavailable(target.shown_uri, refused, "the connection")
     try:
         client = MilvusClient(uri=target.uri, token=target.token or "", timeout=timeout or target.timeout,
                               alias=f"assistant-{uuid.uuid4().hex}")  # its own channel: closing it ends no other
@@ -87,6 +92,25 @@ def connect(target: MilvusTarget, timeout: float | None = None) -> Connection:
         raise BackendUnavailable(target.shown_uri, _short(str(getattr(exc, "message", "") or exc)),
                                  "the connection") from exc
     return Connection(client, target)
+
+
+def _refused(uri: str) -> str | None:
+    """Why nothing accepts a connection at an http(s) URI with an explicit port (refused, or no such
+    host); None when something listens, or the URI is of another kind (pymilvus then decides)."""
+    parts = urlsplit(uri)
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https", "tcp") or not parts.hostname or port is None:
+        return None
+    try:
+        socket.create_connection((parts.hostname, port), timeout=2.0).close()
+    except (ConnectionRefusedError, socket.gaierror) as exc:
+        return f"nothing accepts connections there ({exc.strerror or exc})"
+    except OSError:  # a timeout or an unreachable network: leave it to the client and its deadline
+        return None
+    return None
 
 
 def _short(message: str) -> str:
