@@ -20,7 +20,7 @@ from index import Embedder
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_EVAL = Path(os.environ.get("BENCH_EVAL_DIR") or ROOT.parent / "shared" / "eval")  # a worktree elsewhere: set it
-CACHE = ROOT / ".assistant" / "eval"
+CACHE = Path(os.environ.get("BENCH_CACHE_DIR") or ROOT / ".assistant" / "eval")  # the evaluation indexes, one per set
 # name -> (BEIR folder or None for the sample knowledge base, query group to report or None)
 EVAL_SETS = {
     "sample": (None, None),

@@ -41,29 +41,18 @@ from index import Embedder, build_index, make_embedder  # noqa: E402
 from tests.pdfs import minimal_pdf  # noqa: E402
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     """A browser test is a slow one too: `pytest -m "not slow"` leaves both out.
 
-    Run in parallel (pytest-xdist, `--dist loadgroup`, as `make test` does), tests that share a module's
-    fixture (a served app, a milvus-lite server) stay on one worker, as do the tests on the PostgreSQL
-    server; and the slow tests start first, so the run does not end waiting on one of them."""
+    Run in parallel as `make test` does (pytest-xdist, `--dist load`), the slow tests go out first, so the
+    run does not end waiting on one of them; a module's served app may then start on both workers.
+    (Not `--dist loadgroup`: with pytest 9 its groups are silently ignored, xdist 3.8 renaming tests
+    through an attribute pytest no longer reads; nor `loadfile`, which sends the largest files first.)"""
     for item in items:
         if item.get_closest_marker("browser") and not item.get_closest_marker("slow"):
             item.add_marker(pytest.mark.slow)
-    if not _in_parallel(config):
-        return
-    for item in items:
-        if "postgres_server" in item.fixturenames:
-            item.add_marker(pytest.mark.xdist_group("postgresql"))
-        elif any(d[-1].scope == "module" for d in item._fixtureinfo.name2fixturedefs.values() if d):
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
-    items.sort(key=lambda item: not item.get_closest_marker("slow"))  # stable: each file's order kept
-
-
-def _in_parallel(config) -> bool:
-    """A pytest-xdist worker, or the controller of workers."""
-    return bool(os.environ.get("PYTEST_XDIST_WORKER") or getattr(config.option, "numprocesses", None))
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        items.sort(key=lambda item: not item.get_closest_marker("slow"))  # stable: each file's order kept
 
 
 @pytest.fixture(autouse=True)
@@ -183,6 +172,9 @@ def open_page(browser, url: str, width: int = 1280, height: int = 900):
     page.kb_log = []
     page.on("console", lambda message: page.kb_log.append(f"console {message.type}: {message.text}"))
     page.on("pageerror", lambda error: page.kb_log.append(f"page error: {error}"))
+    page.on("requestfailed", lambda request: page.kb_log.append(f"failed: {request.method} {request.url}"))
+    page.on("response", lambda response: "/gradio_api/" in response.url and page.kb_log.append(
+        f"{response.status} {response.request.method} {response.url.split('/gradio_api/')[1][:60]}"))
     page.goto(url)
     page.locator("#kb-question textarea").wait_for()
     page.wait_for_function("() => window.__kbLabels === true", timeout=60_000)
@@ -208,7 +200,7 @@ def ask_in_page(page, question: str):
     except PlaywrightTimeout:
         toasts = page.locator(".toast-body").all_inner_texts()
         raise AssertionError(f"no answer to {question!r} in 60 s; the box holds {box.input_value()!r}, "
-                             f"{answers.count()} answers, toasts {toasts}, log {getattr(page, 'kb_log', [])[-20:]}") from None
+                             f"{answers.count()} answers, toasts {toasts}, log {getattr(page, 'kb_log', [])[-30:]}") from None
     took = time.perf_counter() - started
     page.wait_for_function(SCROLLED_TO_NEWEST, timeout=30_000)  # a click before that scroll can miss
     return answers.nth(before), took

@@ -21,12 +21,13 @@ SHARED_CACHE = [s for s in SCRIPTS if any(word in (BENCH / s).read_text()
 
 
 @pytest.mark.slow
-def test_every_bench_runs_at_smoke_size_and_prints_its_json():
+def test_every_bench_runs_at_smoke_size_and_prints_its_json(eval_cache):
     """Three at a time (much of each is waiting on a subprocess, a server or a socket); the ones sharing
-    the evaluation cache one after another in a lane of their own."""
+    the evaluation cache one after another in a lane of their own, on the run's (it holds the sample's
+    index already: they find it unchanged and build nothing)."""
     others = [s for s in SCRIPTS if s not in SHARED_CACHE]
     with ThreadPoolExecutor(3) as pool:
-        lane = pool.submit(lambda: {s: smoke(s) for s in SHARED_CACHE})
+        lane = pool.submit(lambda: {s: smoke(s, eval_cache) for s in SHARED_CACHE})
         outcomes = dict(zip(others, pool.map(smoke, others)))
         outcomes.update(lane.result())
     skipped = {script: why for script, why in outcomes.items() if why and why.startswith("skipped")}
@@ -37,12 +38,14 @@ def test_every_bench_runs_at_smoke_size_and_prints_its_json():
         warnings.warn(why, stacklevel=1)  # shown in the run's summary
 
 
-def smoke(script: str) -> str | None:
+def smoke(script: str, cache: Path | None = None) -> str | None:
     """None when `script --smoke` ran and printed its JSON; else why not."""
     path = BENCH / script
     if script == "scale.py" and "--smoke" not in path.read_text():
         return "skipped: scale.py --smoke lands with issue 22"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(BENCH.parent)}
+    if cache is not None:
+        env["BENCH_CACHE_DIR"] = str(cache)
     done = subprocess.run([sys.executable, str(path), "--smoke"], capture_output=True, text=True, env=env,
                           cwd=BENCH.parent, timeout=600)
     if done.returncode:

@@ -81,7 +81,9 @@ def build_page(assistant: Assistant, settings: Settings, door: Door, feedback: C
                          api_visibility="private").then(None, js=SCROLL_TO_NEWEST)
         admin_panel(assistant, settings, heading, feedback.log)
         gr.api(search, api_name="search")
-        page.load(header, None, heading, api_visibility="private")
+        # Outside the queue (a plain request, no event stream): a question asked while the page's load
+        # event was still streaming could be lost with the closing stream (Gradio's client, seen under load).
+        page.load(header, None, heading, api_visibility="private", queue=False)
         page.load(None, None, None, js=PLAIN_LABELS, api_visibility="private")
     with one_app():  # gr.mount_gradio_app builds the one app that is served (ui/quick_import.py)
         page.queue(default_concurrency_limit=settings.concurrency_limit, max_size=settings.max_queue)
