@@ -57,7 +57,7 @@ postgresql:
 
 # Two workers (pytest-xdist): tests sharing a served app, a milvus-lite or PostgreSQL server stay on one.
 test: install chromium postgresql
-	$(PY) -m pytest -n 2 --dist load
+	$(PY) -m pytest -n 2 --dist load --maxschedchunk 1
 
 # The inner loop: everything but the tests marked slow (subprocess servers, browsers, crash points, bench smokes).
 test-quick: install postgresql

@@ -44,8 +44,9 @@ from tests.pdfs import minimal_pdf  # noqa: E402
 def pytest_collection_modifyitems(config, items):
     """A browser test is a slow one too: `pytest -m "not slow"` leaves both out.
 
-    Run in parallel as `make test` does (pytest-xdist, `--dist load`), the slow tests go out first, so the
-    run does not end waiting on one of them; a module's served app may then start on both workers.
+    Run in parallel as `make test` does (pytest-xdist, `--dist load --maxschedchunk 1`: one test at a time
+    to whichever worker is free), the slow tests go out first and spread over both workers, so the run
+    does not end waiting on one of them; a module's served app may then start on both workers.
     (Not `--dist loadgroup`: with pytest 9 its groups are silently ignored, xdist 3.8 renaming tests
     through an attribute pytest no longer reads; nor `loadfile`, which sends the largest files first.)"""
     for item in items:
