@@ -7,6 +7,7 @@ writes outside the test's own folders, except the model's ONNX export cache (bel
 from __future__ import annotations
 
 import atexit
+import contextlib
 import os
 import shutil
 import tempfile
@@ -81,10 +82,24 @@ def eval_cache(tmp_path_factory, embedder) -> Path:
     per run), so evaluating the sample questions reuses it instead of embedding the sample again."""
     from assistant.evaluation import eval_index
 
+    def build(into: Path) -> Path:  # on every core: the other worker is most likely waiting for it
+        with every_core():
+            return eval_index(Settings(), None, make_embedder(), cache_dir=into)
+
     cache = tmp_path_factory.mktemp("eval-cache")
-    built_once(tmp_path_factory, "sample-index", cache,
-               lambda into: eval_index(Settings(), None, embedder, cache_dir=into))
+    built_once(tmp_path_factory, "sample-index", cache, build)
     return cache
+
+
+@contextlib.contextmanager
+def every_core():
+    """Embedders made inside embed in bulk on every core, not on this worker's share."""
+    share = os.environ.pop("ASSISTANT_ONNX_THREADS", None)
+    try:
+        yield
+    finally:
+        if share is not None:
+            os.environ["ASSISTANT_ONNX_THREADS"] = share
 
 
 @pytest.fixture(scope="session")
