@@ -45,7 +45,7 @@ def varied_texts(embedder) -> list[str]:
     cut = [" ".join(w[:n]) for w, n in zip(words, itertools.cycle((2, 4, 7, 12, 24)))]
     joined = [" ".join(chunks[i:i + 4]) for i in range(0, 400, 8)]  # past 256 tokens
     questions = [json.loads(line)["text"] for line in (SAMPLE_QUESTIONS / "queries.jsonl").read_text().splitlines()]
-    mixed = [f"{a} {b}" for a, b in zip(ODD * 30, itertools.cycle(questions))]
+    mixed = [f"{a} {b}" for a, b in zip(ODD * 16, itertools.cycle(questions))]
     return cut + joined + questions + ODD + mixed
 
 
