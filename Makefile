@@ -55,7 +55,7 @@ postgresql:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || \
 	  ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql)
 
-# Two workers (pytest-xdist): tests sharing a served app, a milvus-lite or PostgreSQL server stay on one.
+# Two workers (pytest-xdist), handed one test at a time, the slow ones first (tests/conftest.py says why).
 test: install chromium postgresql
 	$(PY) -m pytest -n 2 --dist load --maxschedchunk 1
 

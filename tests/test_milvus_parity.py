@@ -70,8 +70,8 @@ def top(answer: Answer) -> tuple[bool, str | None]:
 
 class Remembered:
     """The embedder, answering texts the sample index already holds with the vectors the model gave them
-    there (each chunk's, and its sentences' as stored); any other text goes to the model. Questions are
-    embedded by the evaluation itself (`embed_query`), so they go to the model too."""
+    there (each chunk's, and its sentences' as stored); any other text (the evaluation's questions, the
+    everyday questions of the off-topic check) goes to the model, once."""
 
     def __init__(self, embedder, index):
         self._embedder = embedder
