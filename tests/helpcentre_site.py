@@ -88,13 +88,14 @@ class HelpCentre:
                 if self.headers.get("Authorization"):
                     site.authorizations.add(self.headers["Authorization"])
                 status, headers, body = site.respond(self.path, self.headers)
+                # Logged before the answer goes out: a client that has its answer finds it in the log.
+                site.log.append((self.path, status, len(body)))
                 self.send_response(status)
                 for key, value in headers.items():
                     self.send_header(key, value)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
-                site.log.append((self.path, status, len(body)))
 
             def log_message(self, *args):
                 pass
