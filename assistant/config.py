@@ -72,6 +72,7 @@ class Settings:
     max_queue: int = 64
     sources: tuple[str, ...] = ()  # folders and site URLs to index together; empty: content_dir alone
     web_rate: float = 2.0  # requests per second per host, at most (robots.txt Crawl-delay can slow it further)
+    web_retries: int = 3  # more tries after a 429, a 5xx or a network error (backoff 1 s, 2 s, 4 s, …)
     web_max_pages: int = 1000  # pages read from one site
     web_max_depth: int = 3  # links followed from the start page when a site is crawled
     web_user_agent: str | None = None  # None: "pmo-help-assistant/<version> (help-centre search indexer; …)"
@@ -158,6 +159,8 @@ def _coerced(settings: Settings, values: dict) -> Settings:
                  "web_max_pages"):
         if getattr(result, name) < 1:
             raise SettingsError(f"setting {name} must be at least 1, got {getattr(result, name)}")
+    if result.web_retries < 0:
+        raise SettingsError(f"setting web_retries must be 0 (no retry) or more, got {result.web_retries}")
     if result.retention_days < 0:
         raise SettingsError(f"setting retention_days must be 0 (keep all) or more, got {result.retention_days}")
     if result.database_url and not result.database_url.startswith(("postgresql://", "postgres://")):

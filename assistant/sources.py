@@ -21,7 +21,8 @@ from index.build import Loader, Progress
 
 
 def web_options(settings: Settings) -> WebOptions:
-    politeness = Politeness(user_agent=settings.web_user_agent or USER_AGENT, rate=settings.web_rate)
+    politeness = Politeness(user_agent=settings.web_user_agent or USER_AGENT, rate=settings.web_rate,
+                            retries=settings.web_retries)
     return WebOptions(politeness, settings.web_max_pages, settings.web_max_depth)
 
 

@@ -211,6 +211,12 @@ def test_sources_setting_from_toml_and_environment(tmp_path):
     assert from_env.sources == ("a/", "https://h.org/")
     with pytest.raises(SettingsError, match="web_rate must be above 0"):
         load_settings(None, env={"ASSISTANT_WEB_RATE": "0"})
+    from assistant.sources import web_options
+
+    assert web_options(load_settings(None, env={"ASSISTANT_WEB_RETRIES": "0"})).politeness.retries == 0
+    assert web_options(load_settings(None, env={})).politeness.retries == 3
+    with pytest.raises(SettingsError, match="web_retries must be 0"):
+        load_settings(None, env={"ASSISTANT_WEB_RETRIES": "-1"})
     with pytest.raises(SettingsError, match="of folders and URLs"):
         load_settings(None, env={"ASSISTANT_SOURCES": '[1, 2]'})
 
@@ -231,6 +237,7 @@ def test_cli_names_the_reason_when_a_site_cannot_be_read(tmp_path, monkeypatch):
     import socket
 
     monkeypatch.setenv("ASSISTANT_WEB_RATE", "1000")
+    monkeypatch.setenv("ASSISTANT_WEB_RETRIES", "0")  # a refused connection is tried once (default: 1+2+4 s of retries)
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         closed = f"http://127.0.0.1:{sock.getsockname()[1]}/"
