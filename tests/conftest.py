@@ -169,6 +169,16 @@ def start_app(assistant, settings: Settings | None = None) -> tuple[object, str]
 
 
 @pytest.fixture(scope="session")
+def milvus(tmp_path_factory):
+    """One milvus-lite server for the worker's whole run (a start costs a second, a stop two); each test
+    uses collections of its own on it. Tests that stop a server start their own."""
+    from index.milvus import LiteServer
+
+    with LiteServer(tmp_path_factory.mktemp("milvus") / "tests.db") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():
         pytest.skip("no Chromium at /usr/bin/chromium")

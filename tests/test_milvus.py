@@ -24,7 +24,7 @@ from assistant.building import run_build  # noqa: E402
 from assistant.config import SAMPLE_CONTENT  # noqa: E402
 from assistant.search import Assistant  # noqa: E402
 from index import BackendUnavailable, CorruptIndex, MissingIndex  # noqa: E402
-from index.milvus import LiteServer, connect  # noqa: E402
+from index.milvus import connect  # noqa: E402
 from index.milvus.lite import free_port  # noqa: E402
 from index.milvus.versions import current, read_manifest, version_collections  # noqa: E402
 
@@ -34,13 +34,6 @@ ARTICLES = {
     "lantern.md": "# The lantern protocol\n\nThe lantern protocol for portfolio triage: every proposal is scored by "
                   "the portfolio board within five days.\n",
 }
-
-
-@pytest.fixture(scope="module")
-def milvus(tmp_path_factory):
-    """One milvus-lite server for the module; each test uses its own collection."""
-    with LiteServer(tmp_path_factory.mktemp("milvus") / "tests.db") as server:
-        yield server
 
 
 @pytest.fixture()

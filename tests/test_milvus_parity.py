@@ -21,12 +21,12 @@ from assistant.search import Assistant  # noqa: E402
 from corpus.beir import load_queries  # noqa: E402
 from corpus.sentences import answer_units, unit_text  # noqa: E402
 from index import load_index  # noqa: E402
-from index.milvus import LiteServer  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
 
-def test_milvus_matches_the_local_backend_on_the_sample(tmp_path, embedder, eval_cache, sample_index, monkeypatch):
+def test_milvus_matches_the_local_backend_on_the_sample(tmp_path, embedder, eval_cache, sample_index, milvus,
+                                                        monkeypatch):
     """Each side's answers are the ones its evaluation gets, recorded as it asks (asking again would
     only repeat them). Milvus gets the very vectors the local index holds, so only the stores differ."""
     asked: dict[str, dict[str, Answer]] = {"local": {}, "milvus": {}}
@@ -39,28 +39,26 @@ def test_milvus_matches_the_local_backend_on_the_sample(tmp_path, embedder, eval
 
     monkeypatch.setattr(Assistant, "ask", recorded)
     local_settings = Settings()
-    with LiteServer(tmp_path / "milvus" / "parity.db") as server:
-        milvus_settings = replace(local_settings, index_backend="milvus", milvus_uri=server.uri,
-                                  milvus_collection="parity")
-        local = evaluate(local_settings, embedder=embedder, cache_dir=eval_cache)
-        same_vectors = Remembered(embedder, load_index(sample_index))
-        milvus = evaluate(milvus_settings, embedder=same_vectors, cache_dir=tmp_path / "eval")
+    milvus_settings = replace(local_settings, index_backend="milvus", milvus_uri=milvus.uri, milvus_collection="parity")
+    local = evaluate(local_settings, embedder=embedder, cache_dir=eval_cache)
+    same_vectors = Remembered(embedder, load_index(sample_index))
+    served = evaluate(milvus_settings, embedder=same_vectors, cache_dir=tmp_path / "eval")
     assert same_vectors.stored > 1000 and same_vectors.remembered >= same_vectors.stored  # the build read them all
     queries, _ = load_queries(SAMPLE_QUESTIONS, "test", None)
     queries = [q for q in queries if q.kind != "followup"]
     side = {name: {q.query_id: top(asked[name][q.text]) for q in queries} for name in asked}  # KeyError: not asked
     labelled = [q.query_id for q in queries if q.kind != "off_topic"]
     same_top = sum(side["local"][q][1] == side["milvus"][q][1] for q in labelled) / len(labelled)
-    print(f"parity: same top document {same_top:.3f}; nDCG@10 {local.metrics['ndcg@10']} / {milvus.metrics['ndcg@10']}; "
-          f"highlight {local.answers['highlight_accuracy']} / {milvus.answers['highlight_accuracy']}; moment "
-          f"{local.answers['moment_accuracy']} / {milvus.answers['moment_accuracy']} (local / milvus)")
+    print(f"parity: same top document {same_top:.3f}; nDCG@10 {local.metrics['ndcg@10']} / {served.metrics['ndcg@10']}; "
+          f"highlight {local.answers['highlight_accuracy']} / {served.answers['highlight_accuracy']}; moment "
+          f"{local.answers['moment_accuracy']} / {served.answers['moment_accuracy']} (local / milvus)")
     assert same_top >= 0.97
-    assert abs(local.metrics["ndcg@10"] - milvus.metrics["ndcg@10"]) <= 0.01
+    assert abs(local.metrics["ndcg@10"] - served.metrics["ndcg@10"]) <= 0.01
     assert {q for q, (answered, _) in side["local"].items() if not answered} == \
            {q for q, (answered, _) in side["milvus"].items() if not answered}  # the same refusals
     for name in ("highlight_accuracy", "moment_accuracy"):
-        assert abs(local.answers[name] - milvus.answers[name]) <= 0.02, name
-    assert (local.wrongly_answered, local.wrongly_refused) == (milvus.wrongly_answered, milvus.wrongly_refused)
+        assert abs(local.answers[name] - served.answers[name]) <= 0.02, name
+    assert (local.wrongly_answered, local.wrongly_refused) == (served.wrongly_answered, served.wrongly_refused)
 
 
 def top(answer: Answer) -> tuple[bool, str | None]:

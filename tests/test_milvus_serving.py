@@ -111,24 +111,23 @@ def top_doc(url: str, replica: subprocess.Popen, deadline: float) -> str:
     raise AssertionError(f"replica at {url} did not answer within {DEADLINE_S} s")
 
 
-def test_two_replicas_sharing_only_the_milvus_server_swap_to_a_new_version(tmp_path, embedder):
-    with LiteServer(tmp_path / "milvus" / "replicas.db") as server:
-        settings = Settings(content_dir=content_folder(tmp_path, ("risks.md", "gates.md")),
-                            index_dir=tmp_path / "builder", index_backend="milvus", milvus_uri=server.uri,
-                            milvus_collection="replicas")
-        run_build(settings, embedder=embedder, show_progress=False)
-        ports = [free_port(), free_port()]
-        replicas = [start_replica(settings, tmp_path / f"replica-{n}", port) for n, port in enumerate(ports)]
-        try:
-            deadline = time.monotonic() + DEADLINE_S
-            urls = [f"http://127.0.0.1:{port}/" for port in ports]
-            assert "lantern.md" not in [top_doc(u, r, deadline) for u, r in zip(urls, replicas)]
-            (settings.content_dir / "lantern.md").write_text(ARTICLES["lantern.md"])
-            run_build(settings, embedder=embedder, show_progress=False)  # a third process's job: publish
-            answers = ["", ""]
-            while time.monotonic() < deadline and answers != ["lantern.md"] * 2:
-                answers = [top_doc(u, r, deadline) for u, r in zip(urls, replicas)]
-                time.sleep(0.2)
-            assert answers == ["lantern.md", "lantern.md"]
-        finally:
-            stop_all(replicas)
+def test_two_replicas_sharing_only_the_milvus_server_swap_to_a_new_version(tmp_path, embedder, milvus):
+    settings = Settings(content_dir=content_folder(tmp_path, ("risks.md", "gates.md")),
+                        index_dir=tmp_path / "builder", index_backend="milvus", milvus_uri=milvus.uri,
+                        milvus_collection="replicas")
+    run_build(settings, embedder=embedder, show_progress=False)
+    ports = [free_port(), free_port()]
+    replicas = [start_replica(settings, tmp_path / f"replica-{n}", port) for n, port in enumerate(ports)]
+    try:
+        deadline = time.monotonic() + DEADLINE_S
+        urls = [f"http://127.0.0.1:{port}/" for port in ports]
+        assert "lantern.md" not in [top_doc(u, r, deadline) for u, r in zip(urls, replicas)]
+        (settings.content_dir / "lantern.md").write_text(ARTICLES["lantern.md"])
+        run_build(settings, embedder=embedder, show_progress=False)  # a third process's job: publish
+        answers = ["", ""]
+        while time.monotonic() < deadline and answers != ["lantern.md"] * 2:
+            answers = [top_doc(u, r, deadline) for u, r in zip(urls, replicas)]
+            time.sleep(0.2)
+        assert answers == ["lantern.md", "lantern.md"]
+    finally:
+        stop_all(replicas)
