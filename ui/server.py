@@ -75,13 +75,17 @@ class Server:
         self.uvicorn = _Uvicorn(config, self._started)
         self.reloader = IndexReloader(assistant, reload_interval, alive=lambda: not self.uvicorn.should_exit)
         self._thread: threading.Thread | None = None
+        self._announced = threading.Event()  # serve.json written, the reloader running: `start` returns
 
     def _started(self) -> None:
-        index_dir = self.assistant.settings.index_dir
-        announce(index_dir, f"http://127.0.0.1:{self.port}/", self.web.token)
-        self.reloader.start()
-        if self.assistant.index is not None:
-            self.web.ready.set()
+        try:
+            index_dir = self.assistant.settings.index_dir
+            announce(index_dir, f"http://127.0.0.1:{self.port}/", self.web.token)
+            self.reloader.start()
+            if self.assistant.index is not None:
+                self.web.ready.set()
+        finally:
+            self._announced.set()
 
     def run(self) -> None:
         """Serve until stopped (Ctrl+C, SIGTERM), saying where every door is once it listens."""
@@ -101,12 +105,13 @@ class Server:
             self.close()
 
     def start(self) -> Server:
-        """Serve in a daemon thread; return once it listens."""
+        """Serve in a daemon thread; return once it listens and has said so in serve.json (so an
+        `assistant build` started right after hands its build over)."""
         self._thread = threading.Thread(target=self.uvicorn.run, kwargs={"sockets": [self.sock]},
                                         name=f"uvicorn-{self.port}", daemon=True)
         self._thread.start()
         deadline = time.monotonic() + START_TIMEOUT
-        while not self.uvicorn.started:
+        while not self._announced.wait(0.01):
             if not self._thread.is_alive() or time.monotonic() > deadline:
                 self._tidy()
                 raise RuntimeError("the web app did not start; see the log above")
