@@ -55,9 +55,10 @@ postgresql:
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || \
 	  ($(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql)
 
-# Two workers (pytest-xdist), handed one test at a time, the slow ones first (tests/conftest.py says why).
+# Three workers (pytest-xdist; on 2 cores, as much of the suite waits on servers, browsers and
+# subprocesses), handed one test at a time, the slow ones first (tests/conftest.py says why).
 test: install chromium postgresql
-	$(PY) -m pytest -n 2 --dist load --maxschedchunk 1
+	$(PY) -m pytest -n 3 --dist load --maxschedchunk 1
 
 # The inner loop: everything but the tests marked slow (subprocess servers, browsers, crash points, bench smokes).
 test-quick: install postgresql

@@ -24,8 +24,8 @@ if os.environ.get("ASSISTANT_TEST_FRESH_EXPORT"):
 else:
     MODEL_CACHE = str(Path(__file__).resolve().parent.parent / ".assistant" / "test-model-cache")
 os.environ["ASSISTANT_MODEL_CACHE_DIR"] = MODEL_CACHE
-# Under pytest-xdist each worker (and what it starts) embeds on its share of the cores: two workers
-# each running every core's worth of threads on a 2-core machine spend much of it spinning in OpenMP.
+# Under pytest-xdist each worker (and what it starts) embeds on its share of the cores (at least one):
+# workers each running every core's worth of threads on a 2-core machine spend much of it spinning in OpenMP.
 if os.environ.get("PYTEST_XDIST_WORKER"):
     CORES = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     CORE_SHARE = str(max(1, CORES // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", 1))))
@@ -46,8 +46,8 @@ def pytest_collection_modifyitems(config, items):
     """A browser test is a slow one too: `pytest -m "not slow"` leaves both out.
 
     Run in parallel as `make test` does (pytest-xdist, `--dist load --maxschedchunk 1`: one test at a time
-    to whichever worker is free), the slow tests go out first and spread over both workers, so the run
-    does not end waiting on one of them; a module's served app may then start on both workers.
+    to whichever worker is free), the slow tests go out first and spread over the workers, so the run
+    does not end waiting on one of them; a module's served app may then start on several workers.
     (Not `--dist loadgroup`: with pytest 9 its groups are silently ignored, xdist 3.8 renaming tests
     through an attribute pytest no longer reads; nor `loadfile`, which sends the largest files first.)"""
     for item in items:
