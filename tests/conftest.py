@@ -55,6 +55,21 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)
     if os.environ.get("PYTEST_XDIST_WORKER"):
         items.sort(key=lambda item: not item.get_closest_marker("slow"))  # stable: each file's order kept
+        if not _model_exported():
+            # The first run of a checkout exports the model (about 15 s, one core, under a lock): the first
+            # test wanting it starts the export, the tests that need no model keep the other workers busy
+            # meanwhile, then the rest follow, slow first. (Every worker sorts alike: all have collected
+            # before any test runs, so none sees the export made.)
+            first = next((n for n, item in enumerate(items) if "embedder" in item.fixturenames), 0)
+            rest = items[:first] + items[first + 1:]
+            items[:] = items[first:first + 1] + sorted(rest, key=lambda item: "embedder" in item.fixturenames)
+
+
+def _model_exported() -> bool:
+    from index.embedding.model_cache import export_paths
+    from index.embedding.protocol import DEFAULT_MODEL
+
+    return export_paths(DEFAULT_MODEL, Path(MODEL_CACHE))[1].ready("fp32")
 
 
 @pytest.fixture(autouse=True)
