@@ -97,7 +97,8 @@ def ensure_index(index_dir: Path) -> None:
 
 
 def server_env(overrides: dict[str, str]) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    """The server's environment: none of this shell's settings, but the same model export cache."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_") or k == "ASSISTANT_MODEL_CACHE_DIR"}
     return {**env, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", **overrides}
 
 
@@ -360,7 +361,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.smoke:
         args.clients, args.questions, args.burst, args.time_limit, args.rounds = [2], 2, 0, 30, 1
+        if args.index == DEFAULT_INDEX:  # the benches' cached sample index (built once), not a build of its own
+            from bench.common import cached_assistant
 
+            args.index = cached_assistant(None).settings.index_dir
     ensure_index(args.index)
     if args.logging_check:
         print("        " + HEAD, flush=True)

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-import warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -32,24 +31,17 @@ def test_every_bench_runs_at_smoke_size_and_prints_its_json(request):
         lane = pool.submit(lambda: {script: smoke(script, cache) for script in SHARED_CACHE})
         outcomes = {script: done.result() for script, done in zip(others, running)}
         outcomes.update(lane.result())
-    skipped = {script: why for script, why in outcomes.items() if why and why.startswith("skipped")}
-    failed = {script: why for script, why in outcomes.items() if why and script not in skipped}
-    assert failed == {}
-    assert set(skipped) <= {"scale.py"}, skipped
-    for why in skipped.values():
-        warnings.warn(why, stacklevel=1)  # shown in the run's summary
+    assert {script: why for script, why in outcomes.items() if why} == {}
 
 
 def smoke(script: str, cache: Path | None = None) -> str | None:
     """None when `script --smoke` ran and printed its JSON; else why not."""
     path = BENCH / script
-    if script == "scale.py" and "--smoke" not in path.read_text():
-        return "skipped: scale.py --smoke lands with issue 22"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "PYTHONPATH": str(BENCH.parent)}
     if cache is not None:
         env["BENCH_CACHE_DIR"] = str(cache)
     done = subprocess.run([sys.executable, str(path), "--smoke"], capture_output=True, text=True, env=env,
-                          cwd=BENCH.parent, timeout=600)
+                          timeout=600)  # in the test's folder: what a bench's servers write stays out of the checkout
     if done.returncode:
         return f"exit {done.returncode}: {done.stderr[-2000:]}"
     try:
