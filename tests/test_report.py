@@ -20,6 +20,7 @@ from assistant.analytics import mask, parse_since
 from assistant.analytics.export import safe_cell
 from assistant.analytics.gaps import central, group_by_meaning
 from assistant.cli import main
+from conftest import KEPT_ENV
 
 ANSWERED = ["How do I move from PMO analyst to PMO manager?",
             "How should I score projects to prioritise the portfolio?",
@@ -35,7 +36,7 @@ def serve(index_dir, data_dir, tmp_path) -> tuple[subprocess.Popen, str]:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASSISTANT_") or k in KEPT_ENV}  # the model cache
     env.update(HF_HUB_OFFLINE="1", ASSISTANT_DATA_DIR=str(data_dir))
     log = open(tmp_path / "serve.log", "wb")  # noqa: SIM115 (closed with the test's tmp_path)
     server = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--index", str(index_dir), "--port",
