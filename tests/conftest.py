@@ -72,6 +72,17 @@ def _model_exported() -> bool:
     return export_paths(DEFAULT_MODEL, Path(MODEL_CACHE))[1].ready("fp32")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _run_folder(tmp_path_factory):
+    """Fixtures wider than a test (a module's served app) are set up in a folder of the run's own, so a
+    relative default (`.assistant/data`, the question log) never lands in the checkout, where the
+    owner's own `assistant serve` keeps its log."""
+    checkout = os.getcwd()
+    os.chdir(tmp_path_factory.mktemp("run"))
+    yield
+    os.chdir(checkout)
+
+
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
