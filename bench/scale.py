@@ -371,9 +371,10 @@ def main() -> None:
         print(json.dumps(serve(Path(args.serve[0]), Path(args.serve[1]), args.serve_milvus)))
         return
     result = run(args)
-    out = result_path(args)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2))
+    if not args.smoke:  # a smoke run writes no results file (as every bench's), it prints the JSON
+        out = result_path(args)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=2))
     if args.json:
         print(json.dumps(result, indent=2))
     else:
