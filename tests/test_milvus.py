@@ -38,7 +38,8 @@ ARTICLES = {
 
 @pytest.fixture()
 def kb(tmp_path, milvus, request):
-    """Settings of a small content folder indexed into its own collection on the module's server."""
+    """Settings of a small content folder indexed into its own collection on the worker's milvus-lite
+    server (conftest's `milvus`)."""
     content = tmp_path / "content"
     content.mkdir()
     for name, text in ARTICLES.items():
