@@ -6,9 +6,9 @@
 | the question asks…                                  | its answer holds         |
 |-----------------------------------------------------|--------------------------|
 | how much / how many / what percentage / what rate   | a quantity               |
-| how long / how often / how far ahead / how soon     | a duration or frequency  |
+| how long / how often / how soon                     | a duration or frequency  |
 | when / what day / what time                         | a time, a date or a "when…" condition |
-| what size / what temperature / how big              | a measure                |
+| what size / what temperature / how big              | a measure (a number and a unit) |
 | who / whose / which person                          | a person or a role       |
 | how do I / how to / how can / how should / steps    | an instruction           |
 | why                                                 | a reason                 |
@@ -16,77 +16,76 @@
 A sentence that is none of these can still answer (the kinds only add evidence); what never answers
 while another candidate does is a greeting, an introduction or a closing thank-you (`ceremony`), and
 a sentence that mostly restates the question's words (`restates`).
+
+The words are the English language's (`assistant/data/english.toml`, each list with its source), never
+a knowledge base's. `small_talk` tells a visitor's "hi", "thanks!" or "bye" from a question.
 """
 
 from __future__ import annotations
 
 import re
+import tomllib
 from functools import lru_cache
+from pathlib import Path
 
-NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
-                r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
-                r"hundred|thousand|million|billion|half|quarter|third|twice|double|dozen|single|once")
-_NUMBER = re.compile(rf"\d|\b(?:{NUMBER_WORDS})\b|%|£|\$|€|\bper ?cent\b", re.I)
-_TIME_UNIT = re.compile(r"\b(?:second|minute|hour|day|week|fortnight|month|quarter|year|decade)s?\b|"
-                        r"\b(?:daily|weekly|fortnightly|monthly|quarterly|annually|yearly|hourly)\b", re.I)
-_FREQUENCY = re.compile(r"\b(?:every|each|once|twice|per|a (?:day|week|month|year))\b", re.I)
-_WHEN = re.compile(r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|"
-                   r"may|june|july|august|september|october|november|december|morning|afternoon|evening|"
-                   r"before|after|until|during|whenever|when|once|at the (?:start|end)|o'clock|\d{1,2}[:.]\d{2}|"
-                   r"(?:\d|\b)(?:am|pm)\b|days?|weeks?|months?|years?)\b", re.I)
-_MEASURE = re.compile(r"\d\s*(?:°|degrees?|%|per ?cent|kg|g|mm|cm|m|km|mb|gb|pages?|words?|people|fte|columns?|"
-                      r"fields?|rows?|points?)\b|\b(?:pages?|columns?|words?|people|points?|fields?)\b", re.I)
-_ROLE = re.compile(r"\b(?:sponsor|owner|manager|director|board|committee|lead|leader|head|officer|analyst|"
-                   r"coordinator|executive|chair|team|person|people|someone|nobody|everyone|stakeholders?|pmo|"
-                   r"supplier|client|customer|architect|reviewer|gatekeeper|administrator|mentor|coach|peer|"
-                   r"champion|user|staff|employee|colleague|ceo|cfo|cio|finance|hr)s?\b", re.I)
-_INSTRUCTION = re.compile(r"^(?:[\"'“‘*_]*)(?:start|begin|use|ask|agree|write|set|build|keep|make|give|put|run|"
-                          r"hold|send|check|review|track|record|log|list|name|add|cut|stop|avoid|don't|do|never|"
-                          r"always|choose|pick|treat|plan|define|map|draw|score|rate|publish|share|limit|cap|"
-                          r"include|involve|prepare|present|report|measure|collect|schedule|book|assign|"
-                          r"allocate|deduct|weight|split|link|close|escalate|label|replace|lead|try|aim|"
-                          r"focus|be|find|fix|move|get|turn|let|tell|say|show|see|read|count|trial|pilot|"
-                          r"draft|consider|prioritise|prioritize|protect|block|route|expire|refresh|reduce|"
-                          r"then|finally)\b", re.I)
-_ADVICE = re.compile(r"\b(?:should|must|need to|needs to|have to|has to|it helps to|the (?:key|trick|rule) is|"
-                     r"we (?:moved|built|set|made|added|brought|introduced|switched|started|stopped|agreed|ran|"
-                     r"cut|asked|kept|used|created|changed|put|tried))\b", re.I)
-_REASON = re.compile(r"\b(?:because|since|so that|so (?:the|that|people|they|we|you)|reason|due to|as a result|"
-                     r"otherwise|which means|means that|leads? to|in order to|to avoid|prevents?|"
-                     r"helps?|stops?|protects?|the point is|that's why|this is why)\b", re.I)
-_CEREMONY = re.compile(r"^(?:[\"'“‘]*)(?:hi|hello|good (?:morning|afternoon|evening)|welcome|thanks? (?:you )?"
-                       r"(?:both|all|everyone|so much|for (?:joining|coming|having))|thank you(?: both| all| everyone)?[,.!]|"
-                       r"brilliant, thank|okay,? (?:so )?let's (?:start|begin|get started))|"
-                       r"\bwelcome (?:to|everyone|back)\b|\b(?:i'm|i am) [A-Z][a-z]+ [A-Z][a-z]+\b|"
-                       r"\b(?:joined by|my guests? (?:is|are|today)|today's session|today we're (?:talking|looking)|"
-                       r"thanks? (?:to everyone )?for joining|see you (?:next|then|at the next|soon)|"
-                       r"the recording (?:and the slides )?will be|goodbye)\b", re.I)
-_QUESTION_FORMS = [
-    ("quantity", re.compile(r"\bhow (?:much|many|big|large|small|far|high|low)\b|\bwhat (?:percentage|proportion|"
-                            r"share|rate|number|amount|ratio|figure|target|budget|salary|pay|cost|price)\b|"
-                            r"\b(?:percentage|proportion|how much|how many|salary|pay range|cost)\b", re.I)),
-    ("duration", re.compile(r"\bhow (?:long|often|frequently|soon|early|late|quickly|far ahead|far in advance)\b|"
-                            r"\bwhat (?:horizon|frequency|cadence|interval)\b|\bhow (?:many|much) (?:time|years?|"
-                            r"months?|weeks?|days?|hours?)\b", re.I)),
-    ("time", re.compile(r"^\s*when\b|\bwhen (?:should|do|does|is|are|can|will|to)\b|\bwhat (?:day|date|time|"
-                        r"week|month)\b|\bhow far ahead\b|\bwhat deadline\b", re.I)),
-    ("measure", re.compile(r"\bwhat (?:size|temperature|length|weight|height|width|format)\b|\bhow (?:big|long|"
-                           r"large|heavy|wide|hot|cold)\b|\bhow many (?:pages|columns|fields|words|people)\b", re.I)),
-    ("person", re.compile(r"^\s*who\b|\bwho (?:should|does|do|is|owns|decides|signs|runs|leads|approves)\b|"
-                          r"\bwhose\b|\bwhich (?:person|role|team|manager)\b", re.I)),
-    ("instruction", re.compile(r"\bhow (?:do|can|should|would|might) (?:i|we|you|they|a|the|my|our)\b|\bhow to\b|"
-                               r"\bsteps?\b|\bways? to\b|\btips?\b|\bbest way\b|\bwhat should (?:i|we)\b|"
-                               r"\bhow (?:do|did) (?:they|you|the)\b|\bhow did\b", re.I)),
-    ("reason", re.compile(r"^\s*why\b|\bwhy (?:do|does|is|are|should|would|did)\b|\bwhat(?:'s| is) the point\b",
-                          re.I)),
-]
+CUES = Path(__file__).parent / "data" / "english.toml"
+RULES_LANGUAGE = "English"  # the language the cue words are in; other languages use the model's scores alone
+
+
+def rules_apply(language: str | None) -> bool:
+    """Whether the answer rules speak the knowledge base's language (`language` setting)."""
+    return (language or RULES_LANGUAGE).strip().casefold() in ("english", "en")
+
+
+def _words(items) -> str:
+    """Alternation of whole words or phrases (spaces match any spacing), longest first."""
+    parts = sorted({str(item).strip().casefold() for item in items if str(item).strip()}, key=len, reverse=True)
+    return "|".join(r"\s+".join(map(re.escape, part.split())) for part in parts)
+
+
+def _phrase(items, opening: bool = False) -> str:
+    body = _words(items)
+    if not body:
+        return r"(?!x)x"
+    start = r"^\W*(?:(?:and|so|ok|okay|but|also|then|hi|hello|please)\W+)*" if opening else r"(?<![\w'])"
+    return rf"{start}(?:{body})(?![\w'])"
+
+
+def _load(path: Path = CUES) -> dict:
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+_DATA = _load()
+_NUMBER = re.compile(rf"\d|{_phrase(_DATA['number']['words'] + _DATA['number']['phrases'])}|"
+                     rf"{'|'.join(map(re.escape, _DATA['number']['symbols']))}", re.I)
+_TIME_UNIT = re.compile(_phrase(_DATA["time_unit"]["words"]), re.I)
+_FREQUENCY = re.compile(_phrase(_DATA["frequency"]["words"]), re.I)
+_WHEN = re.compile(rf"{_phrase(_DATA['calendar']['words'] + _DATA['calendar']['phrases'])}|"
+                   rf"\b\d{{1,2}}[:.]\d{{2}}\b|\d\s*(?:am|pm)\b", re.I)
+_UNIT = re.compile(rf"\d\s*(?:{_words(_DATA['unit']['words'])})(?![\w'])", re.I)
+_ROLE = re.compile(_phrase(_DATA["role"]["words"]), re.I)
+_NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-Z][a-z]+ [A-Z][a-z]+\b")  # a person's name, mid-sentence (case matters)
+_INSTRUCTION = re.compile(rf"^[\"'“‘*_\s]*(?:{_words(_DATA['instruction']['words'])})(?![\w'])", re.I)
+_ADVICE = re.compile(_phrase(_DATA["advice"]["phrases"]), re.I)
+_NARRATION = re.compile(rf"(?<![\w'])(?:{_words(_DATA['narration']['subjects'])})\s+(?:\w+ed|"
+                        rf"{_words(_DATA['narration']['irregular_past'])})(?![\w'])", re.I)
+_REASON = re.compile(_phrase(_DATA["reason"]["phrases"]), re.I)
+_CEREMONY = re.compile(rf"{_phrase(_DATA['ceremony']['opening'], opening=True)}|"
+                       rf"{_phrase(_DATA['ceremony']['anywhere'])}", re.I)
+_INTRODUCTION = re.compile(r"(?<![\w'])(?:[Ii]'m|I am) [A-Z][a-z]+ [A-Z][a-z]+\b")  # "I'm Priya Nair": case matters
+_QUESTION_FORMS = [(kind, re.compile(f"{_phrase(form.get('opening', ()), opening=True)}|{_phrase(form.get('phrases', ()))}",
+                                     re.I))
+                   for kind, form in _DATA["asks"].items()]
+_SMALL_TALK = {kind: re.compile(rf"(?<![\w'])(?:{_words(_DATA['small_talk'][kind])})(?![\w'])", re.I)
+               for kind in ("greeting", "thanks", "goodbye")}
 _SHAPES = {
     "quantity": lambda text: bool(_NUMBER.search(text)),
     "duration": lambda text: bool(_TIME_UNIT.search(text)) or (bool(_FREQUENCY.search(text)) and bool(_NUMBER.search(text))),
     "time": lambda text: bool(_WHEN.search(text)),
-    "measure": lambda text: bool(_MEASURE.search(text)),
-    "person": lambda text: bool(_ROLE.search(text)),
-    "instruction": lambda text: bool(_INSTRUCTION.search(text)) or bool(_ADVICE.search(text)),
+    "measure": lambda text: bool(_UNIT.search(text)),
+    "person": lambda text: bool(_ROLE.search(text)) or bool(_NAME.search(text)),
+    "instruction": lambda text: bool(_INSTRUCTION.search(text)) or bool(_ADVICE.search(text))
+    or bool(_NARRATION.search(text)),
     "reason": lambda text: bool(_REASON.search(text)),
 }
 
@@ -106,7 +105,23 @@ def holds(text: str, kinds: frozenset[str]) -> bool:
 @lru_cache(maxsize=65536)
 def ceremony(text: str) -> bool:
     """A greeting, an introduction of the speakers or the session, or a closing thank-you."""
-    return bool(_CEREMONY.search(text))
+    return bool(_CEREMONY.search(text)) or bool(_INTRODUCTION.search(text))
+
+
+def small_talk(message: str) -> str | None:
+    """"greeting", "thanks" or "goodbye" for a message made only of such phrases ("hi", "thanks!", "ok bye":
+    the last kind named wins); None for anything else, which is searched."""
+    text = " ".join((message or "").split())
+    if not text or len(text) > 60:
+        return None
+    found: list[tuple[int, str]] = []
+    rest = text
+    for kind, pattern in _SMALL_TALK.items():
+        found += [(m.start(), kind) for m in pattern.finditer(text)]
+        rest = pattern.sub(" ", rest)
+    if not found or re.search(r"\w", rest):
+        return None
+    return max(found)[1]
 
 
 RESTATE_NEW_WORDS = 0  # "Cool the beans in a colander" adds one word to "cooling beans", and that word is the answer

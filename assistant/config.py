@@ -57,6 +57,8 @@ class Settings:
     card_gap: float = 0.12  # a passage is a card while its cosine is within this of the top card's (and >= min_score)
     text_fragments: bool = True  # links to an article on its own site also name the highlighted sentence (#…:~:text=…)
     refuse_elsewhere: bool = True  # "no confident match" for questions closer to everyday ones (canteen, IT…) than to the content
+    elsewhere_file: Path | None = None  # the owner's everyday questions that belong elsewhere, one a line
+    elsewhere_mode: str = "extend"  # "extend": the owner's lines join the bundled list; "replace": they are the list
     max_question_chars: int = 2000
     keep_versions: int = 2
     ann_threshold: int = 20_000  # chunks in a segment from which dense search is approximate (IVF); exact below
@@ -89,7 +91,11 @@ class Settings:
     subtitle: str | None = None  # a line under the heading
     placeholder: str = "Ask a question in your own words…"
     examples: tuple[str, ...] = ()  # example questions; none: taken from the index's own titles and headings
-    no_match_hint: str = "Try other words for what you need, or pick one of the examples."
+    no_match_hint: str | None = None  # a line under "no article here answers that", e.g. where else to ask
+    scope: str | None = None  # what the help centre covers, after "<site_name> covers": "accounts, devices and printing"
+    reply_greeting: str = "Hello! Ask a question in your own words and I'll find the passage that answers it."
+    reply_thanks: str = "You're welcome. Ask another question any time."
+    reply_goodbye: str = "Goodbye, and thanks for visiting."
     accent_color: str = "#0f766e"  # CSS hex colour (#rgb or #rrggbb) of links, card edges and buttons
     logo_url: str | None = None  # http(s) or relative image shown beside the site name
     language: str = "English"  # the knowledge base's language, named when a question is in another script
@@ -147,7 +153,7 @@ def _coerced(settings: Settings, values: dict) -> Settings:
     result = replace(settings, **out)
     _check_face(result)
     for name, allowed in (("backend", BACKENDS), ("model_variant", VARIANTS), ("index_backend", INDEX_BACKENDS),
-                          ("milvus_index", MILVUS_INDEXES)):
+                          ("milvus_index", MILVUS_INDEXES), ("elsewhere_mode", ("extend", "replace"))):
         if getattr(result, name) not in allowed:
             raise SettingsError(f"setting {name} must be one of {', '.join(allowed)}, got {getattr(result, name)!r}")
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,150}", result.milvus_collection):

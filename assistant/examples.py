@@ -13,7 +13,10 @@ from collections.abc import Sequence
 from corpus import Chunk
 
 _HOW_TO = re.compile(r"^(how|when|where|what|which|why) to\s+(.+)$", re.I)
-_ASKS = re.compile(r"^(how|what|why|when|where|which|who|can|should|do|does|is|are)\b", re.I)
+# A heading reads as a question when a wh-word is followed by an auxiliary ("What is a…", "How do I…") or
+# it opens with one ("Can I…", "Do we…"); "When self-service does not work" is a condition, not a question.
+_AUXILIARY = r"(?:is|are|was|were|do|does|did|can|could|should|would|will|shall|may|might|must|has|have)"
+_ASKS = re.compile(rf"^(?:(?:how|what|why|when|where|which|who)(?:'s|\s+{_AUXILIARY})|{_AUXILIARY})\s+\S", re.I)
 MAX_CHARS = 90
 
 
@@ -32,7 +35,7 @@ def suggest_examples(chunks: Sequence[Chunk], count: int = 3) -> tuple[str, ...]
                 questions.setdefault(chunk.doc_id, text)
             elif _HOW_TO.match(text):
                 how, rest = _HOW_TO.match(text).groups()
-                phrased.setdefault(chunk.doc_id, f"{how.capitalize()} should I {rest}?")
+                phrased.setdefault(chunk.doc_id, f"{how.capitalize()} do I {_first_person(rest)}?")
             elif _ASKS.match(text):
                 phrased.setdefault(chunk.doc_id, f"{text}?")
         titles.setdefault(chunk.doc_id, " ".join(chunk.title.split())[:MAX_CHARS])
@@ -44,3 +47,11 @@ def suggest_examples(chunks: Sequence[Chunk], count: int = 3) -> tuple[str, ...]
                 chosen.append(text)
                 used.add(doc)
     return tuple(chosen)
+
+
+_SECOND_PERSON = {"your": "my", "yours": "mine", "yourself": "myself", "you": "I"}
+
+
+def _first_person(words: str) -> str:
+    """"reset your password" -> "reset my password": a heading's "you" is the asker's "I"."""
+    return re.sub(r"\b(?:your|yours|yourself|you)\b", lambda m: _SECOND_PERSON[m.group(0).lower()], words, flags=re.I)

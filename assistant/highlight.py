@@ -69,9 +69,13 @@ def shortlist(question: str, sentences: Sequence[Sentence], limit: int) -> list[
 
 
 def scores(question: str, sentences: Sequence[Sentence], similarity: Sequence[float | None],
-           carry: tuple[float, float] = CARRY_ARTICLE, questions_lead: bool = False) -> list[float | None]:
+           carry: tuple[float, float] = CARRY_ARTICLE, questions_lead: bool = False,
+           rules: bool = True) -> list[float | None]:
     """Each sentence's score (None where it was not embedded): meaning + words + shape + carry.
-    questions_lead: a question is not penalised (in a recording it leads to its reply)."""
+    questions_lead: a question is not penalised (in a recording it leads to its reply). rules=False (a
+    knowledge base in a language the rules do not speak): the model's similarity alone."""
+    if not rules:
+        return [None if value is None else float(value) for value in similarity]
     asked, kinds = terms(question), wanted(question)
     base = [(similarity[i] or 0.0) + cheap_score(asked, s, kinds) + (QUESTION_PENALTY if questions_lead and s.question else 0.0)
             for i, s in enumerate(sentences)]
@@ -94,10 +98,21 @@ def eligible(question: str, sentence: Sentence) -> bool:
 def best_index(question: str, sentences: Sequence[Sentence], similarity: Sequence[float | None]) -> int:
     """The sentence that best answers, among those that may answer when any of them was scored.
     similarity[i] None: not embedded (not a candidate)."""
-    scored = scores(question, sentences, similarity)
+    return choose(question, sentences, similarity)[0]
+
+
+def choose(question: str, sentences: Sequence[Sentence], similarity: Sequence[float | None],
+           rules: bool = True) -> tuple[int, float]:
+    """(the answering sentence, its margin): how far its score stands above the next sentence that may
+    answer (1.0 when it is the only one). The margin is what says whether the choice is sure enough to show."""
+    scored = scores(question, sentences, similarity, rules=rules)
     ranked = [i for i, score in enumerate(scored) if score is not None]
-    allowed = [i for i in ranked if eligible(question, sentences[i])] or ranked
-    return max(allowed, key=lambda i: (scored[i], -i)) if allowed else 0
+    allowed = ([i for i in ranked if eligible(question, sentences[i])] if rules else []) or ranked
+    if not allowed:
+        return 0, 0.0
+    best = max(allowed, key=lambda i: (scored[i], -i))
+    runner = max((scored[i] for i in allowed if i != best), default=None)
+    return best, 1.0 if runner is None else scored[best] - runner
 
 
 def best_sentence(question: str, passage: str) -> str:

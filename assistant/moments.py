@@ -30,15 +30,17 @@ class Moment:
     end: float  # the end of the answering cue
     highlight: str  # the answering cue's text
     turns: tuple[Turn, ...]
+    margin: float = 1.0  # how far the answer's score stands above the best cue outside the answering exchange
 
 
-def choose_moment(cues: Sequence[Cue], scores: Sequence[float | None]) -> Moment:
+def choose_moment(cues: Sequence[Cue], scores: Sequence[float | None], rules: bool = True) -> Moment:
     """scores[i]: how well cue i answers (None: not scored). At least one cue must be scored. A greeting
     or a thank-you is never the answer while another cue may be; an interviewer's question hands over
-    to the reply that follows it."""
+    to the reply that follows it. rules=False: no greeting is recognised (another language)."""
     ranked = [i for i in range(len(cues)) if scores[i] is not None]
-    allowed = [i for i in ranked if not ceremony(cues[i].text)] or ranked
+    allowed = ([i for i in ranked if not ceremony(cues[i].text)] if rules else []) or ranked
     best = max(allowed, key=lambda i: (scores[i], -i)) if allowed else 0
+    top = scores[best] if scores[best] is not None else 0.0
     if interviews(cues, best):
         best += 1  # the reply answers
     first, last = answering_turn(cues, best)
@@ -47,7 +49,10 @@ def choose_moment(cues: Sequence[Cue], scores: Sequence[float | None]) -> Moment
         opens = first - 1  # a reply opens at the question it answers, so the visitor hears both
     start = max(0.0, cues[opens].start - LEAD_IN_SECONDS)
     highlight = " ".join(" ".join(cues[i].text.split()) for i in range(first, last + 1))
-    return Moment(start=start, end=cues[last].end, highlight=highlight, turns=exchange(cues, opens, best))
+    outside = [scores[i] for i in allowed if not opens - 1 <= i <= last + 1]
+    margin = 1.0 if not outside else top - max(outside)
+    return Moment(start=start, end=cues[last].end, highlight=highlight, turns=exchange(cues, opens, best),
+                  margin=margin)
 
 
 def answering_turn(cues: Sequence[Cue], best: int) -> tuple[int, int]:
@@ -66,8 +71,9 @@ def answering_turn(cues: Sequence[Cue], best: int) -> tuple[int, int]:
     return first, last
 
 
-def exchange(cues: Sequence[Cue], first: int, answer: int) -> tuple[Turn, ...]:
-    """Speaker turns from one before the question (or answer) to one after the answer."""
+def exchange(cues: Sequence[Cue], first: int, answer: int, answering: bool = True) -> tuple[Turn, ...]:
+    """Speaker turns from one before the question (or answer) to one after the answer; answering=False:
+    no turn is marked (the moment was not sure enough to show)."""
     groups: list[list[int]] = []
     for i, cue in enumerate(cues):
         if groups and _speaker(cues[groups[-1][-1]]) == _speaker(cue) and cue.speaker is not None:
@@ -80,7 +86,7 @@ def exchange(cues: Sequence[Cue], first: int, answer: int) -> tuple[Turn, ...]:
     shown = groups[begin: at + TURNS_AROUND + 1]
     return tuple(
         Turn(speaker=cues[group[0]].speaker, start=cues[group[0]].start, end=cues[group[-1]].end,
-             text=" ".join(" ".join(cues[i].text.split()) for i in group), answering=answer in group)
+             text=" ".join(" ".join(cues[i].text.split()) for i in group), answering=answering and answer in group)
         for group in shown
     )
 

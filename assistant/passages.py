@@ -18,9 +18,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.answers import Passage
-from assistant.highlight import CARRY_RECORDING, best_index, scores, shortlist
+from assistant.highlight import CARRY_RECORDING, choose, scores, shortlist
 from assistant.links import at_time, deep_link
-from assistant.moments import choose_moment
+from assistant.moments import choose_moment, exchange
 from corpus import Chunk
 from corpus.model import Cue
 from corpus.sentences import Sentence, answer_units, cue_sentence, split_sentences, unit_text
@@ -30,6 +30,21 @@ PER_PASSAGE = 4  # without stored vectors: sentences per passage sent to the mod
 SWAP_MARGIN = 0.2  # another chunk of a document is shown when its answer scores this much better
 CHUNK_WEIGHT = 1.0  # how much a chunk's own similarity counts in that comparison
 NEIGHBOUR_CUES = 4  # a recording's moment may lie this many cues into the passage before or after
+
+
+@dataclass(frozen=True)
+class Gate:
+    """How sure a choice must be to be shown: the answering sentence's (the moment's) margin over the next
+    best. Below it the passage is shown whole, linked to its section (a recording: the passage's start):
+    a wrong sentence, marked and scrolled to, costs more trust than none. Chosen on the labelled knowledge
+    bases, each left out in turn (`bench/answer_rules.py`)."""
+    highlight: float = 0.0
+    moment: float = 0.0
+
+    @classmethod
+    def off(cls) -> Gate:
+        """Every choice shown, however unsure (what the evaluation measures the margins with)."""
+        return cls(float("-inf"), float("-inf"))
 
 
 class SentenceVectors:
@@ -88,15 +103,16 @@ def candidate(index: LoadedIndex, row: int, similarity: float, rank_score: float
 
 
 def build_passages(groups: Sequence[Sequence[Candidate]], question: str, query: np.ndarray,
-                   vectors: SentenceVectors) -> tuple[Passage, ...]:
+                   vectors: SentenceVectors, gate: Gate = Gate(), rules: bool = True) -> tuple[Passage, ...]:
     """One passage per group: the group's first candidate (the ranking's choice), or another chunk of the
     same document whose answer scores clearly better. Units without stored vectors are shortlisted by
-    words and embedded in one batch."""
+    words and embedded in one batch. `gate`: how sure a highlight or moment must be to be shown; `rules`:
+    whether the English answer rules apply (else the model's similarities alone)."""
     flat = [c for group in groups for c in group]
     sims = _unit_similarities(flat, question, query, vectors)
     passages, strength, at, shown = [], [], 0, set()
     for group in groups:
-        built = [_passage(c, s, question) for c, s in zip(group, sims[at:at + len(group)])]
+        built = [_passage(c, s, question, gate, rules) for c, s in zip(group, sims[at:at + len(group)])]
         at += len(group)
         best = 0
         for n in range(1, len(built)):  # overlapping chunks may land on an answer already shown
@@ -169,22 +185,30 @@ def neighbour_cues(chunks: Sequence[Chunk], row: int) -> tuple[tuple[Cue, ...], 
     return tuple(head), tuple(tail)
 
 
-def _passage(c: Candidate, sims: list[float | None], question: str) -> tuple[Passage, float]:
+def _passage(c: Candidate, sims: list[float | None], question: str, gate: Gate = Gate(),
+             rules: bool = True) -> tuple[Passage, float]:
     chunk, sentences = c.chunk, c.units
     common = dict(title=chunk.title, section=" › ".join(chunk.section), text=chunk.text,
                   score=round(max(0.0, c.similarity), 4), source_type=chunk.source_type, page=chunk.page,
                   rank_score=round(c.similarity if c.rank_score is None else c.rank_score, 4),
-                  doc_id=chunk.doc_id)
+                  doc_id=chunk.doc_id, passage_start_seconds=chunk.start, passage_end_seconds=chunk.end)
     if c.cues:
-        scored = scores(question, sentences, sims, CARRY_RECORDING, questions_lead=True)
-        moment = choose_moment(c.cues, scored)
+        scored = scores(question, sentences, sims, CARRY_RECORDING, questions_lead=True, rules=rules)
+        moment = choose_moment(c.cues, scored, rules)
+        confidence = round(moment.margin, 4)
+        if moment.margin < gate.moment:  # not sure: the passage from its start, nothing marked
+            own = c.cues.index(chunk.cues[0]) if chunk.cues and chunk.cues[0] in c.cues else 0
+            return Passage(**common, url=at_time(chunk.url, chunk.start), highlight="", start_seconds=chunk.start,
+                           end_seconds=chunk.end, exchange=exchange(c.cues, own, own, answering=False),
+                           confidence=confidence), _top(scored)
         return Passage(**common, url=at_time(chunk.url, moment.start), highlight=moment.highlight,
-                       start_seconds=moment.start, end_seconds=moment.end, passage_start_seconds=chunk.start,
-                       passage_end_seconds=chunk.end, exchange=moment.turns), _top(scored)
-    scored = scores(question, sentences, sims)
-    highlight = sentences[best_index(question, sentences, sims)].text if sentences else ""
+                       start_seconds=moment.start, end_seconds=moment.end, exchange=moment.turns,
+                       confidence=confidence), _top(scored)
+    scored = scores(question, sentences, sims, rules=rules)
+    best, margin = choose(question, sentences, sims, rules) if sentences else (0, 0.0)
+    highlight = sentences[best].text if sentences and margin >= gate.highlight else ""
     return Passage(**common, url=deep_link(chunk), highlight=highlight, start_seconds=chunk.start,
-                   end_seconds=chunk.end, passage_start_seconds=chunk.start, passage_end_seconds=chunk.end), _top(scored)
+                   end_seconds=chunk.end, confidence=round(margin, 4)), _top(scored)
 
 
 def _top(scored: list[float | None]) -> float:

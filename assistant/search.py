@@ -14,14 +14,15 @@ import numpy as np
 
 from collections.abc import Sequence
 
-from assistant.answers import NO_MATCH, Answer, Passage
+from assistant.answer_shape import rules_apply, small_talk
+from assistant.answers import Answer, Passage, no_match_message
 from assistant.config import Settings
 from assistant.examples import suggest_examples
 from assistant.followup import resolve
 from assistant.language import script_problem
 from assistant.links import with_text_fragment
 from assistant.off_topic import Elsewhere
-from assistant.passages import Candidate, SentenceVectors, build_passages, candidate
+from assistant.passages import Candidate, Gate, SentenceVectors, build_passages, candidate
 from assistant.questions import MAX_TOP_K, check_question
 from assistant.ranking import Fusion, cap_per_document, fuse, split_cards
 from assistant.reports import index_info
@@ -37,9 +38,12 @@ class Assistant:
     published index of another variant brings its own embedder: index and embedder swap together."""
 
     def __init__(self, settings: Settings, embedder: Embedder, fusion: Fusion | None = None,
-                 index: LoadedIndex | None = None):
+                 index: LoadedIndex | None = None, gate: Gate | None = None):
         self.settings = settings
         self.fusion = fusion or Fusion()
+        self.gate = gate or Gate()
+        self.rules = rules_apply(settings.language)  # the English answer rules, or the model's scores alone
+        self._examples: tuple[str, tuple[str, ...]] | None = None
         index = index or open_index(settings, expected_variant=embedder.variant)
         self._state = (index, embedder)  # replaced as one, so no question mixes two
         self._swap = threading.Lock()
@@ -115,7 +119,12 @@ class Assistant:
         if problem:
             shown = question[:200].encode("utf-8", "replace").decode("utf-8")  # no lone surrogates in JSON
             return Answer(question=shown, answered=False, passages=(), message=problem)
-        query = resolve(question.strip(), previous or ())
+        talk = small_talk(question) if self.rules else None
+        if talk:  # "hi", "thanks!", "bye": a reply in the site's words, nothing searched
+            return Answer(question=question, answered=False, passages=(), message=self.reply(talk), small_talk=talk,
+                          examples=self.examples() if talk == "greeting" else ())
+        earlier = [p for p in previous or () if not (self.rules and isinstance(p, str) and small_talk(p))]
+        query = resolve(question.strip(), earlier)
         index, embedder = self._state  # one index (and its embedder) for the whole question
         k = max(1, min(top_k or self.settings.top_k, MAX_TOP_K))
         if query_vector is None or query.shown:
@@ -129,11 +138,12 @@ class Assistant:
         if not answered:
             top = cap_per_document(ranked, doc_of, 1)[:k]
         groups = self._candidates(index, [row for row, _ in top], ranked, query_vector)
-        passages = build_passages(groups, query.text, query_vector, self.sentence_vectors)
+        passages = build_passages(groups, query.text, query_vector, self.sentence_vectors, self.gate, self.rules)
         if self.settings.text_fragments:
             passages = tuple(map(to_the_sentence, passages))
         if not answered:
-            return Answer(question=question, answered=False, passages=passages, message=NO_MATCH,
+            message = no_match_message(self.settings.site_name, self.settings.scope)
+            return Answer(question=question, answered=False, passages=passages, message=message,
                           searched_for=query.shown)
         cards, more = split_cards(passages, floor, self.settings.card_gap)
         return Answer(question=question, answered=True, passages=cards, more=more, searched_for=query.shown)
@@ -183,8 +193,19 @@ class Assistant:
                 or script_problem(question, self.settings.question_scripts, self.settings.language))
 
     def examples(self, count: int = 3) -> tuple[str, ...]:
-        """The configured example questions, else some taken from the index's own titles and headings."""
-        return self.settings.examples or suggest_examples(self.index.chunks, count)
+        """The configured example questions, else some taken from the index's own titles and headings
+        (worked out once per index version)."""
+        if self.settings.examples:
+            return self.settings.examples
+        index, known = self.index, self._examples
+        if known is None or known[0] != index.version:
+            known = self._examples = (index.version, suggest_examples(index.chunks, 3))
+        return known[1][:count]
+
+    def reply(self, kind: str) -> str:
+        """The site's words for small talk: "greeting", "thanks" or "goodbye"."""
+        return {"greeting": self.settings.reply_greeting, "thanks": self.settings.reply_thanks,
+                "goodbye": self.settings.reply_goodbye}[kind]
 
     def info(self) -> dict:
         """What the served index holds: documents by type, chunks, model, build time (as `assistant info`)."""

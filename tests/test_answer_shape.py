@@ -8,7 +8,7 @@ from dataclasses import replace
 import pytest
 
 from assistant import Settings
-from assistant.answer_shape import ceremony, holds, restates, wanted
+from assistant.answer_shape import ceremony, holds, restates, small_talk, wanted
 from assistant.answers import Passage
 from assistant.highlight import best_index, eligible, terms
 from assistant.moments import choose_moment, interviews
@@ -36,10 +36,32 @@ def test_the_questions_form_says_what_its_answer_holds(question, kinds):
 def test_shapes_greetings_and_restatements():
     assert holds("aim for a development time ratio of 20 to 25 per cent", wanted("how much development time?"))
     assert not holds("The time from first crack to the end is called development time.", wanted("how much time?"))
-    assert holds("The sponsor signs it off.", wanted("who signs off a gate?"))
+    assert holds("Your line manager signs it off.", wanted("who signs off a gate?"))
+    assert holds("Ask Dana Whitfield in the finance office.", wanted("who do I ask?"))  # a name, mid-sentence
     assert ceremony("Good afternoon everyone, and welcome to this month's live session.")
     assert ceremony("Thank you both, that's been fantastic.")
+    assert ceremony("Hi, I'm Priya Nair and I'll be hosting today.")
     assert not ceremony("We welcomed the change because it cut the pack to six pages.")
+    assert not ceremony("I'm going to explain the steps.")  # "I'm" + two capitalised words is an introduction; this is not
+
+
+@pytest.mark.parametrize("message, kind", [
+    ("hi", "greeting"), ("Hello!", "greeting"), ("hi there :)", "greeting"), ("thanks!", "thanks"),
+    ("thank you for your help", "thanks"), ("ok thanks, bye", "goodbye"), ("bye", "goodbye"),
+    ("hi, how do I reset my password?", None), ("thanks, where is the form?", None), ("printer", None), ("", None),
+])
+def test_small_talk_is_told_from_questions(message, kind):
+    assert small_talk(message) == kind
+
+
+def test_the_cue_words_are_the_languages_and_each_list_says_where_it_comes_from():
+    import tomllib
+
+    from assistant.answer_shape import CUES
+
+    data = tomllib.loads(CUES.read_text(encoding="utf-8"))
+    tables = [table for name, table in data.items() if name != "asks"] + list(data["asks"].values())
+    assert tables and all(isinstance(table.get("source"), str) and len(table["source"]) > 20 for table in tables)
     asked = terms("what is development time after first crack")
     assert restates(asked, terms("Development time is the time after first crack."))
     assert not restates(asked, terms("Aim for a ratio of 20 to 25 per cent of the roast."))

@@ -12,7 +12,8 @@ from assistant import NO_MATCH, Assistant, Settings
 from conftest import start_app
 
 PASSAGE_KEYS = {"title", "url", "section", "text", "highlight", "score", "source_type", "start_seconds",
-                "end_seconds", "page", "doc_id", "passage_start_seconds", "passage_end_seconds", "exchange", "rank_score"}
+                "end_seconds", "page", "doc_id", "passage_start_seconds", "passage_end_seconds", "exchange", "rank_score",
+                "confidence"}
 
 
 def start(assistant: Assistant):
@@ -33,7 +34,7 @@ def test_search_returns_the_cli_json_with_the_right_article_first(served):
     assistant, client = served
     question = "How do I move from PMO analyst to PMO manager?"
     result = client.predict(question, 5, api_name="/search")
-    assert set(result) == {"question", "answered", "message", "searched_for", "passages", "more", "answer_id"}
+    assert set(result) == {"question", "answered", "kind", "message", "searched_for", "passages", "more", "answer_id"}
     assert re.fullmatch(r"[0-9a-f]{32}", result.pop("answer_id"))  # logging is on by default
     assert result["question"] == question and result["answered"] is True and result["message"] is None
     assert 1 <= len(result["passages"]) <= 5
@@ -52,7 +53,7 @@ def test_search_honours_top_k_and_reports_no_match(served):
     two = client.predict("stage gate criteria", 2, api_name="/search")
     assert len(two["passages"]) + len(two["more"]) == 2
     off_topic = client.predict("what's a good recipe for banana bread?", 5, api_name="/search")
-    assert off_topic["answered"] is False and off_topic["message"] == NO_MATCH and off_topic["passages"]
+    assert off_topic["answered"] is False and off_topic["kind"] == "no_match" and off_topic["message"].startswith(NO_MATCH) and off_topic["passages"]
 
 
 def test_search_refuses_an_over_long_question(served):

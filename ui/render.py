@@ -18,7 +18,6 @@ from assistant.answers import Turn
 from assistant.links import clock, safe_href
 from ui.markup import blocks_html, inline_html, text_units
 
-REPHRASE_HINT = "Try other words for what you need, or pick one of the examples."
 TURN_CHARS = 320  # a speaker's turn is clipped around its marked cue to about this many characters
 KINDS = {"article": ("article", "articles"), "transcript": ("session", "sessions"),
          "deck": ("slide deck", "slide decks"), "text": ("note", "notes")}
@@ -103,8 +102,9 @@ def turns_html(turns: tuple[Turn, ...], highlight: str) -> str:
     return f'<div class="kb-turns">{"".join(lines)}</div>'
 
 
-def answer_html(answer: Answer, hint: str = REPHRASE_HINT) -> str:
-    """The bot's reply: the cited passages as cards, or the no-match message with the nearest articles."""
+def answer_html(answer: Answer, hint: str | None = None) -> str:
+    """The bot's reply: the cited passages as cards; the no-match message (what the help centre covers) with
+    the nearest articles and the site's hint; or a reply to small talk with example questions."""
     searched = (f'<p class="kb-searched">Searched for: {escape(answer.searched_for)}</p>'
                 if answer.searched_for else "")
     if answer.answered:
@@ -113,12 +113,16 @@ def answer_html(answer: Answer, hint: str = REPHRASE_HINT) -> str:
         cards = "".join(passage_card(p) for p in answer.passages)
         return f'<div class="kb-answer">{searched}{lead}<div class="kb-cards">{cards}</div>{more_html(answer)}</div>'
     message = f'<p class="kb-notice">{escape(answer.message or "")}</p>'
+    if answer.small_talk:
+        examples = "".join(f'<li class="kb-example">{escape(q)}</li>' for q in answer.examples)
+        listed = f'<p class="kb-lead">For example:</p><ul class="kb-examples">{examples}</ul>' if examples else ""
+        return f'<div class="kb-answer kb-smalltalk">{message}{listed}</div>'
     if not answer.passages:
         return f'<div class="kb-answer kb-nomatch">{message}</div>'
     nearest = "".join(f"<li>{link(p.url, p.title, 'kb-link')}</li>" for p in answer.passages)
+    hint_html = f'<p class="kb-hint">{escape(hint)}</p>' if hint else ""
     return (f'<div class="kb-answer kb-nomatch">{searched}{message}'
-            f'<p class="kb-lead">Nearest articles:</p><ul class="kb-nearest">{nearest}</ul>'
-            f'<p class="kb-hint">{escape(hint)}</p></div>')
+            f'<p class="kb-lead">Nearest articles:</p><ul class="kb-nearest">{nearest}</ul>{hint_html}</div>')
 
 
 def more_html(answer: Answer) -> str:
