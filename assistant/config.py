@@ -53,7 +53,7 @@ class Settings:
     overlap_tokens: int = 32
     top_k: int = 5
     max_per_doc: int = 2
-    min_score: float = 0.31  # best passage cosine under which there is "no confident match"; calibrated by `assistant eval`
+    min_score: float | None = None  # None: refusals calibrated to this knowledge base; a cosine: the owner's fixed floor
     card_gap: float = 0.12  # a passage is a card while its cosine is within this of the top card's (and >= min_score)
     text_fragments: bool = True  # links to an article on its own site also name the highlighted sentence (#…:~:text=…)
     refuse_elsewhere: bool = True  # "no confident match" for questions closer to everyday ones (canteen, IT…) than to the content
@@ -131,8 +131,10 @@ def _coerced(settings: Settings, values: dict) -> Settings:
     types = {f.name: f.type for f in fields(Settings)}
     for name, value in values.items():
         kind = types[name]
+        optional = "None" in kind
+        kind = kind.replace(" | None", "")
         try:
-            if value in ("", None) and "None" in kind:
+            if value in ("", None) and optional:
                 out[name] = None
             elif "Path" in kind:
                 out[name] = Path(value).expanduser()

@@ -26,6 +26,7 @@ from assistant.answers import Answer
 from assistant.calibration import calibrate
 from assistant.followup import leans_on_previous, resolve
 from assistant.config import SAMPLE_CONTENT, SAMPLE_QUESTIONS, Settings
+from assistant.passages import Gate
 from assistant.metrics import mean, mrr_at, ndcg_at, recall_at
 from assistant.ranking import Fusion, rank_documents
 from assistant.search import Assistant
@@ -62,6 +63,7 @@ class EvalResult:
     suggested_min_score: float | None = None  # calibrated on the off-topic questions (of the tuning half, if any)
     answers: dict[str, float] = field(default_factory=dict)  # highlight/moment accuracy, follow-up recall, cards
     halves: dict[str, dict[str, float]] = field(default_factory=dict)  # "tune"/"report": the same rows per half
+    outcomes: tuple[Outcome, ...] = field(default=(), repr=False)  # each stand-alone question's, for tuning benches
 
     def as_dict(self) -> dict:
         return {"dataset": self.dataset, "mode": self.mode, "queries": self.queries, **self.metrics,
@@ -70,39 +72,50 @@ class EvalResult:
                 "seconds": self.seconds, **({"halves": self.halves} if self.halves else {})}
 
 
+def layout(dataset: Path | None) -> tuple[Path | None, Path]:
+    """(the content folder, or None for a BEIR corpus.jsonl; the questions folder) of an evaluation set: the
+    sample (None), a knowledge base folder (content/ and questions/, as the sample's), or a BEIR folder."""
+    if dataset is None:
+        return SAMPLE_CONTENT, SAMPLE_QUESTIONS
+    folder = Path(dataset)
+    if (folder / "content").is_dir() and (folder / "questions").is_dir():
+        return folder / "content", folder / "questions"
+    if not (folder / "corpus.jsonl").is_file():
+        raise LoadError(f"{dataset} has no corpus.jsonl and no content/ with questions/; a BEIR folder needs "
+                        "corpus.jsonl, queries.jsonl and qrels/, a knowledge base folder content/ and questions/")
+    return None, folder
+
+
 def eval_index(settings: Settings, dataset: Path | None, embedder: Embedder, cache_dir: Path | None = None,
                progress: bool = False) -> Path:
     """Index the set's corpus exactly as `assistant build` would, in a cache folder per set and model;
     an unchanged corpus is reused, a changed one is re-embedded only where it changed."""
-    folder = Path(dataset) if dataset else SAMPLE_QUESTIONS
-    corpus_file = folder / "corpus.jsonl"
-    if dataset and not corpus_file.is_file():
-        raise LoadError(f"{dataset} has no corpus.jsonl; a BEIR folder needs corpus.jsonl, queries.jsonl and qrels/")
+    content, folder = layout(dataset)
+    loaded = load_corpus(folder / "corpus.jsonl") if content is None else None
     flavour = f"{folder.resolve()}|{settings.model}|{embedder.variant}" + ("" if settings.sentence_vectors else "|per-question")
     key = hashlib.sha256(flavour.encode()).hexdigest()[:12]
     index_dir = Path(cache_dir or settings.index_dir.parent / "eval") / key
     chunker = chunk_settings(settings, embedder)
     if settings.index_backend == "milvus":  # issue 22: the set goes into settings.milvus_collection
         from assistant.backends import build_loaded
-        build_loaded(settings, folder if dataset else SAMPLE_CONTENT, embedder,
-                     load_corpus(corpus_file) if dataset else None)
+        build_loaded(settings, content or folder, embedder, loaded)
         return index_dir
     with progress_bar(progress) as report:
-        build_index(folder if dataset else SAMPLE_CONTENT, index_dir, embedder, chunker, build_options(settings),
-                    loaded=load_corpus(corpus_file) if dataset else None, progress=report)
+        build_index(content or folder, index_dir, embedder, chunker, build_options(settings), loaded=loaded,
+                    progress=report)
     return index_dir
 
 
 def evaluate(settings: Settings, dataset: Path | None = None, split: str = "test", mode: str = "hybrid",
              embedder: Embedder | None = None, cache_dir: Path | None = None, progress: bool = False,
-             fusion: Fusion | None = None, group: str | None = None, depth: int = 10) -> EvalResult:
+             fusion: Fusion | None = None, group: str | None = None, depth: int = 10,
+             gate: Gate | None = None) -> EvalResult:
     started = time.perf_counter()
     embedder = embedder or open_embedder(settings)
-    questions_dir = Path(dataset) if dataset else SAMPLE_QUESTIONS
-    queries, qrels = load_queries(questions_dir, split, group)
+    queries, qrels = load_queries(layout(dataset)[1], split, group)
     index_dir = eval_index(settings, dataset, embedder, cache_dir, progress)
     fusion = replace(fusion or Fusion(), mode=mode)
-    assistant = Assistant(replace(settings, index_dir=index_dir), embedder, fusion)
+    assistant = Assistant(replace(settings, index_dir=index_dir), embedder, fusion, gate=gate)
     vectors = embedder.embed([q.text for q in queries], progress=progress)
     outcomes = [_outcome(assistant, query, vector, qrels.get(query.query_id, {}), depth)
                 for query, vector in zip(queries, vectors) if query.kind != "followup"]
@@ -119,7 +132,7 @@ def evaluate(settings: Settings, dataset: Path | None = None, split: str = "test
         wrongly_refused=whole.pop("wrongly_refused"), wrongly_answered=whole.pop("wrongly_answered"),
         off_topic=whole.pop("off_topic"), seconds=round(time.perf_counter() - started, 2),
         suggested_min_score=calibrate(in_domain, off) if off else None, answers={**whole, **followups},
-        halves=halves,
+        halves=halves, outcomes=tuple(outcomes),
     )
 
 
@@ -149,10 +162,13 @@ def summarise(outcomes: list[Outcome]) -> dict[str, float]:
     rows: dict[str, float] = {"queries": len(labelled)}
     for name in [*(f"recall@{k}" for k in CUTOFFS), "mrr@10", "ndcg@10"]:
         rows[name] = round(mean([o.scores[name] for o in labelled]), 4)
-    for name in ("highlight_accuracy", "moment_accuracy"):
-        values = [o.scores[name] for o in labelled if name in o.scores]
+    for name in ("highlight", "moment"):
+        values = [o.scores[f"{name}_accuracy"] for o in labelled if f"{name}_accuracy" in o.scores]
         if values:
-            rows[name], rows[f"{name}_questions"] = round(mean(values), 4), len(values)
+            rows[f"{name}_accuracy"], rows[f"{name}_accuracy_questions"] = round(mean(values), 4), len(values)
+            shown = [o.scores[f"{name}_accuracy"] for o in labelled if o.scores.get(f"{name}_shown")]
+            rows[f"{name}_precision"] = round(mean(shown), 4) if shown else 1.0  # right, of those shown
+            rows[f"{name}_coverage"] = round(len(shown) / len(values), 4)  # shown, of those labelled
     if casual:
         rows["casual_recall@3"] = round(mean([o.scores["recall@3"] for o in casual]), 4)
     answered = [o for o in in_domain if o.answered]
@@ -171,13 +187,16 @@ def _score_landing(answer: Answer, meta: dict, relevant: dict[str, int], out: di
     """Highlight and moment accuracy of the best-ranked passage from a labelled document."""
     passage = next((p for p in (*answer.passages, *answer.more) if relevant.get(p.doc_id, 0) > 0), None)
     facts = meta.get("fact")
+    shown = passage is not None and bool(passage.highlight)  # the gate shows no sentence or moment it is unsure of
     if facts:
         facts = [facts] if isinstance(facts, str) else list(facts)
-        hit = passage is not None and holds_fact(passage.highlight, facts) and whole_sentence(passage.highlight, passage.text)
-        out["highlight_accuracy"] = float(hit)
+        hit = shown and holds_fact(passage.highlight, facts) and whole_sentence(passage.highlight, passage.text)
+        out["highlight_accuracy"], out["highlight_shown"] = float(hit), float(shown)
+        out["highlight_confidence"] = passage.confidence if passage is not None else float("-inf")
     if meta.get("moment"):
-        hit = passage is not None and moment_hit(passage.start_seconds, meta["moment"])
-        out["moment_accuracy"] = float(hit)
+        hit = shown and moment_hit(passage.start_seconds, meta["moment"])
+        out["moment_accuracy"], out["moment_shown"] = float(hit), float(shown)
+        out["moment_confidence"] = passage.confidence if passage is not None else float("-inf")
 
 
 def _followups(assistant: Assistant, queries, qrels, depth: int) -> dict[str, float]:

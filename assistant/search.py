@@ -7,7 +7,7 @@ index it started with, so no answer mixes two versions.
 from __future__ import annotations
 
 import threading
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,13 +18,16 @@ from assistant.answer_shape import rules_apply, small_talk
 from assistant.answers import Answer, Passage, no_match_message
 from assistant.config import Settings
 from assistant.examples import suggest_examples
-from assistant.followup import resolve
+from assistant.followup import Query, resolve
+from assistant.highlight import STOP_WORDS
 from assistant.language import script_problem
 from assistant.links import with_text_fragment
-from assistant.off_topic import Elsewhere
+from assistant.off_topic import (Calibration, CalibrationCache, Elsewhere, Evidence, RefusalRule, best_unit,
+                                 calibrate_index, everyday_list, probe_texts, unknown_share)
 from assistant.passages import Candidate, Gate, SentenceVectors, build_passages, candidate
 from assistant.questions import MAX_TOP_K, check_question
 from assistant.ranking import Fusion, cap_per_document, fuse, split_cards
+from assistant.spelling import Speller
 from assistant.reports import index_info
 from assistant.backends import is_milvus, open_index, published
 from index import Embedder, LoadedIndex, load_index
@@ -38,12 +41,14 @@ class Assistant:
     published index of another variant brings its own embedder: index and embedder swap together."""
 
     def __init__(self, settings: Settings, embedder: Embedder, fusion: Fusion | None = None,
-                 index: LoadedIndex | None = None, gate: Gate | None = None):
+                 index: LoadedIndex | None = None, gate: Gate | None = None, rule: RefusalRule | None = None):
         self.settings = settings
         self.fusion = fusion or Fusion()
         self.gate = gate or Gate()
+        self._rule = rule or RefusalRule()
         self.rules = rules_apply(settings.language)  # the English answer rules, or the model's scores alone
-        self._examples: tuple[str, tuple[str, ...]] | None = None
+        self._examples: tuple[str, tuple[str, ...]] | None = None  # (index version, its examples)
+        self._speller: tuple[str, Speller] | None = None  # (index version, its spelling corrector)
         index = index or open_index(settings, expected_variant=embedder.variant)
         self._state = (index, embedder)  # replaced as one, so no question mixes two
         self._swap = threading.Lock()
@@ -104,7 +109,26 @@ class Assistant:
     def _follow(self, embedder: Embedder) -> None:
         """What is made with the embedder: the per-question sentence cache and the everyday questions."""
         self.sentence_vectors = SentenceVectors(embedder)
-        self.elsewhere = Elsewhere(embedder, self.settings.model_cache_dir)
+        self.elsewhere = Elsewhere(embedder, self.settings.model_cache_dir,
+                                   everyday_list(self.settings.elsewhere_file, self.settings.elsewhere_mode))
+        self._calibrations: dict[str, Calibration] = {}
+
+    def calibration(self, index: LoadedIndex | None = None) -> Calibration:
+        """This index version's calibration (`assistant.off_topic`): read from beside the index, else made now
+        (about a second) and kept there."""
+        index = index or self.index
+        known = self._calibrations.get(index.version)
+        if known is not None:
+            return known
+        with self._swap:
+            cache = CalibrationCache(self.settings.index_dir)
+            found = cache.get(index.version, self.elsewhere.digest)
+            if found is None:
+                texts = probe_texts(index)
+                found = calibrate_index(index, self.elsewhere, texts, self.embedder.embed(texts) if texts else [])
+                cache.put(index.version, found)
+            self._calibrations = {index.version: found}
+            return found
 
     def published_version(self) -> str | None:
         """The version the index's pointer names now (CURRENT, or Milvus's pointer row)."""
@@ -123,18 +147,12 @@ class Assistant:
         if talk:  # "hi", "thanks!", "bye": a reply in the site's words, nothing searched
             return Answer(question=question, answered=False, passages=(), message=self.reply(talk), small_talk=talk,
                           examples=self.examples() if talk == "greeting" else ())
-        earlier = [p for p in previous or () if not (self.rules and isinstance(p, str) and small_talk(p))]
-        query = resolve(question.strip(), earlier)
         index, embedder = self._state  # one index (and its embedder) for the whole question
         k = max(1, min(top_k or self.settings.top_k, MAX_TOP_K))
-        if query_vector is None or query.shown:
-            query_vector = embedder.embed_query(query.text)
-        ranked = self.rank_chunks(index, query.text, query_vector)
-        doc_of = index.doc_of([row for row, _ in ranked])
-        top = cap_per_document(ranked, doc_of, self.settings.max_per_doc)[:k]
-        similarity = self._similarity(index, [row for row, _ in top], query_vector)
-        floor = self.relevance_floor(query_vector)
-        answered = bool(top) and max(similarity) >= floor
+        found = self.search(index, embedder, question, previous, query_vector, k)
+        query, query_vector, ranked, top, doc_of = found.query, found.vector, found.ranked, found.top, found.doc_of
+        answered = bool(top) and self.refusal_rule().answers(found.evidence, found.calibration)
+        floor = self.settings.min_score if self.settings.min_score is not None else found.calibration.off_s
         if not answered:
             top = cap_per_document(ranked, doc_of, 1)[:k]
         groups = self._candidates(index, [row for row, _ in top], ranked, query_vector)
@@ -148,12 +166,43 @@ class Assistant:
         cards, more = split_cards(passages, floor, self.settings.card_gap)
         return Answer(question=question, answered=True, passages=cards, more=more, searched_for=query.shown)
 
-    def relevance_floor(self, query: np.ndarray) -> float:
-        """The cosine a passage needs to answer: `min_score`, and no less than the question's closeness
-        to the everyday questions that belong elsewhere (`assistant.off_topic`)."""
-        if not self.settings.refuse_elsewhere:
-            return self.settings.min_score
-        return max(self.settings.min_score, self.elsewhere.closest(query))
+    def search(self, index: LoadedIndex, embedder: Embedder, question: str, previous: Sequence[str] = (),
+               query_vector: np.ndarray | None = None, k: int | None = None) -> Search:
+        """The question as searched (misspellings corrected, a follow-up joined to what it leans on), its
+        ranked chunks, the top ones (at most `max_per_doc` a document) and what the refusal rule reads."""
+        earlier = [p for p in previous or () if not (self.rules and isinstance(p, str) and small_talk(p))]
+        typed = self.speller(index).correct(question.strip())  # misspelt words → the knowledge base's own
+        query = resolve(typed.text, earlier)
+        if typed.changes and not query.shown:
+            query = replace(query, shown=typed.text)
+        if query_vector is None or query.shown:
+            query_vector = embedder.embed_query(query.text)
+        ranked = self.rank_chunks(index, query.text, query_vector)
+        doc_of = index.doc_of([row for row, _ in ranked])
+        top = cap_per_document(ranked, doc_of, self.settings.max_per_doc)[:k or self.settings.top_k]
+        rows = [row for row, _ in top]
+        calibration = self.calibration(index)
+        evidence = self.evidence(index, query.text, query_vector, rows, self._similarity(index, rows, query_vector),
+                                 calibration)
+        return Search(query, query_vector, ranked, top, doc_of, evidence, calibration)
+
+    def refusal_rule(self) -> RefusalRule:
+        """The shipped rule (`assistant.off_topic`); with `min_score` set, the owner's fixed floor instead of
+        the calibrated levels, still with the everyday questions (`refuse_elsewhere`)."""
+        rule = self._rule
+        if self.settings.min_score is not None:
+            return RefusalRule(bias=0.0, w_s=0.0, w_u=0.0, w_unknown=0.0, w_e=rule.w_e if self.settings.refuse_elsewhere
+                               else 0.0, floor=self.settings.min_score)
+        return rule if self.settings.refuse_elsewhere else replace(rule, w_e=0.0)
+
+    def evidence(self, index: LoadedIndex, text: str, query: np.ndarray, rows: list[int], similarity: list[float],
+                 calibration: Calibration) -> Evidence:
+        """What the refusal rule reads of a question's search (`assistant.off_topic.Evidence`)."""
+        s = max(similarity, default=0.0)
+        uncovered = self.elsewhere.uncovered(calibration.covered)
+        e = float((uncovered @ query).max()) if len(uncovered) else -1.0
+        return Evidence(s=s, u=best_unit(index, rows[:5], query, s), e=e,
+                        unknown=unknown_share(text, index.words(), STOP_WORDS))
 
     def _candidates(self, index: LoadedIndex, shown: list[int], ranked: list[tuple[int, float]],
                     query: np.ndarray) -> list[list[Candidate]]:
@@ -202,6 +251,13 @@ class Assistant:
             known = self._examples = (index.version, suggest_examples(index.chunks, 3))
         return known[1][:count]
 
+    def speller(self, index: LoadedIndex) -> Speller:
+        """The spelling corrector of this index's words (made once per index version)."""
+        known = self._speller
+        if known is None or known[0] != index.version:
+            known = self._speller = (index.version, Speller(index.words(), self.settings.language))
+        return known[1]
+
     def reply(self, kind: str) -> str:
         """The site's words for small talk: "greeting", "thanks" or "goodbye"."""
         return {"greeting": self.settings.reply_greeting, "thanks": self.settings.reply_thanks,
@@ -226,6 +282,18 @@ class Assistant:
         if not rows:
             return []
         return [float(v) for v in index.vectors_of(np.asarray(rows, dtype=np.int64)) @ query]
+
+
+@dataclass(frozen=True)
+class Search:
+    """One question's search, before its passages are built."""
+    query: Query  # what was searched, and how it is shown when it is not the question as typed
+    vector: np.ndarray
+    ranked: list[tuple[int, float]]
+    top: list[tuple[int, float]]
+    doc_of: dict[int, str]
+    evidence: Evidence
+    calibration: Calibration
 
 
 def to_the_sentence(passage: Passage) -> Passage:

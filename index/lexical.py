@@ -13,6 +13,7 @@ the same pattern and stop words, for the index.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from pathlib import Path
@@ -50,9 +51,31 @@ def query_words(query: str) -> list[str]:
     return _STEMMER.stemWords([word for word in _SPLIT(query.lower()) if word not in _STOP])
 
 
+WORDS = "words.json"  # the rows' words as written (lower case, unstemmed): {word: rows holding it}
+_SURFACE = re.compile(r"[^\W\d_]{2,}(?:-[^\W\d_]+)*")
+
+
+def surface_words(texts: list[str]) -> dict[str, int]:
+    """How many texts hold each word, as written (lower case; "Wi-Fi" also counts as "wifi"): the vocabulary
+    a question's misspelt words are corrected against."""
+    counts: dict[str, int] = {}
+    for text in texts:
+        found = set()
+        for token in _SURFACE.findall(text.lower()):
+            parts = token.split("-")
+            found.update(p for p in parts if len(p) > 1)
+            if len(parts) > 1:
+                found.add("".join(parts))
+        for word in found:
+            counts[word] = counts.get(word, 0) + 1
+    return counts
+
+
 class LexicalIndex:
-    def __init__(self, vocab: dict[str, int], scores: dict[str, np.ndarray], size: int, retriever=None):
+    def __init__(self, vocab: dict[str, int], scores: dict[str, np.ndarray], size: int, retriever=None,
+                 words: dict[str, int] | None = None, folder: Path | None = None):
         self._retriever = retriever  # the bm25s.BM25 of a build, for `save`; None when loaded
+        self._words, self._folder = words, folder  # surface words: counted by a build, read on first use
         self.size = size
         self.vocab = vocab
         self._data = scores["data"]
@@ -65,11 +88,19 @@ class LexicalIndex:
 
         retriever = bm25s.BM25(k1=K1, b=B)
         retriever.index(_tokenize(texts), show_progress=False)
-        return cls(retriever.vocab_dict or {}, retriever.scores, len(texts), retriever)
+        return cls(retriever.vocab_dict or {}, retriever.scores, len(texts), retriever, surface_words(texts))
 
     def save(self, folder: Path) -> None:
         self._retriever.save(str(folder), show_progress=False)
         (Path(folder) / "size.txt").write_text(str(self.size))
+        (Path(folder) / WORDS).write_text(json.dumps(self._words or {}, ensure_ascii=False), encoding="utf-8")
+
+    def words(self) -> dict[str, int]:
+        """The surface vocabulary (empty for a segment written before it was kept)."""
+        if self._words is None:
+            path = (self._folder or Path()) / WORDS
+            self._words = _json(path.read_bytes()) if self._folder is not None and path.is_file() else {}
+        return self._words
 
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex:
@@ -77,7 +108,7 @@ class LexicalIndex:
         folder = Path(folder)
         vocab = _json((folder / VOCAB).read_bytes())
         scores = {name: np.load(folder / file, mmap_mode="r") for name, file in _FILES.items()}
-        return cls(vocab, scores, int((folder / "size.txt").read_text()))
+        return cls(vocab, scores, int((folder / "size.txt").read_text()), folder=folder)
 
     def document_frequency(self, word: str) -> int:
         term = self.vocab.get(word)
@@ -241,6 +272,7 @@ class LexicalSearch:
         self.offsets = offsets
         self.dead = dead or [np.zeros(0, np.int64)] * len(parts)
         self.size = int(offsets[-1]) if len(offsets) else 0
+        self._words: dict[str, int] | None = None
         self._dead_masks = []  # per segment: a bool a row (1 MB a million rows), None when nothing is deleted
         for part, dead in zip(parts, self.dead):
             mask = None
@@ -248,6 +280,17 @@ class LexicalSearch:
                 mask = np.zeros(part.size, dtype=bool)
                 mask[dead] = True
             self._dead_masks.append(mask)
+
+    def words(self) -> dict[str, int]:
+        """The segments' surface vocabularies as one (rows of deleted chunks still count: a word stays known
+        until its segment is merged away)."""
+        if self._words is None:
+            merged: dict[str, int] = {}
+            for part in self.parts:
+                for word, count in part.words().items():
+                    merged[word] = merged.get(word, 0) + count
+            self._words = merged
+        return self._words
 
     def query(self, question: str) -> LexicalMatches:
         frequency = {w: sum(p.document_frequency(w) for p in self.parts) for w in dict.fromkeys(query_words(question))}

@@ -169,6 +169,11 @@ class LoadedIndex:
         """BM25 scores of the live rows holding a word of the question (`.top(k)`, `.scores_of(rows)`)."""
         return self.lexical.query(question)
 
+    def words(self) -> dict[str, int]:
+        """The index's words as written, with the rows holding each: what misspelt question words are
+        corrected to."""
+        return self.lexical.words()
+
     @property
     def variant(self) -> str:
         """The model variant the vectors were made with (indexes from before variants: fp32)."""

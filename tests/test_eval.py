@@ -60,4 +60,5 @@ def test_eval_of_a_folder_that_is_not_beir_says_what_it_needs(tmp_path):
     (tmp_path / "nope").mkdir()
     result = CliRunner().invoke(main, ["eval", "--dataset", str(tmp_path / "nope")])
     assert result.exit_code == 1
-    assert "needs queries.jsonl and qrels/test.tsv" in result.output
+    assert "a BEIR folder needs corpus.jsonl, queries.jsonl and qrels/" in result.output
+    assert "a knowledge base folder content/ and questions/" in result.output

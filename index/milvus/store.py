@@ -105,6 +105,10 @@ class MilvusIndex:
         same round trip as BM25's own top list (the assistant asks for both next)."""
         return MilvusLexical(self, question, self._recent.__dict__.pop("dense", []))
 
+    def words(self) -> dict[str, int]:
+        """No surface vocabulary is kept on the server: questions are searched as typed."""
+        return {}
+
     def vectors_of(self, rows) -> np.ndarray:
         rows = [int(r) for r in np.asarray(rows, np.int64).tolist()]
         found = self._rows(rows, whole=len(rows) <= SHOWN)
