@@ -135,7 +135,18 @@ def ask(ctx, question, index_dir, top_k, previous, as_json):
         _fail(exc)
     if not answer.passages and answer.message:
         _fail(answer.message, code=2)
-    click.echo(json.dumps(answer.as_dict(), indent=2, ensure_ascii=False) if as_json else reports.answer_text(answer))
+    click.echo(json.dumps(_linked(answer.as_dict(), settings), indent=2, ensure_ascii=False) if as_json
+               else reports.answer_text(answer))
+
+
+def _linked(body: dict, settings: Settings) -> dict:
+    """The answer's JSON with reader links (`/read/…`) made absolute by public_url; without it, the JSON says
+    that they are relative (`relative_links`, with what to do)."""
+    from assistant.addresses import RELATIVE_NOTE, absolute_answer, has_relative_links
+
+    if settings.public_url:
+        return absolute_answer(body, settings.public_url)
+    return {**body, "relative_links": RELATIVE_NOTE} if has_relative_links(body) else body
 
 
 @main.command()

@@ -80,6 +80,9 @@ class Settings:
     web_user_agent: str | None = None  # None: "pmo-help-assistant/<version> (help-centre search indexer; …)"
     allowed_origins: str | None = None  # origins whose pages may call /api/search (the widget), e.g. "https://www.example.org"
     rate_limit_per_minute: int = 60  # questions per minute from one client through the API, widget and MCP (0: no limit)
+    public_url: str | None = None  # the address visitors use (behind a proxy): links out of the server start with it
+    forwarded_allow_ips: str | None = None  # proxies whose X-Forwarded-* headers are trusted; None: $FORWARDED_ALLOW_IPS or 127.0.0.1
+    footer_html: str | None = None  # the page's own footer instead of Gradio's ("" : none); sanitised, links http(s) only
     mcp_server: bool = True  # serve the MCP tools at /gradio_api/mcp/ for AI assistants
     log_questions: bool = True  # keep masked questions, feedback and clicks for `assistant report`
     retention_days: int = 180  # delete logged questions older than this (0: keep them all)
@@ -177,6 +180,9 @@ def _coerced(settings: Settings, values: dict) -> Settings:
     if result.rate_limit_per_minute < 0:
         raise SettingsError(f"setting rate_limit_per_minute must be 0 (no limit) or more, got {result.rate_limit_per_minute}")
     origins(result.allowed_origins)  # refuses a malformed origin now, not at the first request
+    if result.public_url and not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", result.public_url):
+        raise SettingsError(f"setting public_url={result.public_url!r} is not an http(s) address; write the "
+                            "address visitors open, e.g. \"https://help.example.org\" or \"https://example.org/help\"")
     return result
 
 

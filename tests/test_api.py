@@ -9,6 +9,7 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 from assistant import NO_MATCH, Assistant, Settings
+from assistant.addresses import absolute_answer
 from conftest import start_app
 
 PASSAGE_KEYS = {"title", "url", "section", "text", "highlight", "score", "source_type", "start_seconds",
@@ -40,12 +41,14 @@ def test_search_returns_the_cli_json_with_the_right_article_first(served):
     assert 1 <= len(result["passages"]) <= 5
     assert all(set(p) == PASSAGE_KEYS for p in result["passages"])
     first = result["passages"][0]
-    assert first["url"].startswith("/read/articles/pmo-analyst-to-pmo-manager.md#")
-    assert result == assistant.ask(question, top_k=5).as_dict()
+    base = client.src.rstrip("/")  # links leave the page absolute: the request's own base
+    assert first["url"].startswith(base + "/read/articles/pmo-analyst-to-pmo-manager.md#")
+    assert result == absolute_answer(assistant.ask(question, top_k=5).as_dict(), base)
     earlier = "How should I score projects to prioritise the portfolio?"
     follow = client.predict("how often should we redo that?", 3, [earlier], api_name="/search")
     assert follow.pop("answer_id")
-    assert follow["searched_for"] and follow == assistant.ask("how often should we redo that?", 3, previous=[earlier]).as_dict()
+    assert follow["searched_for"] and follow == absolute_answer(
+        assistant.ask("how often should we redo that?", 3, previous=[earlier]).as_dict(), base)
 
 
 def test_search_honours_top_k_and_reports_no_match(served):

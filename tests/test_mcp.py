@@ -13,15 +13,18 @@ from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
 from assistant import Assistant, Settings
+from assistant.addresses import absolute_answer
 from assistant.documents import find_document, join_overlapping
 from conftest import start_app
 
 
-def mcp_session(url: str, calls):
-    """Open a session on the app's MCP server, run `await calls(session)`, return its result."""
+def mcp_session(url: str, calls, headers: dict | None = None):
+    """Open a session on the app's MCP server, run `await calls(session)`, return its result; `headers` go
+    with every request (as a proxy in front would add them)."""
 
     async def run():
-        async with streamable_http_client(url + "gradio_api/mcp/") as (read, write, _):
+        http = httpx.AsyncClient(headers=headers, timeout=60) if headers else None
+        async with streamable_http_client(url + "gradio_api/mcp/", http_client=http) as (read, write, _):
             async with ClientSession(read, write) as session:
                 await session.initialize()
                 return await calls(session)
@@ -57,8 +60,8 @@ def test_search_then_read_the_document_it_links_to(doors_app):
         return found, answer, moment, document
 
     found, answer, moment, document = mcp_session(url, calls)
-    assert not found.isError and answer == assistant.ask(question, top_k=3).as_dict()
-    assert moment["url"].startswith("/read/sessions/") and "#t=" in moment["url"]
+    assert not found.isError and answer == absolute_answer(assistant.ask(question, top_k=3).as_dict(), url)
+    assert moment["url"].startswith(url + "read/sessions/") and "#t=" in moment["url"]  # opens from anywhere
     whole = json.loads(document.content[0].text)
     assert not document.isError and whole["doc_id"] == moment["doc_id"] and whole["source_type"] == "transcript"
     moment_at = int(moment["url"].rsplit("#t=", 1)[1])  # the answering moment, inside one of the sections

@@ -1,7 +1,7 @@
 """The plain JSON API: `GET /api/search` and `GET /api/health`, callable from any HTTP client or page.
 
     GET /api/search?q=how+do+I+get+started&k=5[&after=earlier+question]
-        200: exactly `assistant ask --json`'s JSON
+        200: exactly `assistant ask --json`'s JSON, its links absolute (public_url, else this request's base)
         400: {"error": "...", ...the same JSON with no passages}: missing, empty, over-long question, bad k
         403: {"error": "...", "origin": ..., "setting": ...}: asked from another site's page whose origin is not
              in allowed_origins; nothing is searched or logged, and only this refusal is readable by that page
@@ -29,9 +29,11 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
 
+from assistant.addresses import absolute_answer
 from assistant.config import origins
 from index.errors import BackendUnavailable
 from ui.doors import RETRY_AFTER_S, UNAVAILABLE, Door, Limited, Limits
+from ui.forwarded import public_base
 
 PREFIX = "/api/"
 CHANNEL_PARAM = "channel"  # the widget says ?channel=widget; everything else counts as "api"
@@ -91,7 +93,8 @@ def add_api_routes(app: FastAPI, door: Door, ready: threading.Event) -> None:
                 reply = await run_in_threadpool(door.search, params.get("q"), top_k, params.getlist("after"), channel)
             except BackendUnavailable:  # the index server (Milvus) is down: say so, and when to retry
                 return _error(503, UNAVAILABLE, RETRY_AFTER_S)
-        return JSONResponse(reply.body, status_code=reply.status, headers=NO_STORE)
+        body = absolute_answer(reply.body, public_base(request, door.settings.public_url))
+        return JSONResponse(body, status_code=reply.status, headers=NO_STORE)
 
     def health() -> JSONResponse:
         """The load balancer's probe: 200 once every door is served and the index is loaded, 503 before."""

@@ -32,6 +32,7 @@ from ui.api import add_api_routes, cross_origin
 from ui.control import add_control_route
 from ui.doors import Door
 from ui.feedback import ChatFeedback, add_click_route
+from ui.forwarded import ProxyHeaders, trusted_proxies
 from ui.mcp import McpEndpoint
 from ui.page import build_page
 from ui.reader import add_reader_route
@@ -59,6 +60,7 @@ def create_app(assistant: Assistant, settings: Settings) -> WebApp:
     app = FastAPI(title=settings.site_name, docs_url=None, redoc_url=None, openapi_url=None,
                   lifespan=mcp.lifespan if mcp else None)
     cross_origin(app, origins(settings.allowed_origins))
+    app.add_middleware(ProxyHeaders, trusted=trusted_proxies(settings.forwarded_allow_ips))  # outermost: first
     if mcp:
         mcp.add_to(app)
     ready = threading.Event()

@@ -22,8 +22,10 @@ from mcp.server.lowlevel import Server
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from starlette.types import Receive, Scope, Send
 
+from assistant.addresses import absolute_answer, absolute_document
 from assistant.documents import find_document
 from ui.doors import Door
+from ui.forwarded import public_base
 
 PATH = "/gradio_api/mcp"  # where Gradio's own MCP server was: clients keep their address
 
@@ -70,8 +72,9 @@ def tools(door: Door, site: str) -> list[types.Tool]:
     ]
 
 
-def call(door: Door, name: str, arguments: dict, client: str) -> str:
-    """One tool call through the door (blocking: run it in a worker thread); raises ToolError."""
+def call(door: Door, name: str, arguments: dict, client: str, base: str | None = None) -> str:
+    """One tool call through the door (blocking: run it in a worker thread); raises ToolError. Links to the
+    app's own pages (the reader) are made absolute against `base`."""
     from ui.doors import Limited
 
     try:
@@ -83,14 +86,14 @@ def call(door: Door, name: str, arguments: dict, client: str) -> str:
         if reply.status != 200:
             raise ToolError(reply.body["error"])
         answer = {key: value for key, value in reply.body.items() if key != "answer_id"}  # the log's, not the model's
-        return json.dumps(answer, ensure_ascii=False)
+        return json.dumps(absolute_answer(answer, base), ensure_ascii=False)
     if name == "get_document":
         url = arguments.get("url")
         document = find_document(door.assistant.index.chunks, url if isinstance(url, str) else "")
         if document is None:
             raise ToolError(f"No document in the knowledge base has the address {str(url)[:300]!r}. "
                             "Pass a `url` exactly as search_help returned it.")
-        return json.dumps(document.as_dict(), ensure_ascii=False)
+        return json.dumps(absolute_document(document.as_dict(), base), ensure_ascii=False)
     raise ToolError(f"No tool named {name!r}: use search_help or get_document.")
 
 
@@ -110,7 +113,8 @@ class McpEndpoint:
         async def call_tool(name: str, arguments: dict) -> list[types.TextContent]:
             request = server.request_context.request
             client = request.client.host if request is not None and request.client else ""
-            text = await anyio.to_thread.run_sync(call, door, name, arguments, client)
+            base = public_base(request, door.settings.public_url)
+            text = await anyio.to_thread.run_sync(call, door, name, arguments, client, base)
             return [types.TextContent(type="text", text=text)]
 
         self.manager = StreamableHTTPSessionManager(app=server, stateless=True)

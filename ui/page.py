@@ -13,10 +13,12 @@ from __future__ import annotations
 import gradio as gr
 
 from assistant import Answer, Assistant, Settings
+from assistant.addresses import absolute_answer
 from index.errors import BackendUnavailable
 from ui.admin import admin_panel
 from ui.doors import UNAVAILABLE, Door, Limited, refused
 from ui.feedback import ChatFeedback
+from ui.forwarded import public_base
 from ui.quick_import import one_app
 from ui.render import answer_html, question_html, site_header
 
@@ -109,7 +111,8 @@ def _handlers(settings: Settings, door: Door, feedback: ChatFeedback, header):
         """Cited passages for a question, as `assistant ask --json` prints them; `previous`: the
         conversation's earlier questions, oldest first (optional)."""
         earlier = [str(q) for q in previous or [] if isinstance(q, (str, int, float))]
-        return door.as_json(*_ask(door, question or "", top_k, earlier, "api", request))
+        body = door.as_json(*_ask(door, question or "", top_k, earlier, "api", request))
+        return absolute_answer(body, public_base(request, settings.public_url))  # links that work where it goes
 
     return respond, search
 

@@ -71,7 +71,8 @@ class Server:
         bound = self.sock.getsockname()[1]
         self.url = f"http://{'127.0.0.1' if host in ('0.0.0.0', '') else host}:{bound}/"
         self.port = bound
-        config = uvicorn.Config(web.app, log_level="warning", lifespan="on")
+        # X-Forwarded-* are read by the app itself (ui/forwarded.py), which must still see the proxy's address
+        config = uvicorn.Config(web.app, log_level="warning", lifespan="on", proxy_headers=False)
         self.uvicorn = _Uvicorn(config, self._started)
         self.reloader = IndexReloader(assistant, reload_interval, alive=lambda: not self.uvicorn.should_exit)
         self._thread: threading.Thread | None = None
