@@ -9,13 +9,16 @@ source (a folder or sites, assistant.sources), then plans (dry run) or builds an
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
+from assistant.answer_shape import rules_apply
 from assistant.config import Settings
 from assistant.embedders import open_embedder
+from assistant.off_topic import everyday_list
 from assistant.sources import fetch_bar, source_of
 from corpus import ChunkSettings
-from index import AnnSettings, BuildOptions, BuildReport, Embedder, build_index, plan_build
+from index import AnnSettings, BuildOptions, BuildReport, Embedder, build_index, load_index, plan_build
 from index.build import BuildPlan, Progress
 
 
@@ -27,6 +30,7 @@ def run_build(settings: Settings, full: bool = False, dry_run: bool = False, sho
               embedder: Embedder | None = None, progress: Progress | None = None) -> BuildReport | BuildPlan:
     """Plan (`dry_run`) or build the index the settings name. `progress` ((fraction, message) callback,
     e.g. the web app's progress bar) replaces the terminal bars."""
+    questions = everyday_list(settings.elsewhere_file, settings.elsewhere_mode)  # a bad list stops before anything
     if settings.index_backend == "milvus":  # the Milvus backend's build (assistant.backends)
         from assistant.backends import run_milvus_build
         return run_milvus_build(settings, full, dry_run, show_progress, embedder or open_embedder(settings), progress)
@@ -40,8 +44,33 @@ def run_build(settings: Settings, full: bool = False, dry_run: bool = False, sho
         if dry_run:
             return plan_build(source.root, settings.index_dir, embedder.name, chunker, options,
                               variant=embedder.variant, loader=loader)
-        return build_index(source.root, settings.index_dir, embedder, chunker, options, progress=progress or bar,
-                           loader=loader)
+        report = build_index(source.root, settings.index_dir, embedder, chunker, options, progress=progress or bar,
+                             loader=loader)
+    return replace(report, notes=answer_notes(settings, embedder, questions))
+
+
+def answer_notes(settings: Settings, embedder: Embedder, questions: list[str]) -> tuple[str, ...]:
+    """The answer rules' calibration of the published version, made now so the first question need not, in
+    words for the owner: which everyday questions this knowledge base answers, and the rules' language."""
+    from assistant.off_topic import CalibrationCache, Elsewhere, calibration_for
+
+    index = load_index(settings.index_dir)
+    found = calibration_for(index, Elsewhere(embedder, settings.model_cache_dir, questions), embedder,
+                            CalibrationCache(settings.index_dir))
+    notes = [covered_line(found.covered)]
+    if not rules_apply(settings.language):
+        notes.append(f"Answer rules: written for English; with language = {settings.language!r} the answering "
+                     "sentence is chosen by the model's similarity alone, and greetings are not recognised.")
+    return tuple(notes)
+
+
+def covered_line(covered: tuple[str, ...], shown: int = 8) -> str:
+    """"Everyday questions this knowledge base answers as its own (never refused): …"."""
+    if not covered:
+        return "Everyday questions it answers as its own: none (questions closer to them than to the content are refused)."
+    more = f" and {len(covered) - shown} more" if len(covered) > shown else ""
+    listed = "; ".join(f"“{q}”" for q in covered[:shown])
+    return f"Everyday questions it answers as its own (never refused for resembling them): {listed}{more}."
 
 
 def build_options(settings: Settings, full: bool = False, recorded: tuple[str, ...] = ()) -> BuildOptions:

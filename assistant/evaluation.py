@@ -64,12 +64,14 @@ class EvalResult:
     answers: dict[str, float] = field(default_factory=dict)  # highlight/moment accuracy, follow-up recall, cards
     halves: dict[str, dict[str, float]] = field(default_factory=dict)  # "tune"/"report": the same rows per half
     outcomes: tuple[Outcome, ...] = field(default=(), repr=False)  # each stand-alone question's, for tuning benches
+    covered: tuple[str, ...] = ()  # everyday questions this knowledge base answers as its own (never refused)
 
     def as_dict(self) -> dict:
         return {"dataset": self.dataset, "mode": self.mode, "queries": self.queries, **self.metrics,
                 **self.answers, "wrongly_refused": self.wrongly_refused, "wrongly_answered": self.wrongly_answered,
                 "off_topic": self.off_topic, "suggested_min_score": self.suggested_min_score,
-                "seconds": self.seconds, **({"halves": self.halves} if self.halves else {})}
+                "seconds": self.seconds, "everyday_covered": list(self.covered),
+                **({"halves": self.halves} if self.halves else {})}
 
 
 def layout(dataset: Path | None) -> tuple[Path | None, Path]:
@@ -132,7 +134,7 @@ def evaluate(settings: Settings, dataset: Path | None = None, split: str = "test
         wrongly_refused=whole.pop("wrongly_refused"), wrongly_answered=whole.pop("wrongly_answered"),
         off_topic=whole.pop("off_topic"), seconds=round(time.perf_counter() - started, 2),
         suggested_min_score=calibrate(in_domain, off) if off else None, answers={**whole, **followups},
-        halves=halves, outcomes=tuple(outcomes),
+        halves=halves, outcomes=tuple(outcomes), covered=assistant.calibration().covered,
     )
 
 

@@ -41,6 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.config import SettingsError
 from index import Embedder
 from index.embedding.model_cache import export_paths
 
@@ -54,7 +55,7 @@ COVER = 0.95  # an everyday question scoring this share of the knowledge base's 
 _WORD = re.compile(r"[^\W\d_]{3,}")
 
 
-class ElsewhereError(ValueError):
+class ElsewhereError(SettingsError):
     """The everyday-questions list cannot be used; the message names the file and what to do."""
 
 
@@ -248,6 +249,17 @@ def probe_texts(index, limit: int = PROBES) -> list[str]:
     return texts
 
 
+def calibration_for(index, elsewhere: Elsewhere, embedder: Embedder, cache: CalibrationCache) -> Calibration:
+    """This index version's calibration for this list: read from the cache, else made (about a second at
+    a few thousand chunks) and kept there."""
+    found = cache.get(index.version, elsewhere.digest)
+    if found is None:
+        texts = probe_texts(index)
+        found = calibrate_index(index, elsewhere, texts, embedder.embed(texts) if texts else np.zeros((0, 1)))
+        cache.put(index.version, found)
+    return found
+
+
 class CalibrationCache:
     """Calibrations kept beside the index (`<index>/calibration/<version>-<digest>.json`), made once per
     version and list; a folder that cannot be written keeps them in memory only."""
@@ -287,4 +299,5 @@ def _write(path: Path, save) -> None:
 
 
 __all__ = ["Calibration", "CalibrationCache", "Elsewhere", "ElsewhereError", "Evidence", "RefusalRule",
-           "calibrate_index", "elsewhere_questions", "everyday_list", "probe_texts", "unknown_share"]
+           "calibrate_index", "calibration_for", "elsewhere_questions", "everyday_list", "probe_texts",
+           "unknown_share"]

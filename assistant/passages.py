@@ -103,11 +103,14 @@ def candidate(index: LoadedIndex, row: int, similarity: float, rank_score: float
 
 
 def build_passages(groups: Sequence[Sequence[Candidate]], question: str, query: np.ndarray,
-                   vectors: SentenceVectors, gate: Gate = Gate(), rules: bool = True) -> tuple[Passage, ...]:
+                   vectors: SentenceVectors, gate: Gate = Gate(), rules: bool = True,
+                   seen: frozenset[tuple[str, str]] = frozenset()) -> tuple[Passage, ...]:
     """One passage per group: the group's first candidate (the ranking's choice), or another chunk of the
     same document whose answer scores clearly better. Units without stored vectors are shortlisted by
     words and embedded in one batch. `gate`: how sure a highlight or moment must be to be shown; `rules`:
-    whether the English answer rules apply (else the model's similarities alone)."""
+    whether the English answer rules apply (else the model's similarities alone); `seen`: (document,
+    passage text) shown to the question a follow-up leans on: such a passage gives way to the document's
+    next best, so the follow-up shows the section that answers it."""
     flat = [c for group in groups for c in group]
     sims = _unit_similarities(flat, question, query, vectors)
     passages, strength, at, shown = [], [], 0, set()
@@ -115,6 +118,9 @@ def build_passages(groups: Sequence[Sequence[Candidate]], question: str, query: 
         built = [_passage(c, s, question, gate, rules) for c, s in zip(group, sims[at:at + len(group)])]
         at += len(group)
         best = 0
+        if (group[0].chunk.doc_id, group[0].chunk.text) in seen:
+            others = [n for n in range(1, len(built)) if (group[n].chunk.doc_id, group[n].chunk.text) not in seen]
+            best = max(others, key=lambda n: _strength(built[n], group[n]), default=0)
         for n in range(1, len(built)):  # overlapping chunks may land on an answer already shown
             if (built[n][0].doc_id, built[n][0].highlight) not in shown and \
                     _strength(built[n], group[n]) > _strength(built[best], group[best]) + SWAP_MARGIN:

@@ -40,6 +40,7 @@ def build_text(outcome: BuildReport | BuildPlan) -> str:
     lines += fetch_lines(getattr(r, "fetch", ()))
     lines += skipped_lines(r.skipped)
     lines += [f"Warning: {w}" for w in r.warnings]
+    lines += list(getattr(r, "notes", ()))
     lines.append(f"Index: {r.index_dir} (version {r.version})")
     return "\n".join(lines)
 
@@ -132,6 +133,8 @@ def eval_text(result) -> str:
     width = max(len(str(label)) for label, _ in head + rows)
     lines = [f"{label:<{width}} {value}" for label, value in head]
     lines += [f"{label:<{width}} " + " ".join(f"{_shown(v):>8}" for v in values).rstrip() for label, values in rows]
+    covered = getattr(result, "covered", ())
+    lines.append("Everyday questions it answers as its own: " + ("; ".join(covered) if covered else "none"))
     return "\n".join(lines)
 
 

@@ -23,7 +23,7 @@ from assistant.highlight import STOP_WORDS
 from assistant.language import script_problem
 from assistant.links import with_text_fragment
 from assistant.off_topic import (Calibration, CalibrationCache, Elsewhere, Evidence, RefusalRule, best_unit,
-                                 calibrate_index, everyday_list, probe_texts, unknown_share)
+                                 calibration_for, everyday_list, unknown_share)
 from assistant.passages import Candidate, Gate, SentenceVectors, build_passages, candidate
 from assistant.questions import MAX_TOP_K, check_question
 from assistant.ranking import Fusion, cap_per_document, fuse, split_cards
@@ -121,12 +121,7 @@ class Assistant:
         if known is not None:
             return known
         with self._swap:
-            cache = CalibrationCache(self.settings.index_dir)
-            found = cache.get(index.version, self.elsewhere.digest)
-            if found is None:
-                texts = probe_texts(index)
-                found = calibrate_index(index, self.elsewhere, texts, self.embedder.embed(texts) if texts else [])
-                cache.put(index.version, found)
+            found = calibration_for(index, self.elsewhere, self.embedder, CalibrationCache(self.settings.index_dir))
             self._calibrations = {index.version: found}
             return found
 
@@ -156,7 +151,11 @@ class Assistant:
         if not answered:
             top = cap_per_document(ranked, doc_of, 1)[:k]
         groups = self._candidates(index, [row for row, _ in top], ranked, query_vector)
-        passages = build_passages(groups, query.text, query_vector, self.sentence_vectors, self.gate, self.rules)
+        asked, vector, seen = query.text, query_vector, frozenset()
+        if found.follows:  # the conversation found the document; the follow-up alone chooses its section
+            asked, vector = found.asked, embedder.embed_query(found.asked)
+            seen = self._shown_for(index, embedder, found.earlier)
+        passages = build_passages(groups, asked, vector, self.sentence_vectors, self.gate, self.rules, seen)
         if self.settings.text_fragments:
             passages = tuple(map(to_the_sentence, passages))
         if not answered:
@@ -184,7 +183,17 @@ class Assistant:
         calibration = self.calibration(index)
         evidence = self.evidence(index, query.text, query_vector, rows, self._similarity(index, rows, query_vector),
                                  calibration)
-        return Search(query, query_vector, ranked, top, doc_of, evidence, calibration)
+        return Search(query, query_vector, ranked, top, doc_of, evidence, calibration, typed.text,
+                      query.text != typed.text, tuple(earlier))
+
+    def _shown_for(self, index: LoadedIndex, embedder: Embedder, earlier: Sequence[str]) -> frozenset[tuple[str, str]]:
+        """The passages the question a follow-up leans on was answered with: (document, passage text)."""
+        if not earlier:
+            return frozenset()
+        found = self.search(index, embedder, earlier[-1], earlier[:-1])
+        groups = self._candidates(index, [row for row, _ in found.top], found.ranked, found.vector)
+        shown = build_passages(groups, found.query.text, found.vector, self.sentence_vectors, self.gate, self.rules)
+        return frozenset((p.doc_id, p.text) for p in shown[:1])
 
     def refusal_rule(self) -> RefusalRule:
         """The shipped rule (`assistant.off_topic`); with `min_score` set, the owner's fixed floor instead of
@@ -294,6 +303,9 @@ class Search:
     doc_of: dict[int, str]
     evidence: Evidence
     calibration: Calibration
+    asked: str = ""  # the question as typed, misspellings corrected
+    follows: bool = False  # searched together with earlier questions it leans on
+    earlier: tuple[str, ...] = ()  # the conversation's earlier questions (small talk left out)
 
 
 def to_the_sentence(passage: Passage) -> Passage:

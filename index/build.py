@@ -102,12 +102,14 @@ class BuildReport:
     deleted: int = 0  # rows marked deleted in them, dropped at the next merge
     search: dict = field(default_factory=dict)  # {"kind": "exact"} or the IVF parameters and measured recall@10
     fetch: tuple[dict, ...] = ()  # one summary per web source: requests, downloaded, not_modified, …
+    notes: tuple[str, ...] = ()  # what the caller adds for the owner (the answer rules' calibration)
 
     def as_dict(self) -> dict:
         data = dict(self.__dict__)
         data["fetch"] = list(self.fetch)
         data["skipped"] = [{"path": s.path, "reason": s.reason} for s in self.skipped]
         data["warnings"] = list(self.warnings)
+        data["notes"] = list(self.notes)
         return data
 
 
