@@ -12,13 +12,16 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import quote
 
+import frontmatter
 from fastapi import FastAPI
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from assistant import Assistant, Settings
 from corpus import LoadError
 from corpus.model import Document
-from corpus.text import READER_PATH, meta_text, read_sidecar, safe_url
+from corpus.text import READER_PATH, decode, meta_text, read_sidecar, safe_url
+from ui.article_html import Resolver, html_body, markdown_body
+from ui.library import ASSET_PATH, MEDIA_TYPES, Library
 from ui.reader_html import Face, article_page, policy, transcript_page
 
 NOT_FOUND = "Not in the knowledge base. Search again from the help centre's front page."
@@ -39,11 +42,65 @@ def add_reader_route(app: FastAPI, assistant: Assistant, settings: Settings) -> 
         except LoadError as exc:
             return Response(f"This document cannot be shown: {exc}. Rebuild the index (`assistant build`).",
                             status_code=404, media_type="text/plain")
-        html = (transcript_page(document, face, recording_of(path, document)) if document.source_type == "transcript"
-                else article_page(document, face))
+        if document.source_type == "transcript":
+            html = transcript_page(document, face, recording_of(path, document))
+        else:
+            html = article_page(document, face, article_body(path, library_of(assistant).resolver(doc_id)))
         return HTMLResponse(html, headers={**HEADERS, "Content-Security-Policy": policy(face)})
 
+    def asset(path: str, download: str | None = None) -> Response:
+        found = library_of(assistant).file(path)
+        if found is None:
+            return Response(NOT_FOUND, status_code=404, media_type="text/plain")
+        return asset_response(found, download is not None)
+
     app.add_api_route(READER_PATH + "{doc_id:path}", read, methods=["GET"])
+    app.add_api_route(ASSET_PATH + "{path:path}", asset, methods=["GET"])
+
+
+def library_of(assistant: Assistant) -> Library:
+    """The published index's content folder and documents (made once per index version)."""
+    manifest = assistant.index.manifest
+    cached = _LIBRARIES.get(id(manifest))
+    if cached is None or cached[0] is not manifest:
+        _LIBRARIES.clear()
+        cached = _LIBRARIES[id(manifest)] = (manifest, Library(Path(manifest.content_dir).resolve(),
+                                                               frozenset(manifest.documents)))
+    return cached[1]
+
+
+_LIBRARIES: dict[int, tuple[object, Library]] = {}
+
+
+def article_body(path: Path, resolve: Resolver) -> str | None:
+    """A Markdown or HTML article's own file as sanitised HTML (ui/article_html.py); None for plain text,
+    which the page shows from its sections."""
+    suffix = path.suffix.lower()
+    if suffix not in (".md", ".markdown", ".html", ".htm"):
+        return None
+    text, _ = decode(path.read_bytes())
+    if suffix in (".md", ".markdown"):
+        try:
+            text = frontmatter.loads(text).content
+        except Exception:  # noqa: BLE001 — the build read it; at worst the front matter shows as text
+            pass
+        return markdown_body(text, resolve)
+    from bs4 import BeautifulSoup
+    from corpus.loaders.html import article_root
+
+    return html_body(str(article_root(BeautifulSoup(text, "html.parser"))), resolve)
+
+
+def asset_response(path: Path, download: bool) -> Response:
+    """A file of the content folder: inline (images, recordings, a deck in the browser's viewer), or to save.
+    Anything but a PDF gets a sandbox, so an SVG opened on its own runs nothing on this origin."""
+    media = MEDIA_TYPES[path.suffix.lower()]
+    headers = dict(HEADERS)
+    if media != "application/pdf":
+        headers["Content-Security-Policy"] = "sandbox; default-src 'none'; style-src 'unsafe-inline'"
+    if download:
+        headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(path.name, safe='')}"
+    return FileResponse(path, media_type=media, headers=headers)
 
 
 def deck_response(path: Path) -> Response:

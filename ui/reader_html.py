@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from assistant.links import at_time, clock, safe_href
 from corpus.model import Document, Segment
@@ -35,8 +36,11 @@ h1 { line-height: 1.25; } h2, h3, h4, h5, h6 { line-height: 1.3; margin-top: 1.6
 .kb-kind { color: #52606d; font-size: 0.9em; margin: 16px 0 0; }
 mark.kb-cited { background: color-mix(in srgb, var(--kb-accent) 22%, white); color: inherit; }
 ::target-text { background: color-mix(in srgb, var(--kb-accent) 22%, white); }
-table { border-collapse: collapse; } td { border: 1px solid #d9e2ec; padding: 4px 8px; vertical-align: top; }
-pre { background: #f0f4f8; padding: 8px; overflow-x: auto; }
+table { border-collapse: collapse; margin: 1em 0; display: block; overflow-x: auto; }
+td, th { border: 1px solid #d9e2ec; padding: 4px 8px; vertical-align: top; text-align: left; }
+th { background: #f0f4f8; }
+pre { background: #f0f4f8; padding: 8px; overflow-x: auto; } code { font-size: 0.92em; }
+img { max-width: 100%; height: auto; } blockquote { margin: 1em 0; padding-left: 1em; border-left: 3px solid #d9e2ec; }
 .kb-turn { margin: 0 0 12px; padding: 4px 10px; border-left: 3px solid transparent; } .kb-turn p { margin: 4px 0; }
 .kb-turn.kb-here { border-left-color: var(--kb-accent); background: color-mix(in srgb, var(--kb-accent) 6%, white); }
 .kb-speaker { font-weight: 600; } .kb-at { color: #52606d; font-size: 0.9em; margin-left: 6px; }
@@ -66,9 +70,22 @@ def style_of(face: Face) -> str:
 
 
 def policy(face: Face) -> str:
-    """No source but this page's own script and style (by hash); images only for the site's logo."""
+    """No source but this page's own script and style (by hash); images from this app (the content folder's,
+    served by /asset/) and the site's logo."""
     return ("default-src 'none'; " f"script-src {_hash(SCRIPT)}; style-src {_hash(style_of(face))}; "
-            "img-src 'self' https:; base-uri 'none'; form-action 'none'; frame-ancestors 'self'")
+            f"img-src {_sources('self', face.logo_url)}; base-uri 'none'; form-action 'none'; frame-ancestors 'self'")
+
+
+def _sources(*urls: str | None) -> str:
+    """CSP sources: 'self', and the origin (scheme://host[:port]) of each absolute http(s) url."""
+    out = []
+    for url in urls:
+        if url == "self":
+            out.append("'self'")
+        elif url and safe_href(url) and re.match(r"https?://", url):
+            parts = urlsplit(url)
+            out.append(f"{parts.scheme}://{parts.netloc}")
+    return " ".join(dict.fromkeys(out))
 
 
 def page(face: Face, title: str, kind: str, body: str, extra: str = "") -> str:
@@ -85,14 +102,17 @@ def page(face: Face, title: str, kind: str, body: str, extra: str = "") -> str:
     )
 
 
-def article_page(document: Document, face: Face) -> str:
-    """The article as one page: its sections under their headings, each heading with the id its links use."""
+def article_page(document: Document, face: Face, body: str | None = None) -> str:
+    """The article as one page: `body` (its own file rendered, ui/article_html.py), else its sections under
+    their headings; either way each heading has the id its links use."""
+    kind = "Note" if document.source_type == "text" else "Article"
+    if body is not None:
+        return page(face, document.title, kind, f'<div class="kb-article">{body}</div>')
     parts, shown, ids = [], (), set()
     for segment in document.segments:
         parts.append(_headings(segment, shown, ids))
         shown = segment.section
         parts.append(text_html(segment.text))
-    kind = "Note" if document.source_type == "text" else "Article"
     return page(face, document.title, kind, "\n".join(p for p in parts if p))
 
 

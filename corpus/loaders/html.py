@@ -26,6 +26,15 @@ def load(text: str) -> Parsed:
         raise LoadError(f"HTML nested more than {MAX_DEPTH} elements deep; simplify the page")
     page_title = soup.title.get_text(" ", strip=True) if soup.title else None
     url = _canonical(soup)
+    root = article_root(soup)
+    h1 = root.find("h1")
+    title = h1.get_text(" ", strip=True) if h1 else page_title
+    return Parsed(segments=tuple(_sections(root)), source_type="article", title=title or None, url=url)
+
+
+def article_root(soup: BeautifulSoup) -> Tag:
+    """The article: `<main>` (or `<article>`, else `<body>`) without navigation and boilerplate (changes `soup`).
+    The reader (ui/article_html.py) shows exactly what is indexed."""
     root = soup.find("main") or soup.find("article") or soup.body or soup
     for tag in root.find_all(BOILERPLATE):
         tag.decompose()
@@ -33,9 +42,7 @@ def load(text: str) -> Parsed:
         for tag in root.find_all("header"):
             if not tag.find("h1"):
                 tag.decompose()
-    h1 = root.find("h1")
-    title = h1.get_text(" ", strip=True) if h1 else page_title
-    return Parsed(segments=tuple(_sections(root)), source_type="article", title=title or None, url=url)
+    return root
 
 
 def _canonical(soup: BeautifulSoup) -> str | None:

@@ -4,7 +4,7 @@
 // #t=SECONDS  the transcript cue playing at that second, and its turn, marked and scrolled to.
 (function () {
   "use strict";
-  var BLOCKS = "p,li,td,th,h1,h2,h3,h4,h5,h6,pre,section,header,div";
+  var BLOCKS = "p,li,td,th,tr,h1,h2,h3,h4,h5,h6,pre,blockquote,dt,dd,figcaption,caption,section,header,div";
 
   function directive() {
     var nav = performance.getEntriesByType ? performance.getEntriesByType("navigation")[0] : null;
