@@ -202,20 +202,26 @@ def calibrate_index(index, elsewhere: Elsewhere, probe_texts: Sequence[str],
                     probe_vectors: np.ndarray) -> Calibration:
     """This knowledge base's calibration: the everyday questions and its own titles and headings
     (`probe_texts`, embedded as `probe_vectors`) searched against it."""
-    lines = elsewhere.vectors()
-    line_s, line_u = _probe(index, lines)
-    own_s, _ = _probe(index, probe_vectors) if len(probe_vectors) else (np.zeros(0), None)
+    line_s, line_u = probe(index, elsewhere.vectors())
+    own_s, _ = probe(index, probe_vectors) if len(probe_vectors) else (np.zeros(0), None)
+    return calibration_of(line_s, line_u, own_s, elsewhere.questions, elsewhere.digest)
+
+
+def calibration_of(line_s: np.ndarray, line_u: np.ndarray, own_s: np.ndarray, questions: Sequence[str],
+                   digest: str = "", cover: float = COVER) -> Calibration:
+    """The calibration from what the everyday questions (`line_s`, `line_u`, in list order) and the knowledge
+    base's own (`own_s`) score against it. Pure."""
     own = float(np.median(own_s)) if len(own_s) else 0.5
-    covered = line_s >= COVER * own
-    rest_s, rest_u = line_s[~covered], line_u[~covered]
+    covered = np.asarray(line_s) >= cover * own
+    rest_s, rest_u = np.asarray(line_s)[~covered], np.asarray(line_u)[~covered]
     return Calibration(
         off_s=round(float(np.quantile(rest_s, 0.9)), 4) if len(rest_s) else 0.0,
         off_u=round(float(np.quantile(rest_u, 0.9)), 4) if len(rest_u) else 0.0,
         own=round(own, 4), own_low=round(float(np.quantile(own_s, 0.25)) if len(own_s) else own, 4),
-        covered=tuple(q for q, c in zip(elsewhere.questions, covered) if c), digest=elsewhere.digest)
+        covered=tuple(q for q, c in zip(questions, covered) if c), digest=digest)
 
 
-def _probe(index, vectors: np.ndarray, depth: int = 5) -> tuple[np.ndarray, np.ndarray]:
+def probe(index, vectors: np.ndarray, depth: int = 5) -> tuple[np.ndarray, np.ndarray]:
     """Each probe's best passage cosine and best sentence cosine among its `depth` nearest passages."""
     best_s, best_u = np.zeros(len(vectors), np.float32), np.zeros(len(vectors), np.float32)
     for n, vector in enumerate(vectors):
@@ -299,5 +305,5 @@ def _write(path: Path, save) -> None:
 
 
 __all__ = ["Calibration", "CalibrationCache", "Elsewhere", "ElsewhereError", "Evidence", "RefusalRule",
-           "calibrate_index", "calibration_for", "elsewhere_questions", "everyday_list", "probe_texts",
+           "calibrate_index", "calibration_for", "calibration_of", "probe", "elsewhere_questions", "everyday_list", "probe_texts",
            "unknown_share"]

@@ -19,7 +19,7 @@ from corpus.model import Chunk, Cue
 
 ABBREVIATIONS = frozenset("""e.g i.e etc vs cf approx ca dr mr mrs ms prof st jr sr no nos fig figs vol p pp
 inc ltd co corp dept est min max mt ft jan feb mar apr jun jul aug sep sept oct nov dec mon tue wed thu fri
-sat sun a.m p.m u.s u.k e.u""".split())
+sat sun a.m p.m u.s u.k e.u ext tel approx incl excl""".split())
 _ITEM = re.compile(r"^\s*(?:[-*+•▪◦‣–]|\d{1,3}[.)]|[a-z][.)])\s+")
 _HEADING = re.compile(r"^\s*#{1,6}\s+")
 _END = re.compile(r"[.!?…:;,]([\"'”’)\]*_`]*)$")
@@ -102,7 +102,8 @@ def _units(lines: list[str]) -> list[tuple[str, str]]:
             units.append((_ITEM.sub("", line), "item"))
             joinable = True
         elif " | " in line:
-            units.append((line, "item"))
+            header = (number == 0 or " | " not in lines[number - 1]) and " | " in following and not re.search(r"\d", line)
+            units.append((line, "heading" if header else "item"))  # a table's first row names its columns
             joinable = False
         elif _is_title(line, following, first=not units, alone=len(lines) == 1):
             units.append((line, "title"))

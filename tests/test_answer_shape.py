@@ -124,3 +124,10 @@ def test_a_workplace_question_is_refused_here_but_answered_by_a_knowledge_base_a
     assert there.answered and there.passages[0].doc_id == "menu.md"
     off = Assistant(replace(build(pmo), refuse_elsewhere=False, min_score=0.0), embedder).ask(question)
     assert off.answered  # the owner can turn the check off
+
+
+def test_a_tables_header_row_is_a_heading_and_an_extension_number_does_not_end_a_sentence():
+    units = split_sentences("Light | Meaning\nSolid red | Battery below 10%\nBlue | Charging\n\n"
+                            "Report low toner on ext. 4100 and it is replaced the same day. Then carry on.")
+    assert [u.heading for u in units[:3]] == [True, False, False]
+    assert units[3].text == "Report low toner on ext. 4100 and it is replaced the same day."
