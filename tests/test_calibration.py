@@ -18,3 +18,11 @@ def test_zero_tolerance_refuses_every_off_topic_question():
 
 def test_without_off_topic_questions_the_weakest_in_domain_score_is_kept():
     assert calibrate([0.42, 0.7], []) == 0.42
+
+
+def test_the_margin_is_given_up_where_it_would_refuse_an_in_domain_question():
+    off = [0.10, 0.20, 0.28]
+    in_domain = [0.295, 0.5, 0.6]  # a real question just above the off-topic scores
+    threshold = calibrate(in_domain, off, max_off_topic_rate=0.0, margin=0.05)
+    assert errors_at(threshold, in_domain, off) == (0, 0) and threshold == 0.29
+    assert calibrate([0.5, 0.6], off, max_off_topic_rate=0.0, margin=0.05) == 0.33  # nothing lost: the full margin
