@@ -127,12 +127,12 @@ def test_an_older_store_is_migrated_at_start(store_settings):
         store.write([Question("c" * 32, time.time(), "web", "kept across the upgrade", False, 0.2, 5.0, "v0")])
     finally:
         store.close()
-    store = open_store(store_settings.data_dir, store_settings.database_url)  # migrates 1 → 2
+    store = open_store(store_settings.data_dir, store_settings.database_url)  # migrates 1 → 2 → 3
     try:
-        assert store.version() == 2
+        assert store.version() == 3
         assert [q.question for q in store.snapshot().questions] == ["kept across the upgrade"]
-        assert store.counts()["clicks"] == 0  # the table version 2 added
-        assert store.migrate() == (2, 2)  # idempotent
+        assert store.counts()["clicks"] == store.counts()["ratings"] == 0  # the tables versions 2 and 3 added
+        assert store.migrate() == (3, 3)  # idempotent
     finally:
         store.close()
 
@@ -144,7 +144,7 @@ def test_a_store_from_a_newer_assistant_is_refused(store_settings):
         store._run(lambda cur: store.execute(cur, "INSERT INTO schema_version VALUES (?, ?, ?)", (99, 0.0, "future")))
     finally:
         store.close()
-    with pytest.raises(SchemaTooNew, match="schema version 99, newer than this assistant's 2: upgrade"):
+    with pytest.raises(SchemaTooNew, match="schema version 99, newer than this assistant's 3: upgrade"):
         open_store(store_settings.data_dir, store_settings.database_url)
 
 

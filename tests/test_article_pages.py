@@ -103,16 +103,17 @@ def test_markdown_renders_headings_links_tables_images_and_code(reader):
     assert page.h1.get_text() == "Setting up the board" and not article.find("h1")  # the title once
     assert [h["id"] for h in article.find_all("h2")] == ["members", "hostile-bits"]
     links = {a.get_text(): a["href"] for a in article.find_all("a")}
-    assert links["the charter"] == "/read/guides/charter.md#who-signs-it"  # another document: the reader
-    assert links["glossary"] == "/read/glossary.md"  # named without its .md, as sites write it
-    assert links["template"] == "/asset/files/board-pack.pdf"  # a file of the folder, served from it
+    # relative to the page (/read/guides/…), so they work under a proxy's path too
+    assert links["the charter"] == "../../read/guides/charter.md#who-signs-it"  # another document: the reader
+    assert links["glossary"] == "../../read/glossary.md"  # named without its .md, as sites write it
+    assert links["template"] == "../../asset/files/board-pack.pdf"  # a file of the folder, served from it
     assert links["our site"] == "https://example.org/board"
     tables = article.find_all("table")
     assert [[c.get_text() for c in row.find_all(["th", "td"])] for row in tables[0].find_all("tr")] == [
         ["Role", "Who"], ["Chair", "The sponsor"], ["Secretary", "The PMO analyst"]]
     assert [td.get_text() for td in tables[1].find_all("td")] == ["Monthly board", "First Monday"]  # HTML table
     image = article.find("img")
-    assert image["src"] == "/asset/images/seating.png" and image["alt"] == "Board seating plan"
+    assert image["src"] == "../../asset/images/seating.png" and image["alt"] == "Board seating plan"
     assert article.find("pre").get_text() == "quorum = 3\n"
 
 
@@ -125,7 +126,7 @@ def test_hostile_markup_is_dropped_and_links_outside_the_folder_are_words(reader
     assert "tracker.example.net" not in html and "pixel" in article.get_text()  # outside image: its alt text
     for words in ("click me", "away", "data"):
         assert words in article.get_text() and not article.find("a", string=words)
-    assert [img["src"] for img in article.find_all("img")] == ["/asset/images/seating.png"] * 2
+    assert [img["src"] for img in article.find_all("img")] == ["../../asset/images/seating.png"] * 2
     assert "img-src 'self';" in response.headers["content-security-policy"]
 
 
@@ -144,15 +145,15 @@ def test_a_link_is_resolved_from_the_linking_documents_folder(tmp_path):
     content = write_board_kb(tmp_path)
     library = Library(content.resolve(), frozenset({"guides/charter.md", "glossary.md", "decks/a.pdf"}))
     resolve = library.resolver("guides/setting-up.md")
-    assert resolve.link("charter.md", "x").href == "/read/guides/charter.md"
-    assert resolve.link("/glossary.md#board", "x").href == "/read/glossary.md#board"  # from the folder's root
-    assert resolve.link("../decks/a.pdf", "The deck").href == "/read/decks/a.pdf"
+    assert resolve.link("charter.md", "x").href == "../../read/guides/charter.md"
+    assert resolve.link("/glossary.md#board", "x").href == "../../read/glossary.md#board"  # from the folder's root
+    assert resolve.link("../decks/a.pdf", "The deck").href == "../../read/decks/a.pdf"
     download = resolve.link("../decks/a.pdf", ">> Download the deck")
-    assert download.href == "/asset/decks/a.pdf?download=1" and download.download
+    assert download.href == "../../asset/decks/a.pdf?download=1" and download.download
     assert resolve.link("#members", "x").href == "#members" and resolve.link("../../x.md", "x") is None
     assert resolve.image("../.private/secret.png") is None and resolve.image("https://x.org/a.png") is None
     body = markdown_body("# T\n\n[g](../glossary.md)", resolve)
-    assert body == '<p><a href="/read/glossary.md" rel="noopener noreferrer">g</a></p>\n'
+    assert body == '<p><a href="../../read/glossary.md" rel="noopener noreferrer">g</a></p>\n'
 
 
 # --- in Chromium ------------------------------------------------------------------------------------

@@ -8,7 +8,8 @@ Gradio page mounted on it through Gradio's public `gr.mount_gradio_app`.
 Routes: the page and Gradio's API (`/`, `/gradio_api/…`, with `/search` and `/feedback`), the MCP
 tools (`/gradio_api/mcp/`, ui/mcp.py), the JSON API (`/api/search`, and `/api/health`: the probe
 for load balancers, ui/api.py), the embeddable widget (`/widget.js`, `/widget`, ui/widget.py),
-the built-in reader (`/read/…`, ui/reader.py: the page of a document with none of its own),
+the built-in reader (`/read/…`, ui/reader.py: the page of a document with none of its own; `/asset/…`: the
+content folder's images, recordings and decks; `/ratings`: "Was this article helpful?", ui/ratings.py),
 documents' raw files (`/source/…`), the feedback beacon (`/feedback/click`, ui/feedback.py) and
 the control route of `assistant build` (`/control/build`, ui/control.py). Every question through
 any of them passes one `Door` (ui/doors.py). CORS: one CORSMiddleware with `allowed_origins`.
@@ -35,6 +36,7 @@ from ui.feedback import ChatFeedback, add_click_route
 from ui.forwarded import ProxyHeaders, trusted_proxies
 from ui.mcp import McpEndpoint
 from ui.page import build_page
+from ui.ratings import Ratings, add_rating_route
 from ui.reader import add_reader_route
 from ui.reload import POLL_SECONDS
 from ui.theme import CSS, THEME, accent_css
@@ -66,7 +68,9 @@ def create_app(assistant: Assistant, settings: Settings) -> WebApp:
     ready = threading.Event()
     add_api_routes(app, door, ready)
     add_widget_route(app, settings, door.limits)
-    add_reader_route(app, assistant, settings)
+    ratings = Ratings(assistant, feedback.log)  # "Was this article helpful?" on reader pages
+    add_reader_route(app, assistant, settings, ratings)
+    add_rating_route(app, ratings)
     add_source_route(app, assistant)
     add_click_route(app, feedback)
     token = add_control_route(app, assistant)

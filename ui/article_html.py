@@ -110,7 +110,7 @@ def sanitised(html: str, resolve: Resolver) -> str:
         link["href"] = target.href
         if target.download:
             link["download"] = ""
-        if not target.href.startswith(("/", "#")):
+        if target.href.startswith(("http://", "https://")):
             link["target"] = "_blank"  # another site: a new tab, the article stays open
     for image in soup.find_all("img"):
         source = resolve.image(image.get("src", ""))

@@ -13,6 +13,7 @@ import tempfile
 import time
 from html import escape
 from pathlib import Path
+from urllib.parse import quote
 
 import gradio as gr
 import pandas as pd
@@ -46,12 +47,13 @@ def insights_tab(assistant: Assistant, settings: Settings, password: gr.Textbox,
                                  elem_id="kb-insights-nomatch")
         gaps = gr.HTML(elem_id="kb-insights-gaps")
         complaints = gr.HTML(elem_id="kb-insights-complaints")
+        ratings = gr.HTML(elem_id="kb-insights-ratings")
         tops = gr.HTML(elem_id="kb-insights-top")
         files = gr.File(label="CSV download", file_count="multiple", interactive=False, elem_id="kb-insights-csv")
     folder = Path(tempfile.mkdtemp(prefix="assistant-insights-"))  # rewritten by each showing (one at a time)
 
     def on_show(given: str, chosen: str, progress=gr.Progress()):
-        empty = (None, None, "", "", "", None)
+        empty = (None, None, "", "", "", "", None)
         if not check_password(settings.admin_password, given):
             log.warning("insights refused: wrong password")
             time.sleep(WRONG_PASSWORD_DELAY)
@@ -66,9 +68,9 @@ def insights_tab(assistant: Assistant, settings: Settings, password: gr.Textbox,
         except KNOWN_ERRORS as exc:
             return (_notice(f"The report could not be made: {exc}"), *empty)
         return (figures_html(report), *per_day_frames(report), gaps_html(report), complaints_html(report),
-                tops_html(report), [str(p) for p in paths])
+                ratings_html(report), tops_html(report), [str(p) for p in paths])
 
-    show.click(on_show, [password, period], [figures, asked, missed, gaps, complaints, tops, files],
+    show.click(on_show, [password, period], [figures, asked, missed, gaps, complaints, ratings, tops, files],
                api_visibility="private", concurrency_limit=1, concurrency_id="kb-insights")
 
 
@@ -116,6 +118,17 @@ def complaints_html(report: Report) -> str:
             for d in report.documents_with_complaints]
     return _table("Documents with complaints", ["Not helpful", "Document", "Comments"], rows,
                   "No answer was marked unhelpful in this period.")
+
+
+def ratings_html(report: Report) -> str:
+    """"Was this article helpful?" per article, the lowest mean first, with the improvement notes."""
+    rows = [[_link("/read/" + quote(d["doc_id"]), d["title"]), str(d["ratings"]), f"{d['mean']:.1f}",
+             " · ".join(f"{n}★ {c}" for n, c in sorted(d["stars"].items(), reverse=True)),
+             _lines([f"{n['stars']}★ “{n['comment']}” ({n['date']})" for n in d["notes"]])]
+            for d in report.article_ratings]
+    return _table("Article ratings: “Was this article helpful?” (lowest first)",
+                  ["Article", "Ratings", "Mean stars", "Stars", "How can we improve this article?"], rows,
+                  "No article was rated in this period.")
 
 
 def tops_html(report: Report) -> str:

@@ -31,12 +31,18 @@ MEDIA_TYPES = {
 PAGE_SUFFIXES = ("", ".md", ".markdown", ".html", ".htm", "/index.md", "/index.html")  # `raci` names raci.md
 
 
-def asset_url(path: str, download: bool = False) -> str:
-    return ASSET_PATH + quote(path) + ("?download=1" if download else "")
+def root_of(doc_id: str) -> str:
+    """The app's root seen from the reader page of `doc_id` ("../../" for /read/guides/a.md): the page's links
+    are relative, so they keep working when a proxy serves the app under a path of its own."""
+    return "../" * (doc_id.count("/") + 1)
 
 
-def reader_url(doc_id: str, fragment: str = "") -> str:
-    return READER_PATH + quote(doc_id) + (f"#{fragment}" if fragment else "")
+def asset_url(path: str, download: bool = False, root: str = "/") -> str:
+    return root + ASSET_PATH.lstrip("/") + quote(path) + ("?download=1" if download else "")
+
+
+def reader_url(doc_id: str, fragment: str = "", root: str = "/") -> str:
+    return root + READER_PATH.lstrip("/") + quote(doc_id) + (f"#{fragment}" if fragment else "")
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,9 @@ class Library:
         return joined, parts.fragment
 
     def resolver(self, doc_id: str) -> Resolver:
+        """Links and images of `doc_id`'s reader page, relative to it."""
+        root = root_of(doc_id)
+
         def link(href: str, words: str) -> Target | None:
             if href.startswith("#"):
                 return Target(href)
@@ -81,20 +90,20 @@ class Library:
                 return Target(f"#{fragment}")
             named = next((path.rstrip("/") + s for s in PAGE_SUFFIXES if path.rstrip("/") + s in self.documents), None)
             if named and named.lower().endswith(".pdf") and "download" in words.lower():
-                return Target(asset_url(named, download=True), download=True)  # ">> Download the deck"
+                return Target(asset_url(named, True, root), download=True)  # ">> Download the deck"
             if named:
-                return Target(reader_url(named, fragment))
+                return Target(reader_url(named, fragment, root))
             if self.file(path):
-                return Target(asset_url(path) + (f"#{fragment}" if fragment else ""))
+                return Target(asset_url(path, False, root) + (f"#{fragment}" if fragment else ""))
             return None
 
         def image(src: str) -> str | None:
             found = self.local(doc_id, src)
             if not found or not found[0] or not MEDIA_TYPES.get(Path(found[0]).suffix.lower(), "").startswith("image/"):
                 return None
-            return asset_url(found[0]) if self.file(found[0]) else None
+            return asset_url(found[0], False, root) if self.file(found[0]) else None
 
         return Resolver(link, image)
 
 
-__all__ = ["ASSET_PATH", "MEDIA_TYPES", "Library", "asset_url", "reader_url"]
+__all__ = ["ASSET_PATH", "MEDIA_TYPES", "Library", "asset_url", "reader_url", "root_of"]

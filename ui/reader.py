@@ -21,15 +21,20 @@ from corpus import LoadError
 from corpus.model import Document
 from corpus.text import READER_PATH, decode, meta_text, read_sidecar, safe_url
 from ui.article_html import Resolver, html_body, markdown_body
-from ui.library import ASSET_PATH, MEDIA_TYPES, Library
-from ui.reader_html import Face, article_page, policy, transcript_page
+from ui.library import ASSET_PATH, MEDIA_TYPES, Library, root_of
+from ui.ratings import Ratings
+from ui.reader_html import Face, Frame, article_page, policy, transcript_page
 
 NOT_FOUND = "Not in the knowledge base. Search again from the help centre's front page."
 HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
 
-def add_reader_route(app: FastAPI, assistant: Assistant, settings: Settings) -> None:
+def add_reader_route(app: FastAPI, assistant: Assistant, settings: Settings, ratings: Ratings | None = None) -> None:
     face = Face(settings.site_name, settings.accent_color, settings.logo_url)
+
+    def frame(doc_id: str) -> Frame:
+        token = ratings.token(doc_id) if ratings is not None and ratings.on else None
+        return Frame(root_of(doc_id), doc_id, token)
 
     def read(doc_id: str) -> Response:
         path = assistant.source_file(doc_id)
@@ -43,9 +48,10 @@ def add_reader_route(app: FastAPI, assistant: Assistant, settings: Settings) -> 
             return Response(f"This document cannot be shown: {exc}. Rebuild the index (`assistant build`).",
                             status_code=404, media_type="text/plain")
         if document.source_type == "transcript":
-            html = transcript_page(document, face, recording_of(path, document))
+            html = transcript_page(document, face, recording_of(path, document), frame(doc_id))
         else:
-            html = article_page(document, face, article_body(path, library_of(assistant).resolver(doc_id)))
+            html = article_page(document, face, article_body(path, library_of(assistant).resolver(doc_id)),
+                                frame(doc_id))
         return HTMLResponse(html, headers={**HEADERS, "Content-Security-Policy": policy(face)})
 
     def asset(path: str, download: str | None = None) -> Response:

@@ -31,7 +31,16 @@ body { margin: 0; font: 17px/1.6 system-ui, -apple-system, "Segoe UI", sans-seri
 .kb-bar { border-bottom: 3px solid var(--kb-accent); background: #fff; padding: 10px 24px; }
 .kb-bar a { color: var(--kb-accent); font-weight: 600; text-decoration: none; }
 .kb-logo { height: 1.4em; vertical-align: middle; margin-right: 8px; }
-main { max-width: 46em; margin: 0 auto; padding: 8px 24px 40vh; background: #fff; }
+main, .kb-after { max-width: 46em; margin: 0 auto; padding: 8px 24px; background: #fff; }
+.kb-after { padding-bottom: 40vh; border-top: 1px solid #e4e7eb; }
+.kb-rate h2 { font-size: 1.1em; margin: 1.2em 0 0.3em; }
+.kb-star { font-size: 1.7em; line-height: 1; background: none; border: 0; padding: 0 2px; color: #cbd2d9; cursor: pointer; }
+.kb-star.kb-on { color: var(--kb-accent); } .kb-star:focus-visible { outline: 2px solid var(--kb-accent); }
+.kb-rate label { display: block; margin: 12px 0 4px; font-weight: 600; }
+.kb-rate textarea { width: 100%; box-sizing: border-box; font: inherit; padding: 6px; border: 1px solid #cbd2d9; border-radius: 6px; }
+.kb-rate button.kb-send { margin-top: 6px; font: inherit; padding: 4px 14px; border: 0; border-radius: 6px;
+  background: var(--kb-accent); color: #fff; cursor: pointer; }
+.kb-rate-status { min-height: 1.4em; color: #52606d; } .kb-rate-status.kb-error { color: #b42318; }
 h1 { line-height: 1.25; } h2, h3, h4, h5, h6 { line-height: 1.3; margin-top: 1.6em; scroll-margin-top: 16px; }
 .kb-kind { color: #52606d; font-size: 0.9em; margin: 16px 0 0; }
 mark.kb-cited { background: color-mix(in srgb, var(--kb-accent) 22%, white); color: inherit; }
@@ -50,6 +59,16 @@ img { max-width: 100%; height: auto; } blockquote { margin: 1em 0; padding-left:
 a { color: var(--kb-accent); }
 """
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What surrounds a document on its reader page: where the app's root is, seen from the page (its links
+    are relative), and the rating form when ratings are on."""
+
+    root: str = "/"
+    doc_id: str = ""
+    rating_token: str | None = None  # "Was this article helpful?" (ui/ratings.py) when set
 
 
 @dataclass(frozen=True)
@@ -73,7 +92,8 @@ def policy(face: Face) -> str:
     """No source but this page's own script and style (by hash); images from this app (the content folder's,
     served by /asset/) and the site's logo."""
     return ("default-src 'none'; " f"script-src {_hash(SCRIPT)}; style-src {_hash(style_of(face))}; "
-            f"img-src {_sources('self', face.logo_url)}; base-uri 'none'; form-action 'none'; frame-ancestors 'self'")
+            f"img-src {_sources('self', face.logo_url)}; connect-src 'self'; base-uri 'none'; form-action 'none'; "
+            "frame-ancestors 'self'")
 
 
 def _sources(*urls: str | None) -> str:
@@ -88,7 +108,7 @@ def _sources(*urls: str | None) -> str:
     return " ".join(dict.fromkeys(out))
 
 
-def page(face: Face, title: str, kind: str, body: str, extra: str = "") -> str:
+def page(face: Face, title: str, kind: str, body: str, extra: str = "", frame: Frame = Frame()) -> str:
     logo = safe_href(face.logo_url) if face.logo_url else None
     logo_html = f'<img class="kb-logo" src="{escape(logo, quote=True)}" alt="">' if logo else ""
     return (
@@ -96,24 +116,44 @@ def page(face: Face, title: str, kind: str, body: str, extra: str = "") -> str:
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="referrer" content="no-referrer">'
         f"<title>{escape(title)} · {escape(face.site_name)}</title><style>{style_of(face)}</style></head>\n"
-        f'<body><header class="kb-bar"><a href="/">{logo_html}{escape(face.site_name)}</a></header>\n'
+        f'<body><header class="kb-bar"><a href="{escape(frame.root, quote=True)}">{logo_html}'
+        f"{escape(face.site_name)}</a></header>\n"
         f'<main><p class="kb-kind">{escape(kind)}</p><h1>{escape(title)}</h1>{extra}\n{body}</main>\n'
+        f'<div class="kb-after">{rating_html(frame, kind)}</div>\n'
         f"<script>{SCRIPT}</script></body></html>\n"
     )
 
 
-def article_page(document: Document, face: Face, body: str | None = None) -> str:
+def rating_html(frame: Frame, kind: str) -> str:
+    """"Was this article helpful?": five star buttons, "How can we improve this article?" and Send; the
+    reader's script posts them with the page's token (ui/ratings.py)."""
+    if not frame.rating_token:
+        return ""
+    noun = {"Session transcript": "recording", "Slide deck": "slide deck", "Note": "note"}.get(kind, "article")
+    stars = "".join(f'<button type="button" class="kb-star" data-stars="{n}" role="radio" aria-checked="false" '
+                    f'aria-label="{n} star{"s" if n > 1 else ""}">★</button>' for n in range(1, 6))
+    return (f'<section class="kb-rate" id="kb-rate" data-doc="{escape(frame.doc_id, quote=True)}" '
+            f'data-token="{escape(frame.rating_token, quote=True)}" data-post="{escape(frame.root, quote=True)}ratings">'
+            f'<h2 id="kb-rate-q">Was this {noun} helpful?</h2>'
+            f'<div class="kb-stars" role="radiogroup" aria-labelledby="kb-rate-q">{stars}</div>'
+            f'<label for="kb-note">How can we improve this {noun}?</label>'
+            '<textarea id="kb-note" rows="3" maxlength="2000"></textarea>'
+            '<button type="button" class="kb-send">Send</button>'
+            '<p class="kb-rate-status" role="status" aria-live="polite"></p></section>')
+
+
+def article_page(document: Document, face: Face, body: str | None = None, frame: Frame = Frame()) -> str:
     """The article as one page: `body` (its own file rendered, ui/article_html.py), else its sections under
     their headings; either way each heading has the id its links use."""
     kind = "Note" if document.source_type == "text" else "Article"
     if body is not None:
-        return page(face, document.title, kind, f'<div class="kb-article">{body}</div>')
+        return page(face, document.title, kind, f'<div class="kb-article">{body}</div>', frame=frame)
     parts, shown, ids = [], (), set()
     for segment in document.segments:
         parts.append(_headings(segment, shown, ids))
         shown = segment.section
         parts.append(text_html(segment.text))
-    return page(face, document.title, kind, "\n".join(p for p in parts if p))
+    return page(face, document.title, kind, "\n".join(p for p in parts if p), frame=frame)
 
 
 def _headings(segment: Segment, shown: tuple[str, ...], ids: set[str]) -> str:
@@ -191,7 +231,7 @@ def _blocks(units: list[str]) -> str:
     return "\n".join(out)
 
 
-def transcript_page(document: Document, face: Face, recording: str | None = None) -> str:
+def transcript_page(document: Document, face: Face, recording: str | None = None, frame: Frame = Frame()) -> str:
     """The recording's speaker turns with their times; every cue carries its start (`#t=` marks one) and,
     with a recording url, a link that opens the recording at that moment."""
     turns, ids = [], set()
@@ -206,7 +246,7 @@ def transcript_page(document: Document, face: Face, recording: str | None = None
     if href:
         extra = (f'<p><a class="kb-recording" href="{escape(href, quote=True)}" target="_blank" '
                  'rel="noopener noreferrer">Open the recording</a></p>')
-    return page(face, document.title, "Session transcript", "\n".join(turns), extra)
+    return page(face, document.title, "Session transcript", "\n".join(turns), extra, frame)
 
 
 def _turns(segments: tuple[Segment, ...]) -> list[list[Segment]]:
@@ -242,4 +282,4 @@ def _time_link(recording: str | None, seconds: float | None, local: str, css: st
     return f'<a class="{css}" href="{escape(local, quote=True)}">{label}</a>' if local else ""
 
 
-__all__ = ["Face", "article_page", "policy", "text_html", "transcript_page"]
+__all__ = ["Face", "Frame", "article_page", "policy", "text_html", "transcript_page"]

@@ -1,4 +1,4 @@
-"""The report as CSV files for a spreadsheet: questions, gaps, documents, complaints, per day.
+"""The report as CSV files for a spreadsheet: questions, gaps, documents, complaints, article ratings, per day.
 
 Cells that came from visitors and start with = + - @ (or a tab / carriage return) get a leading
 apostrophe, so a spreadsheet shows them as text instead of running them as formulas.
@@ -37,6 +37,9 @@ def write_csv(report: Report, snapshot: Snapshot, folder: Path) -> list[Path]:
             [d["title"], d["url"], d["not_helpful"], c["date"], c["question"], c["comment"]]
             for d in report.documents_with_complaints for c in (d["comments"] or [{"date": "", "question": "",
                                                                                     "comment": ""}])],
+        "ratings.csv": [["doc_id", "title", "ratings", "mean", "1", "2", "3", "4", "5", "date", "stars", "note"]] + [
+            [d["doc_id"], d["title"], d["ratings"], d["mean"], *d["stars"].values(), n["date"], n["stars"], n["comment"]]
+            for d in report.article_ratings for n in (d["notes"] or [{"date": "", "stars": "", "comment": ""}])],
         "per_day.csv": [["date", "questions", "no_match"]] + [
             [day, v["questions"], v["no_match"]] for day, v in report.per_day.items()],
     }

@@ -5,6 +5,7 @@ making a visitor wait for the store.
     answer_id = log.record(answer, "web", seconds, index_version)   # never blocks, never raises
     log.click(answer_id, url)                                        # never blocks, never raises
     log.feedback(answer_id, helpful, comment)                        # returns once committed
+    log.rate(doc_id, title, address, stars, comment)                 # an article's rating; once committed
 
 One writer thread owns the store connection. Questions and clicks are queued and written in
 batches (one transaction per quarter second at most); feedback goes through the same queue, is
@@ -17,6 +18,7 @@ Old questions are deleted at start and daily (`retention_days`; 0 keeps everythi
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import queue
 import re
@@ -30,7 +32,7 @@ from dataclasses import dataclass, field
 
 from assistant.analytics.errors import AnalyticsError, FeedbackRefused, StoreUnavailable
 from assistant.analytics.privacy import COMMENT_CHARS, clean, mask
-from assistant.analytics.records import Citation, Click, Feedback, Question
+from assistant.analytics.records import Citation, Click, Feedback, Question, Rating
 from assistant.analytics.store import Store
 from assistant.answers import NO_MATCH, Answer
 
@@ -127,16 +129,32 @@ class QuestionLog:
         if not isinstance(helpful, bool):
             raise FeedbackRefused("helpful must be true or false.")
         record = Feedback(answer_id.strip().lower(), helpful, mask(clean(comment, COMMENT_CHARS)), self.clock())
-        entry = _Entry(record, Future())
-        try:
-            self._queue.put(entry, timeout=FEEDBACK_WAIT_SECONDS)
-            stored = entry.done.result(timeout=FEEDBACK_WAIT_SECONDS)
-        except (queue.Full, FutureTimeout) as exc:
-            raise StoreUnavailable("feedback could not be saved just now; please try again in a minute.") from exc
-        if not stored:
+        if not self._committed(record):
             raise FeedbackRefused(f"No answer with answer_id {record.answer_id}: use the answer_id of a recent "
                                   "/search answer (answers older than retention_days are deleted).")
         return record
+
+    def rate(self, doc_id: str, title: str, address: str, stars: object, comment: object = "") -> Rating:
+        """Store an article's rating (1 to 5 stars, an optional note) as the visitor's one for today, replacing
+        an earlier one; returns once committed. The visitor is kept as a hash of `address` and the day, never
+        the address. Raises FeedbackRefused (bad input) or StoreUnavailable."""
+        if isinstance(stars, bool) or not isinstance(stars, int) or not 1 <= stars <= 5:
+            raise FeedbackRefused("stars must be a whole number from 1 to 5.")
+        now = self.clock()
+        day = time.strftime("%Y-%m-%d", time.gmtime(now))
+        visitor = hashlib.sha256(f"{day}|{address}".encode("utf-8", "replace")).hexdigest()[:24]
+        record = Rating(doc_id, title, visitor, day, stars, mask(clean(comment, COMMENT_CHARS)), now)
+        self._committed(record)
+        return record
+
+    def _committed(self, record) -> bool:
+        """Queue `record` and wait until the transaction holding it is committed: whether it was stored."""
+        entry = _Entry(record, Future())
+        try:
+            self._queue.put(entry, timeout=FEEDBACK_WAIT_SECONDS)
+            return entry.done.result(timeout=FEEDBACK_WAIT_SECONDS)
+        except (queue.Full, FutureTimeout) as exc:
+            raise StoreUnavailable("feedback could not be saved just now; please try again in a minute.") from exc
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until everything queued so far has been written (or given up on)."""

@@ -47,9 +47,22 @@ class Click:
 
 
 @dataclass(frozen=True)
+class Rating:
+    """"Was this article helpful?" on a reader page: one per visitor, document and day (the last one counts)."""
+    doc_id: str
+    title: str
+    visitor: str  # a hash of the visitor's address and the day; never the address itself
+    day: str  # YYYY-MM-DD, UTC
+    stars: int  # 1 to 5
+    comment: str  # "How can we improve this article?", masked; "" when none
+    rated_at: float
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """Everything about the questions asked since a moment: what a report is computed from."""
     since: float | None
     questions: tuple[Question, ...] = ()
     feedback: tuple[Feedback, ...] = ()
     clicks: tuple[Click, ...] = ()
+    ratings: tuple[Rating, ...] = ()

@@ -13,6 +13,8 @@ Definitions (the README repeats them):
   documents_with_complaints  the first-cited document of each answer given 👎, with its comments
   gaps                    no-match and 👎 questions grouped by meaning, largest first
   by_channel              questions and no-matches per channel: web, api, widget, mcp
+  article_ratings         "Was this article helpful?" on reader pages, per article: how many, the mean stars,
+                          how many of each, and the improvement notes (newest first); the lowest mean first
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ class Report:
     gaps: tuple[Gap, ...]
     by_channel: dict = field(default_factory=dict)  # {"web": {"questions", "no_match"}, "api": …, "widget": …, "mcp": …}
     refusal_did_not_help: int = 0  # no-match replies a visitor marked "This did not help"
+    article_ratings: tuple[dict, ...] = ()  # {"doc_id", "title", "ratings", "mean", "stars": {1..5: n}, "notes"}
 
     def as_dict(self) -> dict:
         data = asdict(self)
@@ -95,7 +98,26 @@ def build_report(snapshot: Snapshot, embed: Callable[[list[str]], np.ndarray] | 
         gaps=gaps(questions, votes, embed, similarity) if embed else (),
         by_channel=by_channel(questions),
         refusal_did_not_help=sum(not f.helpful for f in votes.values() if f.answer_id in refused),
+        article_ratings=article_ratings(snapshot.ratings),
     )
+
+
+def article_ratings(ratings) -> tuple[dict, ...]:
+    """Per rated article: the count, the mean stars, how many of each, and its notes (newest first);
+    the lowest mean first (the articles to improve), then the most rated."""
+    docs: dict[str, dict] = {}
+    for r in ratings:
+        doc = docs.setdefault(r.doc_id, {"doc_id": r.doc_id, "title": r.title, "ratings": 0, "mean": 0.0,
+                                         "stars": {n: 0 for n in range(1, 6)}, "notes": []})
+        doc["title"] = r.title  # the latest title
+        doc["ratings"] += 1
+        doc["stars"][r.stars] += 1
+        if r.comment:
+            doc["notes"].append({"comment": r.comment, "stars": r.stars, "date": r.day})
+    for doc in docs.values():
+        doc["mean"] = round(sum(n * c for n, c in doc["stars"].items()) / doc["ratings"], 2)
+        doc["notes"].sort(key=lambda note: note["date"], reverse=True)
+    return tuple(sorted(docs.values(), key=lambda d: (d["mean"], -d["ratings"], d["title"])))
 
 
 def by_channel(questions: tuple[Question, ...]) -> dict:

@@ -47,6 +47,18 @@ MIGRATIONS: tuple[tuple[int, str, tuple[str, ...]], ...] = (
         "CREATE INDEX clicks_answer ON clicks (answer_id)",
         "CREATE INDEX questions_asked_at ON questions (asked_at)",
     )),
+    (3, "article ratings from the reader: one per visitor, article and day", (
+        """CREATE TABLE ratings (
+            doc_id TEXT NOT NULL,
+            visitor TEXT NOT NULL,
+            day TEXT NOT NULL,
+            title TEXT NOT NULL,
+            stars INTEGER NOT NULL,
+            comment TEXT NOT NULL DEFAULT '',
+            rated_at DOUBLE PRECISION NOT NULL,
+            PRIMARY KEY (doc_id, visitor, day))""",
+        "CREATE INDEX ratings_rated_at ON ratings (rated_at)",
+    )),
 )
 LATEST = MIGRATIONS[-1][0]
 

@@ -2,7 +2,7 @@
 
     store = open_store(settings)     SQLite (WAL) at <data_dir>/analytics.sqlite3, or PostgreSQL when
                                      `database_url` is set; migrated to the latest schema on opening
-    store.write(items)               questions, feedback and clicks in one committed transaction
+    store.write(items)               questions, feedback, clicks and ratings in one committed transaction
     store.snapshot(since)            what a report reads; store.purge(before) drops old questions
 
 A Store holds one connection and is used by one thread at a time (the log's writer thread, or a
@@ -19,7 +19,7 @@ from typing import Any
 
 from assistant.analytics import schema
 from assistant.analytics.errors import AnalyticsError, SchemaTooNew, StoreUnavailable
-from assistant.analytics.records import Citation, Click, Feedback, Question, Snapshot
+from assistant.analytics.records import Citation, Click, Feedback, Question, Rating, Snapshot
 
 SQLITE_NAME = "analytics.sqlite3"
 BUSY_SECONDS = 2.0  # how long a write waits for a lock before giving up (off the question path)
@@ -29,6 +29,10 @@ FEEDBACK_SQL = """INSERT INTO feedback (answer_id, helpful, comment, given_at)
     SELECT q.id, ?, ?, ? FROM questions q WHERE q.id = ?
     ON CONFLICT (answer_id) DO UPDATE SET helpful = excluded.helpful, given_at = excluded.given_at,
         comment = CASE WHEN excluded.comment <> '' THEN excluded.comment ELSE feedback.comment END"""
+RATING_SQL = """INSERT INTO ratings (doc_id, visitor, day, title, stars, comment, rated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+    ON CONFLICT (doc_id, visitor, day) DO UPDATE SET stars = excluded.stars, rated_at = excluded.rated_at,
+        title = excluded.title,
+        comment = CASE WHEN excluded.comment <> '' THEN excluded.comment ELSE ratings.comment END"""
 CLICK_SQL = """INSERT INTO clicks (id, answer_id, position, url, clicked_at)
     SELECT ?, c.question_id, c.position, c.url, ? FROM citations c
     WHERE c.question_id = ? AND c.url = ? ORDER BY c.position LIMIT 1"""
@@ -144,12 +148,17 @@ class Store:
         if isinstance(item, Click):
             self.execute(cursor, CLICK_SQL, (uuid.uuid4().hex, item.clicked_at, item.answer_id, item.url))
             return cursor.rowcount > 0
+        if isinstance(item, Rating):
+            self.execute(cursor, RATING_SQL, (item.doc_id, item.visitor, item.day, item.title, item.stars,
+                                              item.comment, item.rated_at))
+            return True
         raise TypeError(f"cannot store {type(item).__name__}")
 
     def purge(self, before: float) -> int:
-        """Delete the questions asked before `before` (with their citations, feedback, clicks)."""
+        """Delete the questions asked before `before` (with their citations, feedback, clicks), and older ratings."""
 
         def work(cursor) -> int:
+            self.execute(cursor, "DELETE FROM ratings WHERE rated_at < ?", (before,))
             old = "SELECT id FROM questions WHERE asked_at < ?"
             for table, column in (("clicks", "answer_id"), ("feedback", "answer_id"), ("citations", "question_id")):
                 self.execute(cursor, f"DELETE FROM {table} WHERE {column} IN ({old})", (before,))
@@ -180,11 +189,14 @@ class Store:
         clicks = tuple(Click(r[0], r[1], float(r[2]), int(r[3])) for r in self.execute(
             cursor, f"SELECT answer_id, url, clicked_at, position FROM clicks WHERE answer_id IN ({recent}) "
             "ORDER BY clicked_at", (start,)))
-        return Snapshot(since, questions, feedback, clicks)
+        ratings = tuple(Rating(r[0], r[1], r[2], r[3], int(r[4]), r[5], float(r[6])) for r in self.execute(
+            cursor, "SELECT doc_id, title, visitor, day, stars, comment, rated_at FROM ratings WHERE rated_at >= ? "
+            "ORDER BY rated_at", (start,)))
+        return Snapshot(since, questions, feedback, clicks, ratings)
 
     def counts(self) -> dict[str, int]:
         """Rows per table (for benchmarks and checks)."""
-        tables = ("questions", "citations", "feedback", "clicks")
+        tables = ("questions", "citations", "feedback", "clicks", "ratings")
         return self._run(lambda cur: {t: int(self.execute(cur, f"SELECT COUNT(*) FROM {t}").fetchone()[0])
                                       for t in tables}, read_only=True)
 

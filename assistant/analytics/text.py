@@ -34,6 +34,10 @@ def report_text(report: Report) -> str:
         [f"{d['not_helpful']:>4}  {d['title']}  {d['url']}"]
         + [f"        “{_clip(c['comment'])}” ({c['date']})" for c in d["comments"][:3]]
         for d in report.documents_with_complaints])
+    lines += _section("Article ratings (lowest first: ratings · mean stars)", [
+        [f"{d['ratings']:>4} · {d['mean']:.1f}  {d['title']}"]
+        + [f"        “{_clip(n['comment'])}” ({n['stars']}★, {n['date']})" for n in d["notes"][:3]]
+        for d in report.article_ratings])
     lines += _section("Top questions", [[f"{q['count']:>4}  {q['question']}"
                                          + (f"  (no match {q['no_match']})" if q["no_match"] else "")]
                                         for q in report.top_questions])

@@ -2,6 +2,7 @@
 // #…:~:text=[prefix-,]start[,end]  the cited sentence, wrapped in <mark class="kb-cited"> and scrolled to
 //   (browsers strip the directive from location, so it is read from the navigation entry as well);
 // #t=SECONDS  the transcript cue playing at that second, and its turn, marked and scrolled to.
+// It also sends "Was this article helpful?" (stars, and the improvement note) with the page's token.
 (function () {
   "use strict";
   var BLOCKS = "p,li,td,th,tr,h1,h2,h3,h4,h5,h6,pre,blockquote,dt,dd,figcaption,caption,section,header,div";
@@ -103,6 +104,41 @@
     if (target) target.scrollIntoView({ block: "center" });
   }
 
+  function rating() {  // five star buttons and a note, posted as JSON to this app's /ratings
+    var box = document.getElementById("kb-rate");
+    if (!box) return;
+    var stars = box.querySelectorAll(".kb-star"), note = box.querySelector("textarea");
+    var status = box.querySelector(".kb-rate-status"), chosen = 0;
+    function say(text, error) { status.textContent = text; status.className = "kb-rate-status" + (error ? " kb-error" : ""); }
+    function send(withNote) {
+      if (!chosen) { say("Choose from one to five stars first.", true); return; }
+      var body = {doc_id: box.getAttribute("data-doc"), token: box.getAttribute("data-token"), stars: chosen,
+                  comment: withNote ? note.value : ""};
+      fetch(box.getAttribute("data-post"), {method: "POST", credentials: "same-origin",
+        headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)})
+        .then(function (response) {
+          return response.json().catch(function () { return {}; }).then(function (answer) {
+            if (!response.ok) { say(answer.error || "Your rating could not be saved just now.", true); return; }
+            if (withNote) note.value = "";
+            say(withNote ? "Thank you — your suggestion was sent." : "Thank you for rating this article.", false);
+          });
+        })
+        .catch(function () { say("The help centre cannot be reached just now. Please try again later.", true); });
+    }
+    Array.prototype.forEach.call(stars, function (star, i) {
+      star.addEventListener("click", function () {
+        chosen = i + 1;
+        Array.prototype.forEach.call(stars, function (other, j) {
+          other.classList.toggle("kb-on", j < chosen);
+          other.setAttribute("aria-checked", j === i ? "true" : "false");
+        });
+        send(false);
+      });
+    });
+    box.querySelector(".kb-send").addEventListener("click", function () { send(true); });
+  }
+
+  rating();
   var main = document.querySelector("main");
   var target = markCue() || (main && markSentence(main));
   show(target);  // and once more after the browser's own jump to the fragment's id
