@@ -36,7 +36,7 @@ from ui.doors import RETRY_AFTER_S, UNAVAILABLE, Door, Limited, Limits
 from ui.forwarded import public_base
 
 PREFIX = "/api/"
-CHANNEL_PARAM = "channel"  # the widget says ?channel=widget; everything else counts as "api"
+CHANNEL_PARAM = "channel"  # the widget says ?channel=widget, the reader's search box reader; the rest is "api"
 NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -78,7 +78,7 @@ def add_api_routes(app: FastAPI, door: Door, ready: threading.Event) -> None:
         if origin and not origin_allowed(origin, allowed, request.headers.get("host", "")):
             return refused_origin(origin)
         params = request.query_params
-        channel = "widget" if params.get(CHANNEL_PARAM) == "widget" else "api"
+        channel = params.get(CHANNEL_PARAM) if params.get(CHANNEL_PARAM) in ("widget", "reader") else "api"
         try:
             door.admit(request.client.host if request.client else "", channel)
         except Limited as exc:

@@ -29,7 +29,7 @@ from assistant import NO_MATCH, Answer, Assistant, Settings
 from assistant.followup import CONTEXT_TURNS
 from assistant.questions import MAX_TOP_K
 
-CHANNELS = ("web", "api", "widget", "mcp")
+CHANNELS = ("web", "api", "widget", "mcp", "reader")
 BUCKETS = {"feedback": "feedback"}  # channels with their own allowance; every other channel shares "ask"
 
 

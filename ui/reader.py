@@ -9,12 +9,13 @@ A transcript's recording is its own http(s) `url`, or the `recording` its sideca
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from urllib.parse import quote
 
 import frontmatter
 from fastapi import FastAPI
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from assistant import Assistant, Settings
 from corpus import LoadError
@@ -23,20 +24,65 @@ from corpus.text import READER_PATH, decode, meta_text, read_sidecar, safe_url
 from ui.article_html import Resolver, html_body, markdown_body
 from ui.library import ASSET_PATH, MEDIA_TYPES, Library, root_of
 from ui.ratings import Ratings
-from ui.reader_html import Face, Frame, article_page, policy, transcript_page
+from ui.reader_html import Face, Frame, article_page, policy, topics_page, transcript_page
+from ui.reader_parts import entry_link
+from ui.topics import Catalogue, read_catalogue
 
 NOT_FOUND = "Not in the knowledge base. Search again from the help centre's front page."
 HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer"}
 
 
+class Shelf:
+    """The published index's content folder (ui/library.py) and its documents by topic (ui/topics.py), made
+    once per index version (a new one is picked up live)."""
+
+    def __init__(self, assistant: Assistant):
+        self.assistant = assistant
+        self._lock = threading.Lock()
+        self._manifest, self._library, self._catalogue = None, None, None
+
+    def _fresh(self):
+        manifest = self.assistant.index.manifest
+        if manifest is not self._manifest:
+            self._manifest = manifest
+            self._library = Library(Path(manifest.content_dir).resolve(), frozenset(manifest.documents))
+            self._catalogue = None
+        return manifest
+
+    @property
+    def library(self) -> Library:
+        with self._lock:
+            self._fresh()
+            return self._library
+
+    @property
+    def catalogue(self) -> Catalogue:
+        with self._lock:
+            manifest = self._fresh()
+            if self._catalogue is None:
+                self._catalogue = read_catalogue(manifest, self._library.root)
+            return self._catalogue
+
+
 def add_reader_route(app: FastAPI, assistant: Assistant, settings: Settings, ratings: Ratings | None = None) -> None:
-    face = Face(settings.site_name, settings.accent_color, settings.logo_url)
+    face = Face(settings.site_name, settings.accent_color, settings.logo_url, settings.placeholder)
+    shelf = Shelf(assistant)
 
     def frame(doc_id: str) -> Frame:
         token = ratings.token(doc_id) if ratings is not None and ratings.on else None
-        return Frame(root_of(doc_id), doc_id, token)
+        root, catalogue = root_of(doc_id), shelf.catalogue
+        entry = catalogue.entry(doc_id)
+        before, after = catalogue.neighbours(doc_id)
+        return Frame(root, doc_id, token, entry.topic if entry else None, entry_link(before, root),
+                     entry_link(after, root))
+
+    def topics() -> Response:
+        return HTMLResponse(topics_page(shelf.catalogue, face, "../"),
+                            headers={**HEADERS, "Content-Security-Policy": policy(face)})
 
     def read(doc_id: str) -> Response:
+        if doc_id == "":
+            return topics()
         path = assistant.source_file(doc_id)
         if path is None:
             return Response(NOT_FOUND, status_code=404, media_type="text/plain")
@@ -50,32 +96,18 @@ def add_reader_route(app: FastAPI, assistant: Assistant, settings: Settings, rat
         if document.source_type == "transcript":
             html = transcript_page(document, face, recording_of(path, document), frame(doc_id))
         else:
-            html = article_page(document, face, article_body(path, library_of(assistant).resolver(doc_id)),
-                                frame(doc_id))
+            html = article_page(document, face, article_body(path, shelf.library.resolver(doc_id)), frame(doc_id))
         return HTMLResponse(html, headers={**HEADERS, "Content-Security-Policy": policy(face)})
 
     def asset(path: str, download: str | None = None) -> Response:
-        found = library_of(assistant).file(path)
+        found = shelf.library.file(path)
         if found is None:
             return Response(NOT_FOUND, status_code=404, media_type="text/plain")
         return asset_response(found, download is not None)
 
+    app.add_api_route(READER_PATH.rstrip("/"), lambda: RedirectResponse("read/"), methods=["GET"])
     app.add_api_route(READER_PATH + "{doc_id:path}", read, methods=["GET"])
     app.add_api_route(ASSET_PATH + "{path:path}", asset, methods=["GET"])
-
-
-def library_of(assistant: Assistant) -> Library:
-    """The published index's content folder and documents (made once per index version)."""
-    manifest = assistant.index.manifest
-    cached = _LIBRARIES.get(id(manifest))
-    if cached is None or cached[0] is not manifest:
-        _LIBRARIES.clear()
-        cached = _LIBRARIES[id(manifest)] = (manifest, Library(Path(manifest.content_dir).resolve(),
-                                                               frozenset(manifest.documents)))
-    return cached[1]
-
-
-_LIBRARIES: dict[int, tuple[object, Library]] = {}
 
 
 def article_body(path: Path, resolve: Resolver) -> str | None:

@@ -23,13 +23,29 @@ from urllib.parse import urlsplit
 from assistant.links import at_time, clock, safe_href
 from corpus.model import Document, Segment
 from ui.markup import ITEM, blocks_html, inline_html, text_units
+from ui.reader_parts import ALL_TOPICS, Frame, after_html, crumbs_html, search_html, topics_html
 
 SCRIPT = (Path(__file__).parent / "static" / "reader.js").read_text(encoding="utf-8")
 STYLE = """
 body { margin: 0; font: 17px/1.6 system-ui, -apple-system, "Segoe UI", sans-serif; color: #1f2933;
   background: #fafafa; }
-.kb-bar { border-bottom: 3px solid var(--kb-accent); background: #fff; padding: 10px 24px; }
-.kb-bar a { color: var(--kb-accent); font-weight: 600; text-decoration: none; }
+.kb-bar { border-bottom: 3px solid var(--kb-accent); background: #fff; padding: 10px 24px; display: flex;
+  flex-wrap: wrap; gap: 8px 24px; align-items: center; justify-content: space-between; }
+.kb-bar a.kb-home { color: var(--kb-accent); font-weight: 600; text-decoration: none; }
+.kb-search { display: flex; gap: 6px; flex: 1 1 18em; max-width: 32em; }
+.kb-search input { flex: 1; min-width: 0; font: inherit; font-size: 0.95em; padding: 5px 10px; border: 1px solid #cbd2d9;
+  border-radius: 6px; }
+.kb-search button, .kb-results button { font: inherit; font-size: 0.95em; padding: 5px 12px; border: 0; border-radius: 6px;
+  background: var(--kb-accent); color: #fff; cursor: pointer; }
+.kb-results { max-width: 46em; margin: 12px auto 0; padding: 8px 24px; background: #fff; border: 1px solid #e4e7eb;
+  border-radius: 8px; }
+.kb-card { border-left: 3px solid var(--kb-accent); padding: 4px 10px; margin: 10px 0; }
+.kb-card h3 { margin: 2px 0; font-size: 1em; } .kb-card p { margin: 4px 0; font-size: 0.95em; }
+.kb-badge, .kb-count { color: #52606d; font-size: 0.85em; font-weight: normal; }
+.kb-crumbs { margin: 12px 0 0; font-size: 0.92em; } .kb-crumbs a { text-decoration: none; }
+.kb-prevnext { display: flex; justify-content: space-between; gap: 16px; margin: 16px 0 0; }
+.kb-prevnext a { text-decoration: none; max-width: 48%; } .kb-next { margin-left: auto; text-align: right; }
+.kb-way { display: block; color: #52606d; font-size: 0.85em; }
 .kb-logo { height: 1.4em; vertical-align: middle; margin-right: 8px; }
 main, .kb-after { max-width: 46em; margin: 0 auto; padding: 8px 24px; background: #fff; }
 .kb-after { padding-bottom: 40vh; border-top: 1px solid #e4e7eb; }
@@ -62,22 +78,13 @@ _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 
 
 @dataclass(frozen=True)
-class Frame:
-    """What surrounds a document on its reader page: where the app's root is, seen from the page (its links
-    are relative), and the rating form when ratings are on."""
-
-    root: str = "/"
-    doc_id: str = ""
-    rating_token: str | None = None  # "Was this article helpful?" (ui/ratings.py) when set
-
-
-@dataclass(frozen=True)
 class Face:
     """What the reader takes from settings: the site's name, accent colour (validated hex) and logo."""
 
     site_name: str
     accent_color: str = "#0f766e"
     logo_url: str | None = None
+    placeholder: str = "Search the help centre…"
 
 
 def _hash(text: str) -> str:
@@ -116,30 +123,18 @@ def page(face: Face, title: str, kind: str, body: str, extra: str = "", frame: F
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         '<meta name="referrer" content="no-referrer">'
         f"<title>{escape(title)} · {escape(face.site_name)}</title><style>{style_of(face)}</style></head>\n"
-        f'<body><header class="kb-bar"><a href="{escape(frame.root, quote=True)}">{logo_html}'
-        f"{escape(face.site_name)}</a></header>\n"
-        f'<main><p class="kb-kind">{escape(kind)}</p><h1>{escape(title)}</h1>{extra}\n{body}</main>\n'
-        f'<div class="kb-after">{rating_html(frame, kind)}</div>\n'
+        f'<body><header class="kb-bar"><a class="kb-home" href="{escape(frame.root, quote=True)}">{logo_html}'
+        f"{escape(face.site_name)}</a>{search_html(frame, face.placeholder)}</header>\n"
+        f'<main>{crumbs_html(frame) if frame.doc_id else ""}<p class="kb-kind">{escape(kind)}</p>'
+        f"<h1>{escape(title)}</h1>{extra}\n{body}</main>\n"
+        f'<div class="kb-after">{after_html(frame, kind)}</div>\n'
         f"<script>{SCRIPT}</script></body></html>\n"
     )
 
 
-def rating_html(frame: Frame, kind: str) -> str:
-    """"Was this article helpful?": five star buttons, "How can we improve this article?" and Send; the
-    reader's script posts them with the page's token (ui/ratings.py)."""
-    if not frame.rating_token:
-        return ""
-    noun = {"Session transcript": "recording", "Slide deck": "slide deck", "Note": "note"}.get(kind, "article")
-    stars = "".join(f'<button type="button" class="kb-star" data-stars="{n}" role="radio" aria-checked="false" '
-                    f'aria-label="{n} star{"s" if n > 1 else ""}">★</button>' for n in range(1, 6))
-    return (f'<section class="kb-rate" id="kb-rate" data-doc="{escape(frame.doc_id, quote=True)}" '
-            f'data-token="{escape(frame.rating_token, quote=True)}" data-post="{escape(frame.root, quote=True)}ratings">'
-            f'<h2 id="kb-rate-q">Was this {noun} helpful?</h2>'
-            f'<div class="kb-stars" role="radiogroup" aria-labelledby="kb-rate-q">{stars}</div>'
-            f'<label for="kb-note">How can we improve this {noun}?</label>'
-            '<textarea id="kb-note" rows="3" maxlength="2000"></textarea>'
-            '<button type="button" class="kb-send">Send</button>'
-            '<p class="kb-rate-status" role="status" aria-live="polite"></p></section>')
+def topics_page(catalogue, face: Face, root: str) -> str:
+    """`/read/`: the knowledge base's documents grouped by topic, with counts."""
+    return page(face, ALL_TOPICS, face.site_name, topics_html(catalogue, root), frame=Frame(root=root))
 
 
 def article_page(document: Document, face: Face, body: str | None = None, frame: Frame = Frame()) -> str:
@@ -282,4 +277,4 @@ def _time_link(recording: str | None, seconds: float | None, local: str, css: st
     return f'<a class="{css}" href="{escape(local, quote=True)}">{label}</a>' if local else ""
 
 
-__all__ = ["Face", "Frame", "article_page", "policy", "text_html", "transcript_page"]
+__all__ = ["Face", "Frame", "article_page", "topics_page", "policy", "text_html", "transcript_page"]

@@ -2,7 +2,8 @@
 // #…:~:text=[prefix-,]start[,end]  the cited sentence, wrapped in <mark class="kb-cited"> and scrolled to
 //   (browsers strip the directive from location, so it is read from the navigation entry as well);
 // #t=SECONDS  the transcript cue playing at that second, and its turn, marked and scrolled to.
-// It also sends "Was this article helpful?" (stars, and the improvement note) with the page's token.
+// It also sends "Was this article helpful?" (stars, and the improvement note) with the page's token, and
+// answers the search box in the bar with the assistant's cards (/api/search), every text set as text.
 (function () {
   "use strict";
   var BLOCKS = "p,li,td,th,tr,h1,h2,h3,h4,h5,h6,pre,blockquote,dt,dd,figcaption,caption,section,header,div";
@@ -138,7 +139,79 @@
     box.querySelector(".kb-send").addEventListener("click", function () { send(true); });
   }
 
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function link(url, label) {  // only http(s) and relative addresses become links
+    var href = null;
+    try { href = /^https?:$/.test(new URL(url, location.href).protocol) ? new URL(url, location.href).href : null; }
+    catch (e) { href = null; }
+    if (!href) return el("span", null, label);
+    var a = el("a", null, label);
+    a.href = href;
+    return a;
+  }
+
+  function words(text) {  // a passage's Markdown as the chat shows it: a link's words, no ** or ` marks
+    return String(text || "").replace(/!?\[([^\]\n]*)\]\((?:[^()\n]|\([^()\n]*\))*\)/g, "$1")
+      .replace(/(\*\*|__|`)/g, "").replace(/\s+/g, " ").trim();
+  }
+
+  function card(passage) {
+    var box = el("article", "kb-card"), title = el("h3");
+    title.appendChild(link(passage.url, words(passage.title)));
+    box.appendChild(title);
+    var kinds = {article: "Article", transcript: "Session recording", deck: "Slide deck", text: "Note"};
+    var badge = (kinds[passage.source_type] || "") + (typeof passage.page === "number" ? " · page " + passage.page : "");
+    box.appendChild(el("span", "kb-badge", [badge, words(passage.section)].filter(Boolean).join(" · ")));
+    var text = words(passage.text), best = words(passage.highlight), at = best ? text.indexOf(best) : -1, p = el("p");
+    if (at < 0) p.textContent = text.slice(0, 300);
+    else {
+      p.appendChild(document.createTextNode((at > 120 ? "…" : "") + text.slice(Math.max(0, at - 120), at)));
+      p.appendChild(el("mark", null, best));
+      p.appendChild(document.createTextNode(text.slice(at + best.length, at + best.length + 120) + "…"));
+    }
+    box.appendChild(p);
+    return box;
+  }
+
+  function search() {  // the bar's search box: the assistant's answer as cards above the article
+    var form = document.querySelector("form.kb-search"), results = document.querySelector(".kb-results");
+    if (!form || !results) return;
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var question = form.querySelector("input").value.trim();
+      if (!question) return;
+      var url = new URL(form.getAttribute("data-api"), location.href);
+      url.searchParams.set("q", question);
+      url.searchParams.set("channel", "reader");
+      results.hidden = false;
+      results.textContent = "Searching…";
+      fetch(url.href, {credentials: "same-origin"}).then(function (response) {
+        return response.json().catch(function () { return {}; }).then(function (answer) {
+          results.textContent = "";
+          if (!response.ok) { results.appendChild(el("p", "kb-error", answer.error || "The search failed; try again.")); return; }
+          var passages = answer.passages || [];
+          results.appendChild(el("p", "kb-lead", answer.answered ? passages.length + " passage" +
+            (passages.length === 1 ? "" : "s") + " for “" + question + "”:" : (answer.message || "No confident match.")));
+          passages.concat(answer.answered ? (answer.more || []).slice(0, 2) : []).forEach(function (p) {
+            results.appendChild(card(p));
+          });
+          var close = el("button", null, "Close");
+          close.type = "button";
+          close.addEventListener("click", function () { results.hidden = true; results.textContent = ""; });
+          results.appendChild(close);
+        });
+      }).catch(function () { results.textContent = "The help centre cannot be reached just now."; });
+    });
+  }
+
   rating();
+  search();
   var main = document.querySelector("main");
   var target = markCue() || (main && markSentence(main));
   show(target);  // and once more after the browser's own jump to the fragment's id
