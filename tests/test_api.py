@@ -42,7 +42,7 @@ def test_search_returns_the_cli_json_with_the_right_article_first(served):
     assert all(set(p) == PASSAGE_KEYS for p in result["passages"])
     first = result["passages"][0]
     base = client.src.rstrip("/")  # links leave the page absolute: the request's own base
-    assert first["url"].startswith(base + "/read/articles/pmo-analyst-to-pmo-manager.md#")
+    assert first["url"].startswith(base + "/read/articles/pmo-analyst-to-pmo-manager.md")
     assert result == absolute_answer(assistant.ask(question, top_k=5).as_dict(), base)
     earlier = "How should I score projects to prioritise the portfolio?"
     follow = client.predict("how often should we redo that?", 3, [earlier], api_name="/search")

@@ -53,7 +53,7 @@ def test_ask_json_shape(sample_index):
     data = json.loads(result.output)
     assert set(data) >= {"question", "answered", "passages"} and data["answered"] is True
     assert len(data["passages"]) + len(data["more"]) == 3 and PASSAGE_KEYS <= set(data["passages"][0])
-    assert data["passages"][0]["url"].startswith("/read/articles/pmo-analyst-to-pmo-manager.md#")
+    assert data["passages"][0]["url"].startswith("/read/articles/pmo-analyst-to-pmo-manager.md")
 
 
 def test_ask_text_shows_title_section_and_link(sample_index):

@@ -41,7 +41,7 @@ def test_search_returns_the_cli_json(doors_app):
     assert body == absolute_answer(assistant.ask(question, top_k=3).as_dict(), url)
     assert body["answered"] is True and len(body["passages"]) + len(body["more"]) == 3
     assert all(set(p) == PASSAGE_KEYS for p in body["passages"])
-    assert body["passages"][0]["url"].startswith(url + "read/articles/pmo-analyst-to-pmo-manager.md#")
+    assert body["passages"][0]["url"].startswith(url + "read/articles/pmo-analyst-to-pmo-manager.md")
 
 
 def test_search_defaults_and_no_match_and_follow_up_parameter(doors_app):

@@ -26,8 +26,8 @@ def test_career_question_finds_the_career_article_first(assistant):
     assert answer.answered
     top = answer.passages[0]
     assert top.doc_id == "articles/pmo-analyst-to-pmo-manager.md"
-    assert top.url.startswith("/read/articles/pmo-analyst-to-pmo-manager.md#")
-    assert top.highlight and top.highlight in top.text
+    assert top.url.startswith("/read/articles/pmo-analyst-to-pmo-manager.md")
+    assert top.highlight in top.text  # the answering sentence, or none where the choice is not sure (the gate)
 
 
 def test_section_passages_link_to_their_heading_anchor(assistant):

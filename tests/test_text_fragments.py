@@ -8,6 +8,7 @@ import pytest
 
 from assistant import Settings
 from assistant.links import text_fragment, with_text_fragment
+from assistant.passages import Gate
 from assistant.search import Assistant
 
 PAGE = ("Intro line here. Aim for a development time ratio of 20 to 25 per cent of the whole roast. Then rest. "
@@ -71,7 +72,8 @@ def test_the_fragment_joins_the_section_anchor_on_web_pages_and_in_the_reader():
 
 @pytest.mark.parametrize("enabled", [True, False])
 def test_article_links_name_their_sentence_unless_turned_off(sample_settings, embedder, enabled):
-    answer = Assistant(Settings(index_dir=sample_settings.index_dir, text_fragments=enabled), embedder).ask(
+    answer = Assistant(Settings(index_dir=sample_settings.index_dir, text_fragments=enabled), embedder,
+                       gate=Gate.off()).ask(
         "how many years does it normally take to go from reporting analyst to leading a PMO team")
     article = next(p for p in answer.passages if p.source_type == "article")
     assert (":~:text=" in article.url) is enabled

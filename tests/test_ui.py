@@ -59,7 +59,7 @@ def ask(page, question: str):
 
 @needs_browser
 @pytest.mark.browser
-def test_answer_cites_the_article_with_its_link(browser, app_url):
+def test_answer_cites_the_article_with_its_link(browser, app_url, sample_index, embedder):
     page = open_page(browser, app_url)
     expect_header = page.locator("#kb-header").inner_text()
     assert "34 articles, 2 slide decks and 4 sessions" in expect_header and "last rebuilt" in expect_header
@@ -67,9 +67,10 @@ def test_answer_cites_the_article_with_its_link(browser, app_url):
     first = answer.locator(".kb-card").first
     assert "PMO analyst to PMO manager" in first.locator(".kb-title").inner_text()
     link = first.locator("a.kb-link")
-    assert link.get_attribute("href").startswith("/read/articles/pmo-analyst-to-pmo-manager.md#")
+    assert link.get_attribute("href").startswith("/read/articles/pmo-analyst-to-pmo-manager.md")
     assert link.get_attribute("target") == "_blank" and "noopener" in link.get_attribute("rel")
-    assert first.locator("mark").count() == 1
+    expected = Assistant(Settings(index_dir=sample_index), embedder).ask("how do I move from PMO analyst to PMO manager?")
+    assert first.locator("mark").count() == (1 if expected.passages[0].highlight else 0)  # shown only when sure
     OUT.mkdir(parents=True, exist_ok=True)
     page.wait_for_timeout(400)  # let the chat finish scrolling the new question into place
     page.screenshot(path=str(OUT / "screenshot.png"), full_page=False)
@@ -101,7 +102,9 @@ def test_one_relevant_passage_shows_one_card_and_the_rest_behind_more_results(br
     page = open_page(browser, app_url)
     answer = ask(page, question)
     assert answer.locator(".kb-card").count() == 1
-    assert answer.locator(".kb-card mark").inner_text() == expected.passages[0].highlight  # "Add to it every Friday…"
+    highlight = expected.passages[0].highlight  # "Add to it every Friday…", when the choice is sure
+    assert answer.locator(".kb-card mark").count() == (1 if highlight else 0)
+    assert not highlight or answer.locator(".kb-card mark").inner_text() == highlight
     more = answer.locator("details.kb-more")
     assert more.locator("summary").inner_text() == f"More results ({len(expected.more)})"
     assert not more.locator(".kb-nearest").is_visible()  # closed until asked for
@@ -127,7 +130,7 @@ def test_off_topic_question_says_no_match(browser, app_url):
     answer = ask(page, "what's a good recipe for banana bread?")
     assert NO_MATCH in answer.inner_text()
     assert answer.locator(".kb-nearest a").count() >= 1
-    assert "rephras" in answer.inner_text().lower()
+    assert "nearest articles are below" in answer.inner_text() and "rephras" not in answer.inner_text().lower()
     page.close()
 
 
