@@ -98,21 +98,34 @@ def test_kill_9_leaves_the_old_index_answering_as_before(published, embedder, st
     assert leftovers == []
 
 
+HALT_WRITING = textwrap.dedent("""
+    import time
+    import numpy as np
+    from index import segment
+    saving = np.save
+    def save_then_halt(path, *args, **kwargs):  # the first file of the new segment is on disk: stop here
+        saving(path, *args, **kwargs)
+        print("WROTE", path, flush=True)
+        time.sleep(3600)
+    segment.np.save = save_then_halt
+""")
+
+
 def test_kill_9_while_files_are_being_written(published, embedder):
-    """Poll for the new version folder and kill the moment its first file appears."""
+    """The build halts once the first file of its new segment is written (no race with a timer), and is
+    killed there: the previous version stays published and answers as before."""
     content, settings = published
-    before = answers(settings, embedder)
-    versions = settings.index_dir / "versions"
-    old = {p.name for p in versions.iterdir()}
-    child = subprocess.Popen([sys.executable, "-P", "-c", DRIVER, str(content), str(settings.index_dir)],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and child.poll() is None:
-        new = [p for p in versions.iterdir() if p.name not in old]
-        if new and any(new[0].iterdir()):
+    before, before_version = answers(settings, embedder), current_version(settings.index_dir)
+    child = subprocess.Popen([sys.executable, "-P", "-c", HALT_WRITING + DRIVER, str(content), str(settings.index_dir)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    seen = []
+    for line in child.stdout:
+        seen.append(line.strip())
+        if line.startswith("WROTE"):
             child.send_signal(signal.SIGKILL)
             break
-        time.sleep(0.002)
-    child.wait(timeout=30)
-    assert child.returncode == -signal.SIGKILL
-    assert answers(settings, embedder) == before or current_version(settings.index_dir) not in old
+    child.wait(timeout=120)
+    assert child.returncode == -signal.SIGKILL, (seen, child.stderr.read()[-2000:])
+    assert any(line.startswith("writing") for line in seen), seen
+    assert current_version(settings.index_dir) == before_version
+    assert answers(settings, embedder) == before

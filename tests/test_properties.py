@@ -137,7 +137,7 @@ def test_markup_in_a_question_is_echoed_as_text(respond, payload, around):
     echoed = history[-2]["content"]
     assert "<script" not in echoed and "<img" not in echoed and "<svg" not in echoed and "<a " not in echoed
     inner = echoed.removeprefix('<span class="kb-question">').removesuffix("</span>")
-    assert payload in unescape(inner) or len(around + payload) > 300  # long questions are clipped
+    assert payload in unescape(inner)  # never clipped here: the question is under 300 characters
 
 
 def test_refusals_say_what_to_do(assistant):
