@@ -77,24 +77,30 @@ def knowledge_bases(names: list[str] | None) -> dict[str, Path | None]:
     return {n: found[n] for n in names} if names else found
 
 
-def ask_all(folder: Path | None, half: str | None = None) -> Asked:
+def ask_all(folder: Path | None) -> dict[str, Asked]:
+    """Every question of the knowledge base asked once: {"all": …}, and for a set with labelled halves
+    {"tune": …, "report": …} as well."""
     settings = Settings(index_dir=CACHE / "unused")
     result = evaluate(settings, folder, embedder=embedder(), cache_dir=CACHE, gate=Gate.off())
-    outcomes = [o for o in result.outcomes if half is None or o.half == half]
     assistant = Assistant(replace(settings, index_dir=eval_index(settings, folder, embedder(), CACHE)), embedder())
     index, everyday = assistant.index, assistant.elsewhere.vectors()
-    queries = [q for q in load_queries(layout(folder)[1])[0] if q.kind != "followup"
-               and (half is None or q.meta.get("half") == half)]
+    queries = [q for q in load_queries(layout(folder)[1])[0] if q.kind != "followup"]
     found = [assistant.search(index, assistant.embedder, q.text) for q in queries]
     line_s, line_u = probe(index, everyday)
-    texts = probe_texts(index)
-    own_s, _ = probe(index, assistant.embedder.embed(texts))
-    pick = lambda kind: [(o.scores[f"{kind}_confidence"], o.scores[f"{kind}_accuracy"])  # noqa: E731
-                         for o in outcomes if f"{kind}_accuracy" in o.scores and o.kind != "casual"]
-    return Asked(np.array([f.evidence.s for f in found]), np.array([f.evidence.u for f in found]),
-                 np.array([f.evidence.unknown for f in found]), np.array([everyday @ f.vector for f in found]),
-                 np.array([q.kind != "off_topic" for q in queries]), line_s, line_u, own_s,
-                 pick("highlight"), pick("moment"))
+    own_s, _ = probe(index, assistant.embedder.embed(probe_texts(index)))
+    halves = {"all": None} | {h: h for h in ("tune", "report") if any(q.meta.get("half") == h for q in queries)}
+    out = {}
+    for name, half in halves.items():
+        keep = [half is None or q.meta.get("half") == half for q in queries]
+        pick = lambda kind: [(o.scores[f"{kind}_confidence"], o.scores[f"{kind}_accuracy"])  # noqa: E731
+                             for o in result.outcomes if f"{kind}_accuracy" in o.scores and o.kind != "casual"
+                             and (half is None or o.half == half)]
+        mine = [f for f, k in zip(found, keep) if k]
+        out[name] = Asked(np.array([f.evidence.s for f in mine]), np.array([f.evidence.u for f in mine]),
+                          np.array([f.evidence.unknown for f in mine]), np.array([everyday @ f.vector for f in mine]),
+                          np.array([q.kind != "off_topic" for q, k in zip(queries, keep) if k]), line_s, line_u,
+                          own_s, pick("highlight"), pick("moment"))
+    return out
 
 
 def rule_from(weights: np.ndarray, bias: float) -> RefusalRule:
@@ -213,11 +219,13 @@ def main() -> None:
     args = parser.parse_args()
     saved = ROOT / "bench" / "results" / "answer_rules.pickle"
     if args.smoke:
-        asked = {f"sample ({half})": ask_all(None, half) for half in ("tune", "report")}
+        halves = ask_all(None)
+        asked = {f"sample ({half})": halves[half] for half in ("tune", "report")}
     elif args.reuse and saved.is_file():
         asked = pickle.loads(saved.read_bytes())
     else:
-        asked = {name: ask_all(folder) for name, folder in knowledge_bases(args.kbs and args.kbs.split(",")).items()}
+        asked = {name: ask_all(folder)["all"] for name, folder in
+                 knowledge_bases(args.kbs and args.kbs.split(",")).items()}
         saved.parent.mkdir(parents=True, exist_ok=True)
         saved.write_bytes(pickle.dumps(asked))
     held_out = leave_one_out(asked)
