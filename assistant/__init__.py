@@ -6,8 +6,9 @@ Public surface (the heavy parts imported on first use, so a refused question cos
     AssistantError                                  (base of every error the CLI turns into words)
 
 Errors:
-    AssistantError
+    AssistantError (defined in corpus.errors, the lowest layer, so every layer derives from it)
      ├── SettingsError                  a setting has an unusable value
+     │    └── off_topic.ElsewhereError  the everyday-questions list cannot be used
      ├── analytics.AnalyticsError (tree) the question log's store or a report
      ├── index.IndexStoreError (tree)   no index, mismatch, corrupt files, build locked, nothing indexed
      └── corpus.CorpusError (tree)      unreadable content folder or file
@@ -15,7 +16,7 @@ Errors:
 
 from assistant.answers import NO_MATCH, Answer, Passage
 from assistant.config import Settings, SettingsError, load_settings
-from assistant.errors import KNOWN_ERRORS
+from assistant.errors import KNOWN_ERRORS, AssistantError
 
 
 def __getattr__(name: str):
@@ -27,5 +28,5 @@ def __getattr__(name: str):
     raise AttributeError(f"module 'assistant' has no attribute {name!r}")
 
 
-__all__ = ["KNOWN_ERRORS", "NO_MATCH", "Answer", "Assistant", "Passage", "Settings", "SettingsError",
+__all__ = ["KNOWN_ERRORS", "NO_MATCH", "Answer", "Assistant", "AssistantError", "Passage", "Settings", "SettingsError",
            "load_settings"]

@@ -24,6 +24,7 @@ import tomllib
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
+from corpus.errors import AssistantError
 from corpus.text import safe_url
 from index.embedding.protocol import BACKENDS, VARIANTS
 
@@ -34,7 +35,7 @@ INDEX_BACKENDS = ("local", "milvus")
 MILVUS_INDEXES = ("AUTOINDEX", "FLAT", "IVF_FLAT", "HNSW")
 
 
-class SettingsError(ValueError):
+class SettingsError(AssistantError, ValueError):
     """A setting has a value that cannot be used; the message names it."""
 
 

@@ -1,9 +1,8 @@
-"""The errors the CLI and UI turn into words (OSError: permissions, full disk, unreadable folders).
-Light to import: no model, index or loader comes with it."""
+"""The errors the CLI and UI turn into words: every AssistantError (drawn in `assistant/__init__.py`), and
+OSError (permissions, full disk, unreadable folders). Light to import: no model, index or loader comes with it."""
 
-from assistant.analytics.errors import AnalyticsError
-from assistant.config import SettingsError
-from corpus.errors import CorpusError
-from index.errors import IndexStoreError
+from corpus.errors import AssistantError
 
-KNOWN_ERRORS = (SettingsError, IndexStoreError, CorpusError, AnalyticsError, OSError)
+KNOWN_ERRORS = (AssistantError, OSError)
+
+__all__ = ["KNOWN_ERRORS", "AssistantError"]

@@ -11,8 +11,10 @@ IndexStoreError
  └── BackendMissing   the index backend's client library is not installed
 """
 
+from corpus.errors import AssistantError
 
-class IndexStoreError(Exception):
+
+class IndexStoreError(AssistantError):
     """Base class for index errors."""
 
 

@@ -31,3 +31,15 @@ def test_backend_and_model_variant_are_checked():
     assert (settings.model_variant, settings.backend) == ("int8", "onnx")
     with pytest.raises(SettingsError, match="model_variant must be one of fp32, int8"):
         load_settings(env={"ASSISTANT_MODEL_VARIANT": "int4"})
+
+
+def test_every_error_the_product_raises_has_one_base():
+    from assistant import AssistantError, SettingsError
+    from assistant.analytics.errors import AnalyticsError
+    from assistant.off_topic import ElsewhereError
+    from corpus.errors import CorpusError
+    from corpus.web.errors import WebError
+    from index.errors import IndexStoreError
+
+    for error in (SettingsError, ElsewhereError, AnalyticsError, CorpusError, WebError, IndexStoreError):
+        assert issubclass(error, AssistantError), error

@@ -6,8 +6,10 @@ AnalyticsError
  └── FeedbackRefused    unknown answer id or unusable input (the message is for the caller)
 """
 
+from corpus.errors import AssistantError
 
-class AnalyticsError(Exception):
+
+class AnalyticsError(AssistantError):
     """Base class for analytics errors."""
 
 
