@@ -11,8 +11,8 @@ same vocabulary (fixed seed); ten chunks a document. Vectors: the windows embedd
 real model (cached in .assistant/bench), each chunk's vector its window's plus Gaussian noise
 (σ = 0.03 a component, cosine ≈ 0.87 to the window), renormalised. Queries: six words of a window
 as text, the window's vector plus fresh noise as the query vector, passed in so no model time counts.
-Sentence vectors, as a build with `sentence_vectors = true` (the default) writes them: one float16
-vector per answer unit that `answer_units` finds in each chunk, its chunk's vector plus noise
+Sentence vectors, as a build with `sentence_vectors = true` (the default) writes them: one int8
+vector (with its scale) per answer unit that `answer_units` finds in each chunk, its chunk's vector plus noise
 (σ = 0.05). Without them (--no-sentence-vectors) every question embeds the shown passages' sentences.
 
 Stages, each timed: write + publish (one segment, the IVF index and its recall tuning, checksums,
@@ -225,7 +225,8 @@ def dense_recall(index, queries: np.ndarray) -> float:
     best_rows, best_scores = [], []
     for segment, dead, offset in zip(index.segments, index.deleted, index.offsets):
         for start in range(0, segment.rows, 100_000):
-            scores = np.asarray(segment.vectors[start:start + 100_000] @ queries.T, np.float32)
+            rows = np.arange(start, min(start + 100_000, segment.rows))
+            scores = np.asarray(segment.vectors_of(rows) @ queries.T, np.float32)
             scores[np.intersect1d(dead, np.arange(start, start + len(scores))) - start] = -np.inf
             keep = min(10, len(scores))
             top = np.argpartition(-scores, keep - 1, axis=0)[:keep].T

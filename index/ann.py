@@ -1,17 +1,19 @@
-"""Approximate nearest-neighbour search for large segments: FAISS IVF with 8-bit scalar quantisation,
-re-scored exactly from the stored float32 vectors.
+"""Approximate nearest-neighbour search for large segments: FAISS IVF whose lists hold the vectors
+themselves in float16, so the index is the segment's only copy of its vectors.
 
     AnnSettings                          when to build one and how good it must be
     build_ann(vectors, settings)         -> (faiss index, params) or (None, {"kind": "exact"})
-    ann_search(index, params, q, k, deleted, vectors) -> (local rows, exact scores)
+    read_ann(path)                       the index, its lists memory-mapped
+    ann_search(index, params, q, k, deleted) -> (local rows, scores)
 
-Below `threshold` rows a segment is searched exactly (a matrix-vector product over its memory-mapped
-vectors), so small knowledge bases rank exactly as before. Above it, the IVF index proposes
-`rerank` candidates from `nprobe` of its `nlist` lists and the exact vectors decide their order. The
-build tunes `nprobe` until recall@10 against exact search, measured on `sample_queries` stored
-vectors, reaches `recall_target`; parameters and the measured recall go into the manifest.
-FAISS is imported only where an IVF index is built or searched: a knowledge base searched exactly
-never loads it.
+Below `threshold` rows a segment is searched exactly (a matrix-vector product over its vectors), so
+small knowledge bases rank exactly as before. Above it, `IVF<nlist>,SQfp16` (not by residual) scans
+`nprobe` of its `nlist` lists: each vector is stored once, as float16, so the scores it returns are
+the exact inner products with the float16 vectors (within 1e-4 of float32), and a row's vector is read
+back from it (a direct map) for fusion and merges. The build tunes `nprobe` until recall@10 against
+exact search, measured on `sample_queries` stored vectors, reaches `recall_target`; parameters and the
+measured recall go into the manifest. FAISS is imported only where an IVF index is built or searched:
+a knowledge base searched exactly never loads it.
 """
 
 from __future__ import annotations
@@ -31,7 +33,6 @@ class AnnSettings:
     threshold: int = 20_000  # rows in a segment from which an IVF index is built
     recall_target: float = 0.95  # recall@10 vs exact that the tuned nprobe must reach
     sample_queries: int = 200  # stored vectors used as queries to measure it
-    rerank: int = 100  # IVF candidates re-scored exactly per query
     seed: int = 7
 
 
@@ -43,15 +44,17 @@ def build_ann(vectors: np.ndarray, settings: AnnSettings) -> tuple[faiss.Index |
     import faiss
 
     nlist = int(max(1, min(4096, round(math.sqrt(rows)), rows // 39)))  # ≥ 39 training points a list
-    index = faiss.index_factory(dim, f"IVF{nlist},SQ8", faiss.METRIC_INNER_PRODUCT)
+    index = faiss.index_factory(dim, f"IVF{nlist},SQfp16", faiss.METRIC_INNER_PRODUCT)
+    index.by_residual = False  # the lists hold the vectors themselves: they are read back as they are
     rng = np.random.default_rng(settings.seed)
     train = vectors[np.sort(rng.choice(rows, size=min(rows, 40 * nlist), replace=False))]
     index.train(np.ascontiguousarray(train, dtype=np.float32))
     for start in range(0, rows, 200_000):
         index.add(np.ascontiguousarray(vectors[start:start + 200_000], dtype=np.float32))
+    index.make_direct_map()  # row -> its place in the lists, saved with the index: reconstruct(row)
     nprobe, recall = tune_nprobe(index, vectors, nlist, settings)
-    return index, {"kind": "ivf", "factory": f"IVF{nlist},SQ8", "nlist": nlist, "nprobe": nprobe,
-                   "rerank": settings.rerank, "recall_at_10": round(recall, 4),
+    return index, {"kind": "ivf", "factory": f"IVF{nlist},SQfp16", "nlist": nlist, "nprobe": nprobe,
+                   "recall_at_10": round(recall, 4),
                    "recall_queries": min(rows, settings.sample_queries), "recall_target": settings.recall_target}
 
 
@@ -65,8 +68,8 @@ def tune_nprobe(index: faiss.Index, vectors: np.ndarray, nlist: int, settings: A
     _, truth = faiss.knn(queries, vectors, 10, metric=faiss.METRIC_INNER_PRODUCT)
     nprobe = 4
     while True:
-        params = {"kind": "ivf", "nprobe": min(nprobe, nlist), "rerank": settings.rerank}
-        found = [ann_search(index, params, q, 10, None, vectors)[0] for q in queries]
+        params = {"kind": "ivf", "nprobe": min(nprobe, nlist)}
+        found = [ann_search(index, params, q, 10, None)[0] for q in queries]
         recall = recall_at_10(truth, found)
         if recall >= settings.recall_target or nprobe >= nlist:
             return min(nprobe, nlist), recall
@@ -78,19 +81,27 @@ def recall_at_10(truth: np.ndarray, found: list[np.ndarray]) -> float:
     return hits / max(1, 10 * len(found))
 
 
-def ann_search(index: faiss.Index, params: dict, query: np.ndarray, k: int, deleted: np.ndarray | None,
-               vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Top-k local rows of an IVF segment, never a deleted one, ordered by exact inner product."""
+def read_ann(path) -> faiss.Index:
+    """An IVF index with its lists memory-mapped (pages are read as lists are scanned)."""
+    import faiss
+
+    return faiss.read_index(str(path), faiss.IO_FLAG_MMAP)
+
+
+def ann_search(index: faiss.Index, params: dict, query: np.ndarray, k: int,
+               deleted: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Top-k local rows of an IVF segment, never a deleted one, best first (ties by row)."""
     import faiss
 
     selector = None
     if deleted is not None and len(deleted):
         selector = faiss.IDSelectorNot(faiss.IDSelectorBatch(deleted.astype(np.int64)))
     search = faiss.SearchParametersIVF(nprobe=int(params["nprobe"]), sel=selector)
-    fetch = max(k, int(params.get("rerank", 100)))
-    _, rows = index.search(query.reshape(1, -1).astype(np.float32), fetch, params=search)
-    rows = rows[0][rows[0] >= 0]
-    return exact_order(rows, vectors, query, k)
+    scores, rows = index.search(query.reshape(1, -1).astype(np.float32), k, params=search)
+    keep = rows[0] >= 0
+    rows, scores = rows[0][keep].astype(np.int64), scores[0][keep].astype(np.float32)
+    order = np.lexsort((rows, -scores))
+    return rows[order], scores[order]
 
 
 def exact_search(vectors: np.ndarray, query: np.ndarray, k: int, deleted: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -106,12 +117,3 @@ def exact_search(vectors: np.ndarray, query: np.ndarray, k: int, deleted: np.nda
     top = np.argpartition(-scores, k - 1)[:k]
     top = top[np.argsort(-scores[top], kind="stable")]
     return top.astype(np.int64), scores[top]
-
-
-def exact_order(rows: np.ndarray, vectors: np.ndarray, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    if len(rows) == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.float32)
-    rows = np.sort(rows.astype(np.int64))
-    scores = np.asarray(vectors[rows] @ query.astype(np.float32), dtype=np.float32)
-    order = np.argsort(-scores, kind="stable")[:k]
-    return rows[order], scores[order]

@@ -138,9 +138,9 @@ def _live_rows(base: LoadedIndex, parts: list[Part]) -> tuple[list[Chunk], np.nd
         segment = by_name[part.entry["name"]]
         live = np.setdiff1d(np.arange(segment.rows), part.deleted)
         chunks += [segment.chunk(int(row)) for row in live]
-        vectors.append(np.asarray(segment.vectors[live], dtype=np.float32))
+        vectors.append(segment.vectors_of(live))
         if units is not None and segment.units is not None:
-            units += [np.asarray(segment.units.of(int(row))) for row in live]
+            units += [segment.units.of(int(row)) for row in live]
         else:
             units = None
     return chunks, np.concatenate(vectors), units

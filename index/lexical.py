@@ -51,7 +51,7 @@ def query_words(query: str) -> list[str]:
     return _STEMMER.stemWords([word for word in _SPLIT(query.lower()) if word not in _STOP])
 
 
-WORDS = "words.json"  # the rows' words as written (lower case, unstemmed): {word: rows holding it}
+WORDS = "words.json.zst"  # the rows' words as written (lower case, unstemmed): {word: rows holding it}, zstd
 _SURFACE = re.compile(r"[^\W\d_]{2,}(?:-[^\W\d_]+)*")
 
 
@@ -93,13 +93,20 @@ class LexicalIndex:
     def save(self, folder: Path) -> None:
         self._retriever.save(str(folder), show_progress=False)
         (Path(folder) / "size.txt").write_text(str(self.size))
-        (Path(folder) / WORDS).write_text(json.dumps(self._words or {}, ensure_ascii=False), encoding="utf-8")
+        import zstandard
+
+        words = json.dumps(self._words or {}, ensure_ascii=False).encode("utf-8")
+        (Path(folder) / WORDS).write_bytes(zstandard.ZstdCompressor(level=9).compress(words))
 
     def words(self) -> dict[str, int]:
         """The surface vocabulary (empty for a segment written before it was kept)."""
         if self._words is None:
             path = (self._folder or Path()) / WORDS
-            self._words = _json(path.read_bytes()) if self._folder is not None and path.is_file() else {}
+            self._words = {}
+            if self._folder is not None and path.is_file():
+                import zstandard
+
+                self._words = _json(zstandard.ZstdDecompressor().decompress(path.read_bytes()))
         return self._words
 
     @classmethod

@@ -117,7 +117,7 @@ class LoadedIndex:
         segment was written without them."""
         part = int(self._locate(np.array([row]))[0])
         units = self.segments[part].units
-        return None if units is None else np.asarray(units.of(int(row) - int(self.offsets[part])), dtype=np.float32)
+        return None if units is None else units.of(int(row) - int(self.offsets[part]))
 
     def doc_of(self, rows) -> dict[int, str]:
         """{row: document id} for the given global rows."""
@@ -153,7 +153,7 @@ class LoadedIndex:
         parts = self._locate(rows)
         for p in np.unique(parts):
             at = np.flatnonzero(parts == p)
-            out[at] = self.segments[p].vectors[rows[at] - int(self.offsets[p])]
+            out[at] = self.segments[p].vectors_of(rows[at] - int(self.offsets[p]))
         return out
 
     def search_dense(self, query_vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:

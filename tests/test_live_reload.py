@@ -141,7 +141,7 @@ def test_a_bad_new_index_is_refused_and_the_old_one_keeps_serving(build, embedde
     build(content)
     bad = current_version(settings.index_dir)
     new_segment = load_manifest_segments(settings.index_dir, bad)[-1]
-    (settings.index_dir / "segments" / new_segment / "chunks.jsonl").write_text("garbage\n")  # checksum fails
+    (settings.index_dir / "segments" / new_segment / "chunks.zst").write_text("garbage\n")  # checksum fails
     reloader = IndexReloader(assistant)
     assert reloader.check() is False
     assert assistant.index.version == good

@@ -78,31 +78,36 @@ def test_cli_build_and_ask_with_separators_exit_zero(tmp_path):
     assert asked.exit_code == 0 and json.loads(asked.output)["passages"][0]["doc_id"] == "talk.vtt"
 
 
-def test_a_damaged_chunk_line_is_named_with_its_file_and_line(tmp_path, build):
-    settings = build(write_separator_folder(tmp_path / "content"))
-    [chunks] = (settings.index_dir / "segments").glob("*/chunks.jsonl")
-    lines = chunks.read_text(encoding="utf-8").split("\n")
-    lines[1] = lines[1][: len(lines[1]) // 2]
-    chunks.write_text("\n".join(lines), encoding="utf-8")
-    from index import store
+def test_a_damaged_chunk_record_is_named_with_its_file_and_row(tmp_path, build):
+    import numpy as np
+    import zstandard
 
+    from index.chunk_blocks import ChunkBlocks
+
+    settings = build(write_separator_folder(tmp_path / "content"))
+    [chunks] = (settings.index_dir / "segments").glob("*/chunks.zst")
+    lines = zstandard.ZstdDecompressor().decompress(chunks.read_bytes()).split(b"\n")  # rows < 16: one block
+    lines[1] = lines[1][: len(lines[1]) // 2]
+    damaged = zstandard.ZstdCompressor().compress(b"\n".join(lines))
+    chunks.write_bytes(damaged)
+    np.save(chunks.parent / "blocks.npy", np.array([0, len(damaged)], dtype=np.int64))
     with pytest.raises(CorruptIndex) as caught:
-        store.read_chunks(chunks)
-    assert f"{chunks}, line 2," in str(caught.value) and "assistant build --full" in str(caught.value)
+        ChunkBlocks.open(chunks.parent).chunk(1)
+    assert f"{chunks}, row 2," in str(caught.value) and "assistant build --full" in str(caught.value)
 
 
 def test_a_version_that_does_not_load_back_is_never_published(tmp_path, build, embedder, monkeypatch):
     settings = build(write_separator_folder(tmp_path / "content"))
     published = current_version(settings.index_dir)
     (tmp_path / "content" / "new.md").write_text("# New\n\nA new article about lessons learned.\n")
-    from index import segment
+    from index import chunk_blocks
 
-    real = segment.json_line
-    monkeypatch.setattr(segment, "json_line", lambda record: real(record)[:-1] + "\u2028")  # a writer bug
+    real = chunk_blocks.json_line
+    monkeypatch.setattr(chunk_blocks, "json_line", lambda record: real(record)[:-1] + "\u2028")  # a writer bug
     with pytest.raises(IndexStoreError) as caught:
         build_index(tmp_path / "content", settings.index_dir, embedder, chunk_settings(embedder))
     message = str(caught.value)
-    assert "did not load back as `assistant serve` would load it" in message and "chunks.jsonl" in message
+    assert "did not load back as `assistant serve` would load it" in message and "chunks.zst" in message
     assert "Nothing was published" in message and "build --full" not in message
     assert current_version(settings.index_dir) == published
     assert load_index(settings.index_dir).version == published
@@ -131,6 +136,10 @@ def test_chunk_records_with_lone_surrogates_round_trip(tmp_path):
     path = tmp_path / "chunks.jsonl"
     path.write_text(store._json_line(chunk.to_dict()) * 2, encoding="utf-8")
     assert store.read_chunks(path) == (chunk, chunk)
+    from index.chunk_blocks import ChunkBlocks, write_chunks
+
+    write_chunks(tmp_path, [chunk] * 20)  # as a segment stores them: two zstd blocks
+    assert [ChunkBlocks.open(tmp_path).chunk(row) for row in (0, 17)] == [chunk, chunk]
 
 
 def test_eval_on_a_beir_folder_whose_texts_hold_separators_completes(tmp_path):
@@ -218,6 +227,8 @@ SLOW = settings(QUICK, max_examples=max(1, QUICK.max_examples // 20))
 def test_any_text_in_any_loader_chunks_and_round_trips_exactly(tmp_path_factory, embedder, texts):
     from index import store
 
+    from index.chunk_blocks import ChunkBlocks, write_chunks
+
     loaded, markers = load_all(tmp_path_factory.mktemp("content"), texts)
     path = tmp_path_factory.mktemp("chunks") / "chunks.jsonl"
     for doc in loaded.documents:
@@ -229,6 +240,9 @@ def test_any_text_in_any_loader_chunks_and_round_trips_exactly(tmp_path_factory,
             assert "\n" not in chunk.title + "".join(chunk.section)
         path.write_text("".join(store._json_line(c.to_dict()) for c in chunks), encoding="utf-8")
         assert store.read_chunks(path) == tuple(chunks)
+        folder = tmp_path_factory.mktemp("blocks")
+        write_chunks(folder, chunks)  # as a segment stores them
+        assert tuple(ChunkBlocks.open(folder).chunk(row) for row in range(len(chunks))) == tuple(chunks)
 
 
 @SLOW
