@@ -22,10 +22,11 @@ from starlette.testclient import TestClient
 from assistant import Assistant, load_settings
 from assistant.config import SAMPLE_CONTENT, SAMPLE_KB
 from conftest import ask_in_page, needs_browser, open_page, start_app
-from corpus import Document, Segment, load_file
+from corpus import Document, Segment
 from index import load_index
 from ui.reader import add_reader_route
-from ui.reader_html import Face, article_page, policy, transcript_page
+from ui.reader_html import Face, article_page, policy
+from ui.transcript_html import transcript_page
 
 FACE = Face("PMO Help Centre", "#0f766e")
 PAYLOAD = '<script>window.__pwned=1</script> <img src=x onerror="window.__pwned=1">'
@@ -127,8 +128,16 @@ def test_the_route_serves_articles_transcripts_and_decks_and_nothing_else(reader
     transcript = reader.get("/read/sessions/rail-upgrade-supplier-reporting.srt")
     assert transcript.status_code == 200 and 'class="kb-speaker">Grace Whitfield' in transcript.text
     deck = reader.get("/read/decks/pmo-career-lattice.pdf")
-    assert deck.status_code == 200 and deck.headers["content-type"] == "application/pdf"
-    assert deck.headers["content-disposition"].startswith("inline; filename*=UTF-8''PMO%20careers")
+    assert deck.status_code == 200 and deck.headers["content-type"].startswith("text/html")
+    page = soup(deck.text)  # "Download the deck", the PDF, and each page's text under its anchor
+    assert page.select_one("a.kb-download[download]")["href"] == "../../asset/decks/pmo-career-lattice.pdf?download=1"
+    assert page.select_one("iframe.kb-pdf")["src"] == "../../asset/decks/pmo-career-lattice.pdf"
+    assert [s["id"] for s in page.select(".kb-page-text")][:2] == ["page=1", "page=2"]
+    assert "frame-src 'self';" in deck.headers["content-security-policy"]
+    pdf = reader.get("/asset/decks/pmo-career-lattice.pdf")
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    saved = reader.get("/asset/decks/pmo-career-lattice.pdf?download=1")
+    assert saved.headers["content-disposition"].startswith("attachment;")
     for bad in ("/read/../../etc/passwd", "/read/%2e%2e/%2e%2e/etc/passwd", "/read/articles/none.md",
                 "/read/assistant.toml"):
         assert reader.get(bad).status_code == 404
@@ -158,7 +167,7 @@ def open_link(page, card):
         card.locator("a.kb-link").click()
     reader = opened.value
     reader.wait_for_load_state()
-    reader.wait_for_timeout(300)  # the reader's script marks and scrolls on load
+    reader.wait_for_function("() => document.readyState === 'complete'")  # the script marks and scrolls on load
     return reader
 
 
@@ -173,22 +182,23 @@ def squash(text: str) -> str:
 
 @needs_browser
 @pytest.mark.browser
-def test_a_card_link_opens_the_reader_at_the_section_with_the_sentence_marked(browser, app_url):
-    page = open_page(browser, app_url)
-    answer, _ = ask_in_page(page, "how do I move from PMO analyst to PMO manager?")
-    hrefs = answer.locator(".kb-card a.kb-link").evaluate_all("links => links.map(a => a.getAttribute('href'))")
-    at = next(n for n, href in enumerate(hrefs) if re.match(r"/read/articles/[\w-]+\.md#[\w-]+:~:text=", href))
-    card, href = answer.locator(".kb-card").nth(at), hrefs[at]
+def test_a_passage_link_opens_the_reader_at_the_section_with_the_sentence_marked(browser, app_url, sample_assistant):
+    answer = sample_assistant.ask("how long should the first 90 days of a new PMO take?")  # a sure highlight
+    passage = next(p for p in answer.passages + answer.more
+                   if re.match(r"/read/articles/[\w-]+\.md#[\w-]+:~:text=", p.url))  # a card's, or under More
+    href = passage.url
     anchor = href.split("#", 1)[1].split(":~:", 1)[0]
-    reader = open_link(page, card)
-    assert reader.url.startswith(app_url + href.split("#")[0].lstrip("/"))
+    page = browser.new_page()
+    page.goto(app_url + href.lstrip("/"))
+    reader = page
+    reader.wait_for_function("() => document.querySelector('mark.kb-cited') !== null")
     marked = squash(" ".join(reader.locator("mark.kb-cited").all_inner_texts()))
-    assert marked and marked == squash(card.locator("mark").first.inner_text())
+    assert marked and marked == squash(passage.highlight.replace("**", ""))
     assert reader.evaluate(f"""() => {{ const h = document.getElementById({anchor!r});
         const m = document.querySelector('mark.kb-cited');
         return !!h && !!(h.compareDocumentPosition(m) & Node.DOCUMENT_POSITION_FOLLOWING); }}""")
-    assert in_view(reader, "mark.kb-cited") and reader.evaluate("scrollY") > 0
-    reader.close()
+    reader.wait_for_function("() => scrollY > 0")
+    assert in_view(reader, "mark.kb-cited")
     page.close()
 
 
@@ -196,15 +206,16 @@ def test_a_card_link_opens_the_reader_at_the_section_with_the_sentence_marked(br
 @pytest.mark.browser
 def test_a_transcript_card_link_opens_the_reader_at_its_cue(browser, app_url):
     page = open_page(browser, app_url)
-    answer, _ = ask_in_page(page, "How did the hospital PMO get clinicians to attend project boards?")
+    answer, _ = ask_in_page(page, "how did the rail project get suppliers to report on time?")  # a sure moment
     card = answer.locator(".kb-card").filter(has_text="Session recording").first
     href = card.locator("a.kb-link").get_attribute("href")
-    assert re.fullmatch(r"/read/sessions/hospital-pmo-turnaround\.vtt#t=\d+", href)
+    assert re.fullmatch(r"/read/sessions/rail-upgrade-supplier-reporting\.srt#t=\d+", href)
     second = int(href.rsplit("=", 1)[1])
     reader = open_link(page, card)
     cue = reader.locator(".kb-cue.kb-here")
     assert cue.count() == 1 and reader.locator(".kb-turn.kb-here").count() == 1
-    assert int(float(cue.get_attribute("data-start"))) == second
+    # the link opens at the interviewer's question (4:18.9); the cited cue is the answer that follows (4:26.7)
+    assert second == 258 and cue.get_attribute("data-start") == "266.7"
     assert squash(card.locator("mark").first.inner_text()).startswith(squash(cue.inner_text())[:60])  # its first cue
     assert in_view(reader, ".kb-cue.kb-here") and reader.evaluate("scrollY") > 0
     reader.close()
@@ -213,18 +224,22 @@ def test_a_transcript_card_link_opens_the_reader_at_its_cue(browser, app_url):
 
 @needs_browser
 @pytest.mark.browser
-def test_a_deck_card_link_opens_the_pdf_at_its_page(browser, app_url):
+def test_a_deck_card_link_opens_its_page_beside_the_pdf_and_the_deck_downloads(browser, app_url):
     page = open_page(browser, app_url)
     answer, _ = ask_in_page(page, "what are the four families of PMO roles")
     card = answer.locator(".kb-card").filter(has_text="Slide deck").first
     href = card.locator("a.kb-link").get_attribute("href")
     assert href == "/read/decks/pmo-career-lattice.pdf#page=2"
-    response = page.request.get(app_url + href.lstrip("/"))
-    assert response.status == 200 and response.headers["content-type"] == "application/pdf"
-    assert response.headers["content-disposition"].startswith("inline;") and response.body().startswith(b"%PDF")
     reader = open_link(page, card)
     assert reader.url == app_url + href.lstrip("/")
-    assert reader.evaluate("document.contentType") == "application/pdf"  # the browser's own viewer, not a download
+    reader.wait_for_function("() => document.querySelector('iframe.kb-pdf').getAttribute('src').endsWith('#page=2')")
+    assert reader.locator(".kb-page-text.kb-here").get_attribute("id") == "page=2"
+    assert in_view(reader, ".kb-page-text.kb-here")
+    pdf = reader.request.get(app_url + "asset/decks/pmo-career-lattice.pdf")  # what the viewer beside it shows
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.body().startswith(b"%PDF")
+    with reader.expect_download() as saving:
+        reader.get_by_role("link", name="Download the deck").click()
+    assert saving.value.suggested_filename == "pmo-career-lattice.pdf"
     reader.close()
     page.close()
 

@@ -1,10 +1,15 @@
 """`/read/<doc_id>`: the built-in reader, where the links of a document with no page of its own open.
 
-An article (Markdown, HTML, plain text) or a transcript (WebVTT, SubRip) is read again from its file
-in the content folder and shown as a page in the site's face (ui/reader_html.py), under a strict
-Content-Security-Policy; a PDF deck is served inline, so the browser's own viewer opens it at `#page=N`.
-Only documents in the published index are served (`Assistant.source_file`: no path leaves the folder).
-A transcript's recording is its own http(s) `url`, or the `recording` its sidecar names.
+An article (Markdown, HTML, plain text), a transcript (WebVTT, SubRip) or a deck (PDF) is read again from
+its file in the content folder and shown as a page in the site's face, under a strict Content-Security-Policy:
+an article rendered from its own file (ui/article_html.py), a transcript with its recording embedded
+(ui/media.py, ui/transcript_html.py), a deck with "Download the deck", the PDF and its pages' text.
+Around each: "< All topics", previous / next in its topic, the search box and "Was this article helpful?"
+(ui/reader_parts.py, ui/ratings.py). `/read/` lists the documents by topic (ui/topics.py); `/asset/<path>`
+serves the content folder's images, recordings and PDFs (ui/library.py).
+Only documents in the published index are read (`Assistant.source_file`: no path leaves the folder).
+A transcript's recording is its own http(s) `url`, or the `recording` its sidecar names (a URL, or a file
+beside it).
 """
 
 from __future__ import annotations
@@ -22,10 +27,12 @@ from corpus import LoadError
 from corpus.model import Document
 from corpus.text import READER_PATH, decode, meta_text, read_sidecar, safe_url
 from ui.article_html import Resolver, html_body, markdown_body
-from ui.library import ASSET_PATH, MEDIA_TYPES, Library, root_of
+from ui.library import ASSET_PATH, MEDIA_TYPES, Library, asset_url, root_of
+from ui.media import player_for
 from ui.ratings import Ratings
-from ui.reader_html import Face, Frame, article_page, policy, topics_page, transcript_page
-from ui.reader_parts import entry_link
+from ui.reader_html import Face, article_page, policy, topics_page
+from ui.reader_parts import Frame, entry_link
+from ui.transcript_html import deck_page, transcript_page
 from ui.topics import Catalogue, read_catalogue
 
 NOT_FOUND = "Not in the knowledge base. Search again from the help centre's front page."
@@ -86,18 +93,24 @@ def add_reader_route(app: FastAPI, assistant: Assistant, settings: Settings, rat
         path = assistant.source_file(doc_id)
         if path is None:
             return Response(NOT_FOUND, status_code=404, media_type="text/plain")
-        if path.suffix.lower() == ".pdf":
-            return deck_response(path)
         try:
             document = read_document(path)
         except LoadError as exc:
             return Response(f"This document cannot be shown: {exc}. Rebuild the index (`assistant build`).",
                             status_code=404, media_type="text/plain")
-        if document.source_type == "transcript":
-            html = transcript_page(document, face, recording_of(path, document), frame(doc_id))
+        around, csp = frame(doc_id), policy(face)
+        if path.suffix.lower() == ".pdf":
+            root = around.root
+            html = deck_page(document, face, asset_url(doc_id, False, root), asset_url(doc_id, True, root), around)
+            csp = policy(face, frame_src="'self'")
+        elif document.source_type == "transcript":
+            recording = recording_of(path, document)
+            player = player_for(recording, shelf.library, doc_id, around.root)
+            html = transcript_page(document, face, recording, player, around)
+            csp = policy(face, player.media_src, player.frame_src) if player else csp
         else:
-            html = article_page(document, face, article_body(path, shelf.library.resolver(doc_id)), frame(doc_id))
-        return HTMLResponse(html, headers={**HEADERS, "Content-Security-Policy": policy(face)})
+            html = article_page(document, face, article_body(path, shelf.library.resolver(doc_id)), around)
+        return HTMLResponse(html, headers={**HEADERS, "Content-Security-Policy": csp})
 
     def asset(path: str, download: str | None = None) -> Response:
         found = shelf.library.file(path)
@@ -139,21 +152,6 @@ def asset_response(path: Path, download: bool) -> Response:
     if download:
         headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(path.name, safe='')}"
     return FileResponse(path, media_type=media, headers=headers)
-
-
-def deck_response(path: Path) -> Response:
-    """The PDF inline (the browser's viewer honours `#page=N`), named after the deck's title."""
-    title = _title(path) or path.stem
-    name = quote(f"{title[:120]}.pdf", safe="")
-    return FileResponse(path, media_type="application/pdf", headers={
-        **HEADERS, "Content-Disposition": f"inline; filename*=UTF-8''{name}"})
-
-
-def _title(path: Path) -> str | None:
-    try:
-        return read_document(path).title
-    except LoadError:
-        return None
 
 
 def read_document(path: Path) -> Document:

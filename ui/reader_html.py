@@ -20,7 +20,7 @@ from html import escape
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from assistant.links import at_time, clock, safe_href
+from assistant.links import safe_href
 from corpus.model import Document, Segment
 from ui.markup import ITEM, blocks_html, inline_html, text_units
 from ui.reader_parts import ALL_TOPICS, Frame, after_html, crumbs_html, search_html, topics_html
@@ -48,6 +48,7 @@ body { margin: 0; font: 17px/1.6 system-ui, -apple-system, "Segoe UI", sans-seri
 .kb-way { display: block; color: #52606d; font-size: 0.85em; }
 .kb-logo { height: 1.4em; vertical-align: middle; margin-right: 8px; }
 main, .kb-after { max-width: 46em; margin: 0 auto; padding: 8px 24px; background: #fff; }
+main.kb-wide, main.kb-wide + .kb-after { max-width: 72em; }
 .kb-after { padding-bottom: 40vh; border-top: 1px solid #e4e7eb; }
 .kb-rate h2 { font-size: 1.1em; margin: 1.2em 0 0.3em; }
 .kb-star { font-size: 1.7em; line-height: 1; background: none; border: 0; padding: 0 2px; color: #cbd2d9; cursor: pointer; }
@@ -72,9 +73,20 @@ img { max-width: 100%; height: auto; } blockquote { margin: 1em 0; padding-left:
 .kb-cue.kb-here, .kb-cue:target { background: color-mix(in srgb, var(--kb-accent) 22%, white); }
 .kb-play { display: none; margin-left: 6px; font-size: 0.9em; color: var(--kb-accent); }
 .kb-cue.kb-here .kb-play { display: inline; }
+.kb-player { position: sticky; top: 0; z-index: 1; background: #fff; padding: 8px 0; }
+.kb-player video, .kb-player iframe { width: 100%; max-height: 40vh; aspect-ratio: 16 / 9; border: 0; background: #000; }
+.kb-player audio { width: 100%; }
+.kb-deck { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 16px; align-items: start; }
+.kb-deck iframe { width: 100%; height: 70vh; border: 1px solid #d9e2ec; position: sticky; top: 8px; }
+@media (max-width: 800px) { .kb-deck { grid-template-columns: 1fr; } }
+.kb-page-text { scroll-margin-top: 16px; padding: 0 8px; border-left: 3px solid transparent; }
+.kb-page-text.kb-here, .kb-page-text:target { border-left-color: var(--kb-accent); }
+.kb-download { display: inline-block; margin: 4px 0 12px; padding: 6px 14px; border-radius: 6px; color: #fff;
+  background: var(--kb-accent); text-decoration: none; font-weight: 600; }
 a { color: var(--kb-accent); }
 """
 _HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
+WIDE = ' class="kb-wide"'  # a deck's page: the PDF beside its pages' text
 
 
 @dataclass(frozen=True)
@@ -95,12 +107,14 @@ def style_of(face: Face) -> str:
     return f":root {{ --kb-accent: {face.accent_color}; }}" + STYLE
 
 
-def policy(face: Face) -> str:
+def policy(face: Face, media_src: str = "", frame_src: str = "") -> str:
     """No source but this page's own script and style (by hash); images from this app (the content folder's,
-    served by /asset/) and the site's logo."""
+    served by /asset/) and the site's logo; a recording's player only from the one host it plays from
+    (`media_src`, `frame_src`: ui/media.py; "'self'" for a deck's PDF beside its pages)."""
+    players = (f"media-src {media_src}; " if media_src else "") + (f"frame-src {frame_src}; " if frame_src else "")
     return ("default-src 'none'; " f"script-src {_hash(SCRIPT)}; style-src {_hash(style_of(face))}; "
-            f"img-src {_sources('self', face.logo_url)}; connect-src 'self'; base-uri 'none'; form-action 'none'; "
-            "frame-ancestors 'self'")
+            f"img-src {_sources('self', face.logo_url)}; connect-src 'self'; {players}base-uri 'none'; "
+            "form-action 'none'; frame-ancestors 'self'")
 
 
 def _sources(*urls: str | None) -> str:
@@ -115,7 +129,8 @@ def _sources(*urls: str | None) -> str:
     return " ".join(dict.fromkeys(out))
 
 
-def page(face: Face, title: str, kind: str, body: str, extra: str = "", frame: Frame = Frame()) -> str:
+def page(face: Face, title: str, kind: str, body: str, extra: str = "", frame: Frame = Frame(),
+         wide: bool = False) -> str:
     logo = safe_href(face.logo_url) if face.logo_url else None
     logo_html = f'<img class="kb-logo" src="{escape(logo, quote=True)}" alt="">' if logo else ""
     return (
@@ -125,7 +140,8 @@ def page(face: Face, title: str, kind: str, body: str, extra: str = "", frame: F
         f"<title>{escape(title)} · {escape(face.site_name)}</title><style>{style_of(face)}</style></head>\n"
         f'<body><header class="kb-bar"><a class="kb-home" href="{escape(frame.root, quote=True)}">{logo_html}'
         f"{escape(face.site_name)}</a>{search_html(frame, face.placeholder)}</header>\n"
-        f'<main>{crumbs_html(frame) if frame.doc_id else ""}<p class="kb-kind">{escape(kind)}</p>'
+        f'<main{WIDE if wide else ""}>{crumbs_html(frame) if frame.doc_id else ""}'
+        f'<p class="kb-kind">{escape(kind)}</p>'
         f"<h1>{escape(title)}</h1>{extra}\n{body}</main>\n"
         f'<div class="kb-after">{after_html(frame, kind)}</div>\n'
         f"<script>{SCRIPT}</script></body></html>\n"
@@ -226,55 +242,4 @@ def _blocks(units: list[str]) -> str:
     return "\n".join(out)
 
 
-def transcript_page(document: Document, face: Face, recording: str | None = None, frame: Frame = Frame()) -> str:
-    """The recording's speaker turns with their times; every cue carries its start (`#t=` marks one) and,
-    with a recording url, a link that opens the recording at that moment."""
-    turns, ids = [], set()
-    for turn in _turns(document.segments):
-        first = turn[0]
-        speaker = f'<span class="kb-speaker">{escape(first.speaker)}</span>' if first.speaker else ""
-        when = _time_link(recording, first.start, f"#t={int(first.start or 0)}")
-        cues = " ".join(_cue(cue, recording, ids) for cue in turn)
-        turns.append(f'<section class="kb-turn"><p class="kb-who">{speaker}{when}</p><p>{cues}</p></section>')
-    extra = ""
-    href = safe_href(recording) if recording else None
-    if href:
-        extra = (f'<p><a class="kb-recording" href="{escape(href, quote=True)}" target="_blank" '
-                 'rel="noopener noreferrer">Open the recording</a></p>')
-    return page(face, document.title, "Session transcript", "\n".join(turns), extra, frame)
-
-
-def _turns(segments: tuple[Segment, ...]) -> list[list[Segment]]:
-    """Consecutive cues of one named speaker form a turn; a cue with no speaker is a turn of its own."""
-    turns: list[list[Segment]] = []
-    for segment in segments:
-        if turns and segment.speaker and turns[-1][-1].speaker == segment.speaker:
-            turns[-1].append(segment)
-        else:
-            turns.append([segment])
-    return turns
-
-
-def _cue(cue: Segment, recording: str | None, ids: set[str]) -> str:
-    second = int(cue.start or 0)
-    ident = f"t={second}"
-    id_attr = "" if ident in ids else f' id="{ident}"'
-    ids.add(ident)
-    play = ""
-    if recording and safe_href(recording):
-        play = _time_link(recording, cue.start, "", "kb-play", f"▶ Play from {clock(cue.start)}")
-    return (f'<span class="kb-cue"{id_attr} data-start="{float(cue.start or 0):g}">'
-            f"{inline_html(cue.text)}{play}</span>")
-
-
-def _time_link(recording: str | None, seconds: float | None, local: str, css: str = "kb-at", label: str = "") -> str:
-    """The moment as a link: into the recording where there is one, else to the cue on this page."""
-    href = safe_href(at_time(recording, seconds or 0)) if recording and safe_href(recording) else None
-    label = escape(label or clock(seconds))
-    if href:
-        return (f'<a class="{css}" href="{escape(href, quote=True)}" target="_blank" '
-                f'rel="noopener noreferrer">{label}</a>')
-    return f'<a class="{css}" href="{escape(local, quote=True)}">{label}</a>' if local else ""
-
-
-__all__ = ["Face", "Frame", "article_page", "topics_page", "policy", "text_html", "transcript_page"]
+__all__ = ["Face", "Frame", "article_page", "page", "policy", "text_html", "topics_page"]

@@ -85,16 +85,28 @@
     return wrap(flat, at, stop)[0] || null;
   }
 
-  function markCue() {
-    var moment = /(?:^#|&)t=(\d+(?:\.\d+)?)/.exec(location.hash);
-    if (!moment) return null;
-    var cues = document.querySelectorAll("[data-start]"), chosen = null;
+  function moment() {  // the seconds of #t=SECONDS, or null
+    var found = /(?:^#|&)t=(\d+(?:\.\d+)?)/.exec(location.hash);
+    return found ? parseFloat(found[1]) : null;
+  }
+
+  function markCue(at) {  // the first cue starting in that second (a link names the answering cue's whole
+    // second), else the last one started by then
+    if (at === null || at === undefined) return null;
+    var cues = document.querySelectorAll(".kb-cue[data-start]"), chosen = -1, same = -1;
     for (var i = 0; i < cues.length; i++) {
-      if (parseFloat(cues[i].getAttribute("data-start")) <= parseFloat(moment[1]) + 0.5) chosen = cues[i];
+      var start = parseFloat(cues[i].getAttribute("data-start"));
+      if (same < 0 && Math.floor(start) === Math.floor(at)) same = i;
+      if (start <= at) chosen = i;
     }
+    chosen = same >= 0 ? same : Math.max(chosen, 0);
+    var asked = cues[chosen], reply = cues[chosen + 1];  // a question another speaker answers within 5 s:
+    if (asked && reply && asked.textContent.indexOf("?") >= 0 && reply.closest(".kb-turn") !== asked.closest(".kb-turn")
+        && reply.closest(".kb-turn").querySelector(".kb-speaker")  // the link opens at the question, the answer is cited
+        && parseFloat(reply.getAttribute("data-start")) - parseFloat(asked.getAttribute("data-end")) <= 5) chosen += 1;
+    chosen = cues[chosen];
     var old = document.querySelectorAll(".kb-here");
     for (var k = 0; k < old.length; k++) old[k].classList.remove("kb-here");
-    chosen = chosen || cues[0];
     if (!chosen) return null;
     chosen.classList.add("kb-here");
     chosen.closest(".kb-turn").classList.add("kb-here");
@@ -103,6 +115,45 @@
 
   function show(target) {
     if (target) target.scrollIntoView({ block: "center" });
+  }
+
+  function seek(at, play) {  // the recording embedded above the transcript, at `at` seconds
+    var media = document.querySelector(".kb-media"), embed = document.querySelector("iframe.kb-embed");
+    if (media) {
+      var go = function () {
+        media.currentTime = at;
+        if (play) { var started = media.play(); if (started && started.catch) started.catch(function () {}); }
+      };
+      if (media.readyState >= 1) go(); else media.addEventListener("loadedmetadata", go, { once: true });
+    } else if (embed) {
+      var base = embed.getAttribute("data-embed"), whole = Math.floor(at || 0), src;
+      if (embed.getAttribute("data-kind") === "youtube") src = base + "?start=" + whole + (play ? "&autoplay=1" : "");
+      else src = base + (play ? "?autoplay=1" : "") + "#t=" + whole + "s";
+      if (embed.getAttribute("src") !== src) embed.setAttribute("src", src);
+    }
+  }
+
+  function times() {  // a click on a time plays from that moment, without leaving the page
+    document.addEventListener("click", function (event) {
+      var link = event.target.closest && event.target.closest('a[href^="#t="]');
+      if (!link || !document.querySelector(".kb-media, iframe.kb-embed")) return;
+      event.preventDefault();
+      var at = parseFloat(link.getAttribute("href").slice(3));
+      history.replaceState(null, "", "#t=" + Math.floor(at));
+      show(markCue(at));
+      seek(at, true);
+    });
+  }
+
+  function markPage() {  // a deck: the page of #page=N marked and opened in the PDF beside it
+    var found = /(?:^#|&)page=(\d+)/.exec(location.hash), pdf = document.querySelector("iframe.kb-pdf");
+    if (!found || !pdf) return null;
+    pdf.setAttribute("src", pdf.getAttribute("data-pdf") + "#page=" + found[1]);
+    var old = document.querySelectorAll(".kb-page-text.kb-here");
+    for (var k = 0; k < old.length; k++) old[k].classList.remove("kb-here");
+    var section = document.getElementById("page=" + found[1]);
+    if (section) section.classList.add("kb-here");
+    return section;
   }
 
   function rating() {  // five star buttons and a note, posted as JSON to this app's /ratings
@@ -213,8 +264,15 @@
   rating();
   search();
   var main = document.querySelector("main");
-  var target = markCue() || (main && markSentence(main));
+  var at = moment();
+  var target = markCue(at) || markPage() || (main && markSentence(main));
+  if (document.querySelector(".kb-media, iframe.kb-embed")) seek(at || 0, false);
+  times();
   show(target);  // and once more after the browser's own jump to the fragment's id
   window.addEventListener("load", function () { setTimeout(function () { show(target); }, 0); });
-  window.addEventListener("hashchange", function () { show(markCue()); });
+  window.addEventListener("hashchange", function () {
+    var now = moment();
+    show(markCue(now) || markPage());
+    if (now !== null) seek(now, true);
+  });
 })();
