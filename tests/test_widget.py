@@ -196,3 +196,33 @@ def test_a_page_with_no_web_origin_is_told_the_box_needs_one(doors_app):
     assert reply.status_code == 403 and reply.json()["setting"] == "" and reply.json()["origin"] is None
     assert reply.json()["error"] == "Search is not available on a page with no web origin: the box works on " \
                                     "http(s) pages."
+
+
+def test_the_widget_shows_a_passages_markdown_as_the_chat_does(browser, build, embedder, tmp_path, page_server):
+    from conftest import ask_in_page, open_page
+
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "board-papers.md").write_text(
+        "# Board papers\n\nSend [the board papers](javascript:alert(3)) a full week ahead, with **the decision** "
+        "asked for on _page one_ and `=SUM(A1)` in the budget; press <kbd>Ctrl</kbd> to print. "
+        "![the seating plan](seating.png) shows who sits where.\n", encoding="utf-8")
+    settings = replace(build(content), allowed_origins=page_server.origin)
+    demo, app_url = start_app(Assistant(settings, embedder=embedder), settings)
+    try:
+        question = "how far ahead should the board papers be sent?"
+        chat = open_page(browser, app_url)
+        answer, _ = ask_in_page(chat, question)
+        in_chat = " ".join(answer.locator(".kb-card .kb-text").first.inner_text().split())
+        page = browser.new_page()
+        page.goto(embed(page_server, app_url, "markdown.html"))
+        in_widget = " ".join(ask(page, question).locator(".card .text").first.inner_text().split())
+        assert "the board papers" in in_widget and "javascript" not in in_widget and "](" not in in_widget
+        assert "**" not in in_widget and "_page" not in in_widget and "<kbd>" not in in_widget
+        assert in_widget == in_chat  # the same words, as the chat shows them
+        root = "document.querySelector('.kb-widget').shadowRoot"
+        assert page.evaluate(f"[...{root}.querySelectorAll('a')].every(a => a.protocol.startsWith('http'))")
+        chat.close()
+        page.close()
+    finally:
+        demo.close()

@@ -92,10 +92,28 @@
     return String(text || "").replace(/\*\*(\S(?:.*?\S)?)\*\*/g, "$1").replace(/\s+/g, " ").trim();
   }
 
+  /* A passage's Markdown as words, the words the chat shows (ui/markup.py, same rules): `code` kept as
+   * written, a link or image as its words (its target never followed), no bold, italic or stray marks,
+   * the owner's inline tags (<kbd>, <em>…) as their text; one line. */
+  var LINK = /!?\[([^\]\n]*)\]\((?:[^()\n]|\([^()\n]*\))*\)/g;
+  var BOLD = /(\*\*|__)(?=\S)(.+?)(?<=\S)\1/g;
+  var ITALIC = /(?<![\p{L}\p{N}_*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\p{L}\p{N}_*])|(?<![\p{L}\p{N}_])_(?=\S)([^_\n]+?)(?<=\S)_(?![\p{L}\p{N}_])/gu;
+  var STRAY = /\*\*|__|(?<![\p{L}\p{N}_*])\*(?=\S)|(?<=\S)\*(?![\p{L}\p{N}_*])/gu;
+  var TAG_PAIR = /<(kbd|em|strong|code|sub|sup)>(.+?)<\/\1>/gi;
+  function words(text) {
+    return String(text || "").split(/(`[^`\n]+`)/).map(function (part, i) {
+      if (i % 2) return part.slice(1, -1);
+      part = part.replace(LINK, "$1").replace(BOLD, "$2").replace(ITALIC, function (m, a, b) { return a || b; })
+        .replace(STRAY, "").replace(/`/g, "");
+      for (var n = 0; n < 3; n++) part = part.replace(TAG_PAIR, "$2");
+      return part.replace(/<br\s*\/?>/gi, " ");
+    }).join("").replace(/\s+/g, " ").trim();
+  }
+
   function excerpt(text, highlight, width) {
     var p = el("p", "text");
-    text = plain(text);
-    highlight = plain(highlight);
+    text = words(text);
+    highlight = words(highlight);
     var at = highlight ? text.indexOf(highlight) : -1;
     if (at < 0) {
       p.textContent = text.length > width ? text.slice(0, width).replace(/\s+\S*$/, "") + "…" : text;
