@@ -75,7 +75,8 @@ def create_app(assistant: Assistant, settings: Settings) -> WebApp:
     add_click_route(app, feedback)
     token = add_control_route(app, assistant)
     # SSR stays off: Gradio 6.27–6.31 trust forged Host headers with SSR on.
-    gr.mount_gradio_app(app, page, path="/", ssr_mode=False, theme=THEME, show_error=False,
+    # footer_links=[]: no "Use via API · Built with Gradio · Settings"; the owner's footer_html instead (ui/page.py)
+    gr.mount_gradio_app(app, page, path="/", ssr_mode=False, theme=THEME, show_error=False, footer_links=[],
                         css=CSS + accent_css(settings.accent_color), mcp_server=False)  # ours: ui/mcp.py
     return WebApp(app, door, feedback, page, ready, token)
 

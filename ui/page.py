@@ -11,6 +11,7 @@ endpoints: ui/mcp.py serves exactly those two.)
 from __future__ import annotations
 
 import gradio as gr
+import nh3
 
 from assistant import Answer, Assistant, Settings
 from assistant.addresses import absolute_answer
@@ -87,6 +88,8 @@ def build_page(assistant: Assistant, settings: Settings, door: Door, feedback: C
         # event was still streaming could be lost with the closing stream (Gradio's client, seen under load).
         page.load(header, None, heading, api_visibility="private", queue=False)
         page.load(None, None, None, js=PLAIN_LABELS, api_visibility="private")
+        if settings.footer_html:
+            gr.HTML(owner_footer(settings.footer_html), elem_id="kb-footer")  # Gradio's own footer is off (ui/app.py)
     with one_app():  # gr.mount_gradio_app builds the one app that is served (ui/quick_import.py)
         page.queue(default_concurrency_limit=settings.concurrency_limit, max_size=settings.max_queue)
     return page
@@ -98,7 +101,13 @@ def _handlers(settings: Settings, door: Door, feedback: ChatFeedback, header):
     def respond(question: str, history: list | None, asked: list | None, request: gr.Request = None):
         question = question or ""
         asked = list(asked or [])
-        answer, answer_id = _ask(door, question, settings.top_k, asked, "web", request)
+        try:
+            answer, answer_id = _ask(door, question, settings.top_k, asked, "web", request)
+        except Limited as exc:  # a message in the conversation; the question stays in the box to send again
+            turn = [{"role": "user", "content": question_html(question)},
+                    {"role": "assistant", "content": limited_html(exc.wait)}]
+            kept = question.encode("utf-8", "replace").decode("utf-8")
+            return kept, list(history or []) + turn, header(), asked
         turn = [{"role": "user", "content": question_html(question)},
                 {"role": "assistant", "content": feedback.reply(answer_html(answer, settings.no_match_hint),
                                                                 answer_id, answer.answered)}]
@@ -111,7 +120,10 @@ def _handlers(settings: Settings, door: Door, feedback: ChatFeedback, header):
         """Cited passages for a question, as `assistant ask --json` prints them; `previous`: the
         conversation's earlier questions, oldest first (optional)."""
         earlier = [str(q) for q in previous or [] if isinstance(q, (str, int, float))]
-        body = door.as_json(*_ask(door, question or "", top_k, earlier, "api", request))
+        try:
+            body = door.as_json(*_ask(door, question or "", top_k, earlier, "api", request))
+        except Limited as exc:  # a program gets Gradio's error, with the words
+            raise gr.Error(str(exc), print_exception=False) from None
         return absolute_answer(body, public_base(request, settings.public_url))  # links that work where it goes
 
     return respond, search
@@ -124,12 +136,26 @@ def _example(respond, text: str):
     return ask_example
 
 
+FOOTER_TAGS = {"a", "p", "span", "small", "strong", "em", "b", "i", "br", "nav", "ul", "li", "div"}
+
+
+def owner_footer(html: str) -> str:
+    """The owner's `footer_html`, through nh3: text, a few tags, and http(s)/mailto links opening in a new tab."""
+    clean = nh3.clean(html, tags=FOOTER_TAGS, attributes={"a": {"href", "title"}}, url_schemes={"http", "https", "mailto"},
+                      set_tag_attribute_values={"a": {"target": "_blank"}}, link_rel="noopener noreferrer")
+    return f'<footer class="kb-footer">{clean}</footer>'
+
+
+def limited_html(wait: int) -> str:
+    """The chat's reply to a visitor over the rate limit: when to ask again (not an error badge)."""
+    return ('<div class="kb-answer kb-limited"><p class="kb-notice" role="status">'
+            f"You have asked a lot of questions in a short time. Please ask again in {int(wait)} s; "
+            "your question is still in the box.</p></div>")
+
+
 def _ask(door: Door, question: str, top_k, earlier: list, channel: str, request: gr.Request | None):
-    """(answer, answer_id) through the door, its rate limit turned into a message on the page."""
-    try:
-        door.admit(_client(request), channel)
-    except Limited as exc:
-        raise gr.Error(str(exc), print_exception=False) from None
+    """(answer, answer_id) through the door; raises Limited when the visitor is over the rate limit."""
+    door.admit(_client(request), channel)
     try:
         return door.answer(question, top_k, earlier, channel)
     except BackendUnavailable:  # the index server (Milvus) is down: a message on the page, not a traceback

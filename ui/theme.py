@@ -40,6 +40,7 @@ h3.kb-title { font-size: 1.02rem; margin: 6px 0 2px; line-height: 1.35; font-wei
 .kb-more { margin-top: 10px; }
 .kb-more summary { cursor: pointer; font-weight: 600; color: var(--kb-accent, #0f766e); }
 .kb-notice { margin: 0; font-weight: 600; }
+.kb-footer { text-align: center; color: #52606d; font-size: .9em; padding: 12px 0 4px; }
 .kb-hint { margin: 0; color: var(--body-text-color-subdued); font-size: .9rem; }
 .kb-question { white-space: pre-wrap; overflow-wrap: anywhere; }
 .kb-logo { height: 1.4em; vertical-align: middle; margin-right: 8px; }
