@@ -25,7 +25,7 @@ from ui.forwarded import ProxyHeaders, Trusted
 
 PUBLIC = "https://help.example.org/kb"
 QUESTION = "How do I move from PMO analyst to PMO manager?"
-READER = "/read/articles/pmo-analyst-to-pmo-manager.md#"
+READER = "/read/articles/pmo-analyst-to-pmo-manager.md"  # its section, or the whole article
 
 
 def test_paths_on_the_app_are_joined_to_the_base_and_other_links_kept():
