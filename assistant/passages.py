@@ -168,11 +168,14 @@ def _head_of(vectors: np.ndarray | None, count: int) -> np.ndarray | None:
 
 def lead_with_best_answer(passages: list[Passage], strength: list[float]) -> list[Passage]:
     """Within one document, the passage whose answering sentence scores clearly best comes first (it
-    takes the place of the document's first passage; documents keep their order)."""
+    takes the place of the document's first passage; documents keep their order); so does one that is
+    better on both counts, its answer and its own similarity (a deck's content page over its title page,
+    which the title's words ranked first)."""
     out = list(passages)
     for first in range(len(out)):
         for later in range(first + 1, len(out)):
-            if out[later].doc_id == out[first].doc_id and strength[later] > strength[first] + SWAP_MARGIN:
+            both = strength[later] > strength[first] and out[later].score > out[first].score
+            if out[later].doc_id == out[first].doc_id and (strength[later] > strength[first] + SWAP_MARGIN or both):
                 out[first], out[later] = out[later], out[first]
                 strength[first], strength[later] = strength[later], strength[first]
     return out

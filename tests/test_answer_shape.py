@@ -131,3 +131,14 @@ def test_a_tables_header_row_is_a_heading_and_an_extension_number_does_not_end_a
                             "Report low toner on ext. 4100 and it is replaced the same day. Then carry on.")
     assert [u.heading for u in units[:3]] == [True, False, False]
     assert units[3].text == "Report low toner on ext. 4100 and it is replaced the same day."
+
+
+def test_a_documents_passage_better_on_both_counts_leads_it():
+    from assistant.passages import lead_with_best_answer
+
+    title_page = replace(passage("deck", 0.60, 0.9), page=1)
+    content_page = replace(passage("deck", 0.66, 0.7), page=4)
+    other = passage("article", 0.5, 0.8)
+    assert [p.page for p in lead_with_best_answer([title_page, other, content_page], [0.9, 0.7, 1.0])][::2] == [4, 1]
+    weaker = replace(content_page, score=0.58)  # a better answer but a lower similarity, and not clearly better
+    assert lead_with_best_answer([title_page, weaker], [0.9, 1.0])[0].page == 1
