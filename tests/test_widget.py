@@ -185,7 +185,7 @@ def test_preview_page_shows_the_line_to_copy_and_a_working_box(browser, doors_ap
     widget.locator("input").fill("what's a good recipe for banana bread?")
     widget.locator("input").press("Enter")
     widget.locator(".notice").wait_for(timeout=30_000)
-    assert widget.locator(".notice").inner_text() == NO_MATCH
+    assert widget.locator(".notice").inner_text().startswith(NO_MATCH)
     assert widget.locator(".nearest a").count() >= 1 and widget.locator(".card").count() == 0
     page.close()
 

@@ -34,7 +34,7 @@ from assistant.analytics.errors import AnalyticsError, FeedbackRefused, StoreUna
 from assistant.analytics.privacy import COMMENT_CHARS, clean, mask
 from assistant.analytics.records import Citation, Click, Feedback, Question, Rating
 from assistant.analytics.store import Store
-from assistant.answers import NO_MATCH, Answer
+from assistant.answers import Answer
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ class QuestionLog:
     def record(self, answer: Answer, source: str, seconds: float, index_version: str | None) -> str | None:
         """Queue the question and what it was answered with; its answer_id, or None for a question
         that was refused (empty, over-long) and so not logged."""
-        if answer.message not in (None, NO_MATCH):
+        if answer.kind in ("refused", "small_talk"):  # a no-match reply's message says what the site covers
             return None
         answer_id = uuid.uuid4().hex
         citations = tuple(Citation(n, p.doc_id, p.title, p.url, float(p.score))
