@@ -125,6 +125,12 @@ def test_the_route_serves_articles_transcripts_and_decks_and_nothing_else(reader
     assert article.headers["content-security-policy"].startswith("default-src 'none';")
     assert article.headers["x-content-type-options"] == "nosniff"
     assert "<h1>From PMO analyst to PMO manager" in article.text and "PMO Help Centre" in article.text
+    tools = soup(reader.get("/read/articles/choosing-ppm-tools.html").text)  # an HTML article's own table
+    assert tools.select(".kb-article table tr") and tools.select(".kb-article table td")
+    career = soup(reader.get("/read/articles/taking-ownership-of-your-pmo-career.md").text)
+    deck_link = career.select_one(".kb-article a[download]")  # "[>> Download the deck](../decks/….pdf)"
+    assert deck_link.get_text() == ">> Download the deck"
+    assert deck_link["href"] == "../../asset/decks/pmo-career-lattice.pdf?download=1"
     transcript = reader.get("/read/sessions/rail-upgrade-supplier-reporting.srt")
     assert transcript.status_code == 200 and 'class="kb-speaker">Grace Whitfield' in transcript.text
     deck = reader.get("/read/decks/pmo-career-lattice.pdf")
