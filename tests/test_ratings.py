@@ -178,3 +178,20 @@ def test_a_rating_given_on_the_page_is_stored_and_shown_in_insights(browser, boa
         admin.close()
     finally:
         server.close()
+
+
+def test_behind_a_proxy_the_public_urls_origin_is_this_apps_own(board, tmp_path):  # noqa: F811
+    assistant, _ = board
+    settings = Settings(index_dir=assistant.settings.index_dir, data_dir=tmp_path / "data")
+    log = open_log(settings)
+    try:
+        ratings = Ratings(Assistant(settings, embedder=assistant.embedder), log, public_url="https://help.example.org/kb")
+        app = FastAPI()
+        add_reader_route(app, ratings.assistant, settings, ratings)
+        add_rating_route(app, ratings)
+        client = visitor(app, "198.51.100.40")  # the proxy passes its own Host: help.test
+        token = page_token(client, GUIDE)
+        assert rate(client, GUIDE, 4, token, origin="https://help.example.org").status_code == 200
+        assert rate(client, GUIDE, 4, token, origin="https://help.example.org.evil.net").status_code == 403
+    finally:
+        log.close()

@@ -68,7 +68,7 @@ def create_app(assistant: Assistant, settings: Settings) -> WebApp:
     ready = threading.Event()
     add_api_routes(app, door, ready)
     add_widget_route(app, settings, door.limits)
-    ratings = Ratings(assistant, feedback.log)  # "Was this article helpful?" on reader pages
+    ratings = Ratings(assistant, feedback.log, public_url=settings.public_url)  # "Was this article helpful?"
     add_reader_route(app, assistant, settings, ratings)
     add_rating_route(app, ratings)
     add_source_route(app, assistant)

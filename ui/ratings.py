@@ -5,7 +5,7 @@ stored in the question log's store (SQLite or PostgreSQL, the note masked as ans
     ratings.token(doc_id)                            -> what the page carries and sends back
     add_rating_route(app, ratings)                   POST /ratings {"doc_id", "stars", "comment", "token"}
 
-A rating is accepted only from a page of this app (its Origin names this host) that carries a token this
+A rating is accepted only from a page of this app (its Origin names this host, or `public_url`'s) that carries a token this
 server signed for that document within the last day; from one address at most RATINGS_PER_MINUTE a
 minute; only for a document of the published index. The store keeps one rating per visitor (a hash of
 the address and the day), article and day: a later one replaces it, and a later one without a note keeps
@@ -21,6 +21,7 @@ import json
 import math
 import secrets
 import time
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -40,8 +41,11 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 class Ratings:
-    def __init__(self, assistant: Assistant, question_log: QuestionLog | None, per_minute: int = RATINGS_PER_MINUTE):
+    def __init__(self, assistant: Assistant, question_log: QuestionLog | None, per_minute: int = RATINGS_PER_MINUTE,
+                 public_url: str | None = None):
         self.assistant, self.log = assistant, question_log
+        parts = urlsplit(public_url or "")
+        self.public_origin = f"{parts.scheme}://{parts.netloc}" if parts.netloc else None  # also this app's pages
         self._key = secrets.token_bytes(32)  # this server's; a page older than its restart asks to be reloaded
         self._rate = RateLimitItemPerMinute(per_minute)
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
@@ -83,7 +87,8 @@ def add_rating_route(app: FastAPI, ratings: Ratings) -> None:
         if not ratings.on:
             return _answer(404, "Ratings are off on this help centre (log_questions = false).")
         origin = request.headers.get("origin", "")
-        if origin.partition("://")[2] != request.headers.get("host", "") or not origin:
+        if not origin or (origin.partition("://")[2] != request.headers.get("host", "")
+                          and origin != ratings.public_origin):
             return _answer(403, "Ratings are accepted only from this help centre's own pages.")
         data = await _body(request)
         doc_id = data.get("doc_id") if isinstance(data, dict) else None
