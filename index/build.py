@@ -103,6 +103,7 @@ class BuildReport:
     search: dict = field(default_factory=dict)  # {"kind": "exact"} or the IVF parameters and measured recall@10
     fetch: tuple[dict, ...] = ()  # one summary per web source: requests, downloaded, not_modified, …
     notes: tuple[str, ...] = ()  # what the caller adds for the owner (the answer rules' calibration)
+    encoder_inputs: int = 0  # texts the model read: the chunks, and the sentences embedded for highlights
 
     def as_dict(self) -> dict:
         data = dict(self.__dict__)
@@ -206,8 +207,8 @@ def _build_locked(job: _Job) -> BuildReport:
     progress(0.1, f"embedding {len(chunks)} chunks")
     vectors = _embed_all(embedder, [c.embed_text for c in chunks], lambda done: progress(
         0.1 + 0.5 * done / max(1, len(chunks)), f"embedded {done}/{len(chunks)} chunks"))
-    units = _embed_units(embedder, chunks, lambda f, what: progress(0.6 + 0.3 * f, what)) \
-        if job.options.sentence_vectors else None
+    units, sentences = _embed_units(embedder, chunks, lambda f, what: progress(0.6 + 0.3 * f, what)) \
+        if job.options.sentence_vectors else (None, 0)
     progress(0.9, "writing")
     manifest = _manifest(job, fresh_docs, _count_by_document(chunks))
     change = Change(frozenset(plan.changed) | frozenset(plan.removed), chunks, vectors, units)
@@ -217,7 +218,8 @@ def _build_locked(job: _Job) -> BuildReport:
     publish(job.index_dir, name)
     remove_old_versions(job.index_dir, job.options.keep_versions)
     progress(1.0, "published")
-    return _report(plan, job.index_dir, name, len(documents), manifest.chunks, len(chunks), job.started, True, manifest)
+    report = _report(plan, job.index_dir, name, len(documents), manifest.chunks, len(chunks), job.started, True, manifest)
+    return replace(report, encoder_inputs=len(chunks) + sentences)
 
 
 def _manifest(job: _Job, fresh_docs: set[str], per_doc: dict[str, int]) -> Manifest:
@@ -251,9 +253,10 @@ def _embed_all(embedder: Embedder, texts: list[str], done: Callable[[int], None]
     return vectors
 
 
-def _embed_units(embedder: Embedder, chunks: list[Chunk], progress: Progress) -> list[np.ndarray]:
+def _embed_units(embedder: Embedder, chunks: list[Chunk], progress: Progress) -> tuple[list[np.ndarray], int]:
     """Each chunk's answer units (sentences, or a recording's cues) embedded, so a question only compares
-    vectors to find the answering sentence. A unit shared by overlapping chunks is embedded once."""
+    vectors to find the answering sentence; and how many texts that took (a unit shared by overlapping
+    chunks is embedded once)."""
     per_chunk = [[unit_text(u) for u in answer_units(c)] for c in chunks]
     texts = list(dict.fromkeys(t for units in per_chunk for t in units))
     progress(0.0, f"embedding {len(texts)} sentences")
@@ -261,7 +264,7 @@ def _embed_units(embedder: Embedder, chunks: list[Chunk], progress: Progress) ->
                                                                 f"embedded {done}/{len(texts)} sentences"))
     at = {text: n for n, text in enumerate(texts)}
     return [vectors[[at[t] for t in units]].astype(np.float16) if units
-            else np.zeros((0, embedder.dimension), np.float16) for units in per_chunk]
+            else np.zeros((0, embedder.dimension), np.float16) for units in per_chunk], len(texts)
 
 
 def _report(plan: BuildPlan, index_dir: Path, version: str, documents: int, chunks: int, embedded: int,

@@ -142,7 +142,7 @@ def _insert(conn: Connection, name: str, chunks: list[Chunk], first: int, job: M
         block = chunks[start:start + BLOCK]
         progress(0.1 + 0.8 * start / max(1, len(chunks)), f"embedding {start + len(block)}/{len(chunks)} chunks")
         vectors = _embed_all(job.embedder, [c.embed_text for c in block], lambda done: None)
-        units = _embed_units(job.embedder, block, lambda f, what: None) if job.sentence_vectors else None
+        units = _embed_units(job.embedder, block, lambda f, what: None)[0] if job.sentence_vectors else None
         insert_rows(conn, name, first + start, block, vectors, units)
     progress(0.9, "checking the new version")
     _ready(conn, name)
