@@ -87,6 +87,7 @@ class Settings:
     mcp_server: bool = True  # serve the MCP tools at /gradio_api/mcp/ for AI assistants
     log_questions: bool = True  # keep masked questions, feedback and clicks for `assistant report`
     retention_days: int = 180  # delete logged questions older than this (0: keep them all)
+    secret_key: str | None = None  # signs the reader pages' rating tokens; none: a random key kept in data_dir
     data_dir: Path = Path(".assistant/data")  # the SQLite analytics store; never touched by builds
     database_url: str | None = None  # postgresql://… to share one store between several servers
     # The site's face (the web app): every word a visitor reads that is not content comes from here.

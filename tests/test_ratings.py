@@ -195,3 +195,16 @@ def test_behind_a_proxy_the_public_urls_origin_is_this_apps_own(board, tmp_path)
         assert rate(client, GUIDE, 4, token, origin="https://help.example.org.evil.net").status_code == 403
     finally:
         log.close()
+
+
+def test_a_pages_token_outlives_a_restart_and_holds_on_every_server_of_the_site(tmp_path):
+    from ui.ratings import signing_key
+
+    first = Ratings(None, None, key=signing_key(None, tmp_path / "data"))
+    restarted = Ratings(None, None, key=signing_key(None, tmp_path / "data"))  # the same folder, read back
+    assert restarted.valid(first.token("a.md"), "a.md") and not restarted.valid(first.token("a.md"), "b.md")
+    assert oct((tmp_path / "data" / "secret_key").stat().st_mode & 0o777) == "0o600"
+    elsewhere = Ratings(None, None, key=signing_key(None, tmp_path / "other"))
+    assert not elsewhere.valid(first.token("a.md"), "a.md")  # another folder, another key
+    one, two = (Ratings(None, None, key=signing_key("shared secret", tmp_path / f"replica{n}")) for n in (1, 2))
+    assert two.valid(one.token("a.md"), "a.md")  # replicas given the same secret_key agree

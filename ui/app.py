@@ -36,7 +36,7 @@ from ui.feedback import ChatFeedback, add_click_route
 from ui.forwarded import ProxyHeaders, trusted_proxies
 from ui.mcp import McpEndpoint
 from ui.page import build_page
-from ui.ratings import Ratings, add_rating_route
+from ui.ratings import Ratings, add_rating_route, signing_key
 from ui.reader import add_reader_route
 from ui.reload import POLL_SECONDS
 from ui.theme import CSS, THEME, accent_css
@@ -68,7 +68,8 @@ def create_app(assistant: Assistant, settings: Settings) -> WebApp:
     ready = threading.Event()
     add_api_routes(app, door, ready)
     add_widget_route(app, settings, door.limits)
-    ratings = Ratings(assistant, feedback.log, public_url=settings.public_url)  # "Was this article helpful?"
+    ratings = Ratings(assistant, feedback.log, public_url=settings.public_url,  # "Was this article helpful?"
+                      key=signing_key(settings.secret_key, settings.data_dir))
     add_reader_route(app, assistant, settings, ratings)
     add_rating_route(app, ratings)
     add_source_route(app, assistant)

@@ -19,8 +19,10 @@ import hashlib
 import hmac
 import json
 import math
+import os
 import secrets
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
@@ -42,11 +44,11 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 class Ratings:
     def __init__(self, assistant: Assistant, question_log: QuestionLog | None, per_minute: int = RATINGS_PER_MINUTE,
-                 public_url: str | None = None):
+                 public_url: str | None = None, key: bytes | None = None):
         self.assistant, self.log = assistant, question_log
         parts = urlsplit(public_url or "")
         self.public_origin = f"{parts.scheme}://{parts.netloc}" if parts.netloc else None  # also this app's pages
-        self._key = secrets.token_bytes(32)  # this server's; a page older than its restart asks to be reloaded
+        self._key = key or secrets.token_bytes(32)  # see signing_key: shared by every server of the site
         self._rate = RateLimitItemPerMinute(per_minute)
         self._limiter = MovingWindowRateLimiter(MemoryStorage())
 
@@ -128,3 +130,28 @@ def _answer(status: int, message: str, headers: dict | None = None) -> JSONRespo
 
 
 __all__ = ["RATINGS_PER_MINUTE", "ROUTE", "Ratings", "add_rating_route"]
+
+
+def signing_key(secret: str | None, data_dir: Path) -> bytes:
+    """What the pages' rating tokens are signed with: the `secret_key` setting (give every server behind one
+    address the same), else a random key kept in `data_dir/secret_key` (made once, readable by its owner
+    only), so tokens outlive a restart and servers sharing the folder agree; in memory where it cannot be
+    written."""
+    if secret:
+        return hashlib.sha256(secret.encode("utf-8")).digest()
+    path = Path(data_dir) / "secret_key"
+    try:
+        return bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except (OSError, ValueError):
+        pass
+    key = secrets.token_bytes(32)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+            handle.write(key.hex())
+    except FileExistsError:  # another server made it first: theirs
+        return bytes.fromhex(path.read_text(encoding="ascii").strip())
+    except OSError:
+        pass
+    return key
