@@ -67,7 +67,8 @@ def answer_notes(settings: Settings, embedder: Embedder, questions: list[str]) -
 def covered_line(covered: tuple[str, ...], shown: int = 8) -> str:
     """"Everyday questions this knowledge base answers as its own (never refused): …"."""
     if not covered:
-        return "Everyday questions it answers as its own: none (questions closer to them than to the content are refused)."
+        return ("Everyday questions it answers as its own: none (a question that resembles one of them more than "
+                "the content counts against it).")
     more = f" and {len(covered) - shown} more" if len(covered) > shown else ""
     listed = "; ".join(f"“{q}”" for q in covered[:shown])
     return f"Everyday questions it answers as its own (never refused for resembling them): {listed}{more}."
