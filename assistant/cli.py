@@ -6,6 +6,7 @@ import gc
 import json
 import sys
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -133,8 +134,13 @@ def ask(ctx, question, index_dir, top_k, previous, as_json):
             answer = Assistant.open(settings).ask(question, previous=previous)
     except KNOWN_ERRORS as exc:
         _fail(exc)
-    if not answer.passages and answer.message:
+    if answer.kind == "refused":
         _fail(answer.message, code=2)
+    if settings.public_url:  # the reader's paths printed whole, as visitors open them
+        from assistant.addresses import absolute
+
+        answer = replace(answer, passages=tuple(replace(p, url=absolute(p.url, settings.public_url)) for p in answer.passages),
+                         more=tuple(replace(p, url=absolute(p.url, settings.public_url)) for p in answer.more))
     click.echo(json.dumps(_linked(answer.as_dict(), settings), indent=2, ensure_ascii=False) if as_json
                else reports.answer_text(answer))
 

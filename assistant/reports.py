@@ -78,6 +78,7 @@ def skipped_lines(skipped) -> list[str]:
 def answer_text(answer: Answer) -> str:
     lines = [f"Searched for: {answer.searched_for}", ""] if answer.searched_for else []
     lines += [] if answer.answered else [answer.message or "", ""]
+    lines += [f"  - {example}" for example in answer.examples] + ([""] if answer.examples else [])
     for number, p in enumerate(answer.passages, start=1):
         where = f" ▶ {clock(p.start_seconds)}" if p.start_seconds is not None else ""
         lines.append(f"{number}. {p.title}{where}  (relevance {p.rank_score:.2f}, similarity {p.score:.2f})")

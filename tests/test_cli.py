@@ -119,3 +119,12 @@ def test_refusals_come_before_any_model_or_index_loads(tmp_path, monkeypatch):
     assert empty.exit_code == 2 and empty.output.startswith("Error: Please type a question")
     missing = CliRunner().invoke(main, ["ask", "anything", "--index", str(tmp_path / "none")])
     assert missing.exit_code == 1 and "run `assistant build` first" in missing.output
+
+
+def test_ask_answers_small_talk_in_words_and_prints_reader_links_whole_with_public_url(sample_index, monkeypatch):
+    hello = run("ask", "--index", str(sample_index), "hello!")
+    assert hello.exit_code == 0 and hello.output.startswith("Hello!") and "  - " in hello.output
+    monkeypatch.setenv("ASSISTANT_PUBLIC_URL", "https://help.example.org/kb")
+    answer = run("ask", "--index", str(sample_index), "how do I move from PMO analyst to PMO manager?")
+    assert answer.exit_code == 0 and "https://help.example.org/kb/read/articles/pmo-analyst-to-pmo-manager.md" in answer.output
+    assert " /read/" not in answer.output
