@@ -230,3 +230,17 @@ def test_one_cors_rule_for_the_whole_app(allowed, origin, expected):
     http = TestClient(app)
     for path in ("/api/search", "/gradio_api/info"):
         assert http.get(path, headers={"Origin": origin}).headers.get("access-control-allow-origin") == expected
+
+
+def test_small_talk_through_the_api_is_a_reply_not_a_refusal(sample_settings, embedder):
+    from starlette.testclient import TestClient
+
+    from assistant import Assistant
+    from ui import create_app
+
+    web = create_app(Assistant(sample_settings, embedder=embedder), sample_settings)
+    with TestClient(web.app) as http:
+        hello = http.get("/api/search", params={"q": "hi there"})
+    web.page.close(verbose=False)
+    body = hello.json()
+    assert hello.status_code == 200 and body["kind"] == "small_talk" and body["examples"] and "error" not in body

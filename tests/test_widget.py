@@ -226,3 +226,21 @@ def test_the_widget_shows_a_passages_markdown_as_the_chat_does(browser, build, e
         page.close()
     finally:
         demo.close()
+
+
+@needs_browser
+@pytest.mark.browser
+def test_the_widget_answers_a_greeting_with_examples_that_ask_when_clicked(browser, doors_app, page_server):
+    assistant, app_url = doors_app
+    page = browser.new_page()
+    page.goto(embed(page_server, app_url, "greeting.html", ""))
+    widget = ask(page, "hi!")
+    assert widget.locator(".notice").inner_text() == assistant.settings.reply_greeting
+    examples = widget.locator("button.example")
+    assert examples.count() == len(assistant.examples()) >= 1
+    first = examples.first.inner_text()
+    examples.first.click()
+    page.wait_for_function("() => document.querySelector('.kb-widget').shadowRoot.querySelectorAll('.card').length > 0",
+                           timeout=60_000)
+    assert widget.locator("input").input_value() == first
+    page.close()

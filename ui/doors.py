@@ -25,7 +25,7 @@ from limits import RateLimitItemPerMinute
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
-from assistant import NO_MATCH, Answer, Assistant, Settings
+from assistant import Answer, Assistant, Settings
 from assistant.followup import CONTEXT_TURNS
 from assistant.questions import MAX_TOP_K
 
@@ -141,7 +141,7 @@ class Door:
 
 def refused(answer: Answer) -> bool:
     """The question could not be searched at all (too long, empty, unreadable): a message, nothing cited."""
-    return not answer.answered and not answer.passages and answer.message not in (None, NO_MATCH)
+    return answer.kind == "refused"
 
 
 __all__ = ["CHANNELS", "MAX_TOP_K", "Door", "Limited", "Limits", "Reply", "refused"]

@@ -149,7 +149,7 @@
     return article;
   }
 
-  function render(results, answer) {
+  function render(results, answer, askAgain) {
     results.textContent = "";
     var passages = Array.isArray(answer.passages) ? answer.passages : [];
     if (answer.searched_for) results.appendChild(el("p", "hint", "Searched for: " + answer.searched_for));
@@ -174,6 +174,20 @@
       return;
     }
     results.appendChild(el("p", "notice", answer.message || "No confident match."));
+    var examples = Array.isArray(answer.examples) ? answer.examples : [];
+    if (examples.length) {  /* after a greeting: questions to try, each asked when clicked */
+      results.appendChild(el("p", "lead", "For example:"));
+      var tries = el("ul", "nearest");
+      examples.forEach(function (example) {
+        var item = el("li");
+        var button = el("button", "example", plain(String(example)));
+        button.type = "button";
+        button.addEventListener("click", function () { askAgain(String(example)); });
+        item.appendChild(button);
+        tries.appendChild(item);
+      });
+      results.appendChild(tries);
+    }
     if (!passages.length) return;
     results.appendChild(el("p", "lead", "Nearest articles:"));
     var list = el("ul", "nearest");
@@ -267,7 +281,11 @@
             if (!response.ok || !body) throw new Error(refusal(response, body));
             asked.push(question);
             say("", false);
-            render(ui.results, body);
+            render(ui.results, body, function (example) {
+              ui.input.value = example;
+              if (ui.form.requestSubmit) ui.form.requestSubmit();
+              else ui.form.dispatchEvent(new Event("submit", {cancelable: true}));
+            });
           });
         })
         .catch(function (error) {
