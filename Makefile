@@ -18,7 +18,7 @@ export HF_HUB_OFFLINE := 1
 PIP    := $(PY) -m pip install -q --no-compile
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: install doctor serve index test test-quick chromium postgresql bench screenshot clean
+.PHONY: install doctor serve index test test-quick docs chromium postgresql bench screenshot clean
 
 # What `make serve` needs: torch's CPU build, then the app. The tests' extras come with `make install`.
 $(VENV)/.runtime: pyproject.toml
@@ -64,6 +64,10 @@ postgresql:
 # subprocesses), handed one test at a time, the slow ones first (tests/conftest.py says why).
 test: install chromium postgresql
 	$(PY) -m pytest -n 3 --dist load --maxschedchunk 1
+
+# The manual as a site (build/site), strict: a broken link, a missing page or a stale reference fails.
+docs: install
+	$(BIN)/mkdocs build --strict --quiet
 
 # The inner loop: everything but the tests marked slow (subprocess servers, browsers, crash points, bench smokes).
 test-quick: install postgresql

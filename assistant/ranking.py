@@ -12,7 +12,7 @@ RRF_K = 60
 
 @dataclass(frozen=True)
 class Fusion:
-    """How dense and BM25 rankings are combined; chosen by `bench/fusion_sweep.py`, see README."""
+    """How dense and BM25 rankings are combined; chosen by `bench/fusion_sweep.py`, see docs/measured.md."""
 
     mode: str = "hybrid"  # "dense", "bm25" or "hybrid"
     # hybrid: "adaptive" (cosine + weight × BM25 confidence × max-normalised BM25), "convex" (the

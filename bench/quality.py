@@ -1,6 +1,6 @@
 """Retrieval quality of bm25, dense and hybrid on the sample knowledge base, SciFact and StackFAQ.
 
-Prints a Markdown table (the README's) and writes bench/results/quality.json. The public sets are
+Prints a Markdown table (docs/measured.md's) and writes bench/results/quality.json. The public sets are
 read from ../shared/eval/ and skipped with a message when absent. The first run embeds SciFact
 (about 5,200 abstracts): several minutes on a 2-core CPU; later runs reuse the cached index.
 

@@ -15,7 +15,7 @@ from corpus.model import Document
 from corpus.text import READER_PATH, clean_line, decode, document_url, meta_text, read_sidecar, sidecar_bytes, title_from_filename
 
 LOADER_VERSION = "3"  # bump when loaders change what they extract: forces re-chunking
-MAX_FILE_BYTES = 20_000_000  # the README's "20 MB limit"; checked before a byte is read
+MAX_FILE_BYTES = 20_000_000  # docs/content.md's "20 MB limit"; checked before a byte is read
 TEXT_LOADERS = {
     ".md": markdown.load,
     ".markdown": markdown.load,

@@ -1,4 +1,4 @@
-"""`assistant report`, end to end as the README says: serve the sample, ask 12 questions through
+"""`assistant report`, end to end as docs/insights.md says: serve the sample, ask 12 questions through
 /search, give feedback, kill the server with SIGKILL, and read the report. Plus its pure parts."""
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
     report = build_report(snapshot, embed)      embed: list[str] -> normalised float32 rows
 
-Definitions (the README repeats them):
+Definitions (docs/insights.md repeats them):
   answered / no_match     questions with a passage over min_score / with none ("no confident match")
   helpful / not_helpful   answers given 👍 / 👎 (a visitor's latest vote on an answer counts)
   refusal_did_not_help    "no confident match" replies marked "This did not help" (no 👍/👎 under those)

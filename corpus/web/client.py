@@ -45,7 +45,7 @@ TYPES = {  # what each kind of fetch accepts (an empty tuple: anything)
 
 @dataclass(frozen=True)
 class Politeness:
-    """How a web source is fetched. Defaults are the README's politeness defaults."""
+    """How a web source is fetched. Defaults are the politeness defaults docs/sites.md gives."""
 
     user_agent: str = USER_AGENT
     rate: float = 2.0  # requests per second per host, at most (robots.txt Crawl-delay may slow it further)
