@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
@@ -73,7 +73,7 @@ def _budget(doc: Document, section: tuple[str, ...], count_tokens: CountTokens, 
 
 def _split_segment(doc: Document, segment: Segment, count_tokens: CountTokens, settings: ChunkSettings) -> list[Segment]:
     budget = _budget(doc, segment.section, count_tokens, settings)
-    return [Segment(**{**segment.__dict__, "text": text}) for text in _split_text(segment.text, budget, count_tokens, settings)]
+    return [replace(segment, text=text) for text in _split_text(segment.text, budget, count_tokens, settings)]
 
 
 def _split_text(text: str, budget: int, count_tokens: CountTokens, settings: ChunkSettings) -> list[str]:
@@ -113,7 +113,7 @@ def _group_cues(doc: Document, count_tokens: CountTokens, settings: ChunkSetting
         for part in _split_text(line, budget, count_tokens, settings):
             # a cue too long for one chunk: each piece keeps the cue's times, its cue the speaker
             kept = Cue(cue.start or 0.0, cue.end or 0.0, cue.speaker, _unprefixed(part, cue.speaker))
-            groups.append([Segment(**{**cue.__dict__, "text": part, "speaker": None, "cues": (kept,)})])
+            groups.append([replace(cue, text=part, speaker=None, cues=(kept,))])
             lines = [part]
     return [_merge(group) for group in groups]
 

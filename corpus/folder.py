@@ -108,7 +108,7 @@ def load_file(path: Path, root: Path, base_url: str | None = None, max_bytes: in
     url, url_warnings = document_url(side["url"] or parsed.url, base_url, doc_id)
     title = clean_line(str(side["title"] or parsed.title or title_from_filename(path)))[:300] or path.name
     updated = side["date"] or side["updated"] or parsed.updated
-    segments = parsed.segments if parsed.anchors else tuple(s.__class__(**{**s.__dict__, "anchor": None}) for s in parsed.segments)
+    segments = parsed.segments if parsed.anchors else tuple(replace(s, anchor=None) for s in parsed.segments)
     return Document(
         doc_id=doc_id,
         title=title,

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html as htmllib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bs4 import BeautifulSoup, Tag
 
@@ -72,7 +72,7 @@ def read_fragment(content_html: str, url: str, title_html: str) -> Page:
     _prune(root)
     decks, recordings = _attachments(root, url)
     parsed = html_loader.load(f"<html><body><main>{root}</main></body></html>")
-    return Page(Parsed(**{**parsed.__dict__, "title": title, "url": None}).normalised(), decks, recordings)
+    return Page(replace(parsed, title=title, url=None).normalised(), decks, recordings)
 
 
 def _soup(text: str) -> BeautifulSoup:

@@ -15,19 +15,25 @@ Backends, all behind the one protocol:
 from __future__ import annotations
 
 import importlib.util
+from dataclasses import replace
 from pathlib import Path
 
 from index.embedding.model_cache import default_cache_dir, model_folder, resolve_model
-from index.embedding.protocol import BACKENDS, DEFAULT_MODEL, VARIANTS, Embedder, EmbedderSpec
+from index.embedding.protocol import (
+    BACKENDS,
+    DEFAULT_MODEL,
+    VARIANTS,
+    Embedder,
+    EmbedderSpec,
+)
 from index.errors import ModelError
-
 
 
 def make_embedder(spec: EmbedderSpec | None = None, **fields) -> Embedder:
     """The embedder the spec names (fields override it: make_embedder(model="…", variant="int8"))."""
     spec = spec or EmbedderSpec()
     if fields:
-        spec = EmbedderSpec(**{**spec.__dict__, **fields})
+        spec = replace(spec, **fields)
     if spec.backend == "torch":
         if spec.variant != "fp32":
             raise ModelError(f"the torch backend has no {spec.variant} variant; set backend = \"onnx\"")
