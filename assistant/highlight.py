@@ -15,15 +15,11 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-import Stemmer
 
 from assistant.answer_shape import ceremony, holds, restates, wanted
+from corpus.english import QUESTION_STOP_WORDS, stem
 from corpus.sentences import Sentence, plain, split_sentences
 
-_STEM = Stemmer.Stemmer("english")
-STOP_WORDS = frozenset("""a an and are as at be by can do does for from had has have how i if in into is it its me my
-of on or our so that the their them then there these they this to was we what when where which who why
-will with would you your should could did done get got about any some""".split())  # English
 LEXICAL_WEIGHT = 0.35
 QUESTION_PENALTY = 0.1
 HEADING_PENALTY = 0.3
@@ -37,8 +33,8 @@ CARRY_RECORDING = (0.6, 0.6)  # a cue is read with the cues around it (a questio
 
 @lru_cache(maxsize=65536)
 def terms(text: str) -> frozenset[str]:
-    words = [w for w in re.findall(r"\w+", plain(text).lower()) if w not in STOP_WORDS and len(w) > 1]
-    return frozenset(_STEM.stemWords(words))
+    words = [w for w in re.findall(r"\w+", plain(text).lower()) if w not in QUESTION_STOP_WORDS and len(w) > 1]
+    return frozenset(stem(words))
 
 
 def cheap_score(question_terms: set[str], sentence: Sentence, kinds: frozenset[str] = frozenset()) -> float:

@@ -19,7 +19,6 @@ from assistant.answers import Answer, Passage, no_match_message
 from assistant.config import Settings
 from assistant.examples import suggest_examples
 from assistant.followup import Query, resolve
-from assistant.highlight import STOP_WORDS
 from assistant.language import script_problem
 from assistant.links import with_text_fragment
 from assistant.off_topic import (Calibration, CalibrationCache, Elsewhere, Evidence, RefusalRule, best_unit,
@@ -30,6 +29,7 @@ from assistant.ranking import Fusion, cap_per_document, fuse, split_cards
 from assistant.spelling import Speller
 from assistant.reports import index_info
 from assistant.backends import is_milvus, open_index, published
+from corpus.english import QUESTION_STOP_WORDS
 from index import Embedder, LoadedIndex, load_index
 
 
@@ -211,7 +211,7 @@ class Assistant:
         uncovered = self.elsewhere.uncovered(calibration.covered)
         e = float((uncovered @ query).max()) if len(uncovered) else -1.0
         return Evidence(s=s, u=best_unit(index, rows[:5], query, s), e=e,
-                        unknown=unknown_share(text, index.words(), STOP_WORDS))
+                        unknown=unknown_share(text, index.words(), QUESTION_STOP_WORDS))
 
     def _candidates(self, index: LoadedIndex, shown: list[int], ranked: list[tuple[int, float]],
                     query: np.ndarray) -> list[list[Candidate]]:
@@ -238,8 +238,7 @@ class Assistant:
         """The top chunks of each ranker, with both rankers' exact scores for every one of them. Work grows
         with the depth and the question words' posting lists, not with the size of the index."""
         depth = self.fusion.depth
-        dense_rows, _ = index.search_dense(query, depth)
-        lexical = index.search_lexical(question)
+        (dense_rows, _), lexical = index.search_both(query, question, depth)  # Milvus: in one round trip
         lexical_rows, _ = lexical.top(depth)
         rows = np.unique(np.concatenate([dense_rows, lexical_rows])).astype(np.int64)
         dense = index.vectors_of(rows) @ query if len(rows) else np.zeros(0, np.float32)

@@ -19,21 +19,18 @@ import re
 from pathlib import Path
 
 import numpy as np
-import Stemmer
+
+from corpus.english import BM25_STOP_WORDS, STEMMER
 
 try:
     from orjson import loads as _json  # what bm25s reads its vocabulary with: a large one loads several times faster
 except ImportError:
     from json import loads as _json
 
-_STEMMER = Stemmer.Stemmer("english")
 K1, B = 0.9, 0.4  # Anserini's BEIR settings
 TOKEN = r"(?u)\b\w\w+\b"  # bm25s' default (scikit-learn's CountVectorizer)
-STOPWORDS = ("a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it", "no",
-             "not", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these", "they", "this",
-             "to", "was", "will", "with")  # bm25s' "en" list; builds hand bm25s this one, so both sides agree
 _SPLIT = re.compile(TOKEN).findall
-_STOP = frozenset(STOPWORDS)
+_STOP = frozenset(BM25_STOP_WORDS)  # builds hand bm25s this list, so index and questions agree
 _FILES = {"data": "data.csc.index.npy", "indices": "indices.csc.index.npy", "indptr": "indptr.csc.index.npy"}
 VOCAB = "vocab.index.json"
 
@@ -41,14 +38,14 @@ VOCAB = "vocab.index.json"
 def _tokenize(texts: list[str]):
     import bm25s
 
-    return bm25s.tokenize(texts, token_pattern=TOKEN, stopwords=list(STOPWORDS), stemmer=_STEMMER.stemWords,
+    return bm25s.tokenize(texts, token_pattern=TOKEN, stopwords=list(BM25_STOP_WORDS), stemmer=STEMMER.stemWords,
                           show_progress=False)
 
 
 def query_words(query: str) -> list[str]:
     """The stemmed, stop-word-free words of a question, as the index stores them (bm25s.tokenize's steps:
     lower case, split, drop stop words, stem)."""
-    return _STEMMER.stemWords([word for word in _SPLIT(query.lower()) if word not in _STOP])
+    return STEMMER.stemWords([word for word in _SPLIT(query.lower()) if word not in _STOP])
 
 
 WORDS = "words.json.zst"  # the rows' words as written (lower case, unstemmed): {word: rows holding it}, zstd

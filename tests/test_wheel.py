@@ -6,6 +6,7 @@ files all inside the wheel)."""
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -24,8 +25,14 @@ ROOT = Path(__file__).resolve().parent.parent
 def installed(tmp_path_factory) -> tuple[list[str], dict]:
     """(the command that runs the installed `assistant`, its environment)."""
     folder = tmp_path_factory.mktemp("wheel")
+    source = folder / "source"  # a copy, so the build's own build/ folder never lands in the checkout
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(ROOT / name, source / name)
+    for package in ("assistant", "corpus", "index", "ui"):
+        shutil.copytree(ROOT / package, source / package, ignore=shutil.ignore_patterns("__pycache__"))
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w",
-                    str(folder / "dist"), str(ROOT)], check=True, cwd=folder, capture_output=True)
+                    str(folder / "dist"), str(source)], check=True, cwd=folder, capture_output=True)
     wheel = next((folder / "dist").glob("*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     for needed in ("assistant/data/elsewhere.txt", "assistant/data/english.toml", "assistant/sample_kb/assistant.toml",
