@@ -2,6 +2,7 @@
 
     open_index(settings, version=None, expected_variant=None, like=None)   LoadedIndex or MilvusIndex
     published(settings, index=None) -> str | None    the published version's name (the pointer)
+    server_problem(settings, index=None) -> str | None  why the index server cannot be reached now (None: it can)
     require_published(settings) -> str               the same, or MissingIndex saying to build first
     milvus_target(settings, env=None) -> MilvusTarget
     run_milvus_build(settings, full, dry_run, show_progress, embedder, progress)   `assistant build` there
@@ -85,6 +86,30 @@ def published(settings: Settings, index=None) -> str | None:
         return current(getattr(index, "conn", None) or connect(milvus_target(settings)))
     except BackendUnavailable:
         return None
+
+
+def server_problem(settings: Settings, index=None) -> str | None:
+    """Why the configured index server does not answer right now, with its address; None when it does, and
+    always for the local backend. One quick request (the pointer collection's existence), no retries:
+    what a readiness probe asks every few seconds."""
+    if not is_milvus(settings):
+        return None
+    from index.errors import BackendUnavailable
+    from index.milvus import connect
+    from index.milvus.versions import meta_name
+
+    conn = getattr(index, "conn", None)
+    fresh = conn is None
+    try:
+        if fresh:
+            conn = connect(milvus_target(settings), timeout=2.0)
+        conn.call("has_collection", meta_name(conn), retries=0, timeout=2.0, during="the health check")
+    except BackendUnavailable as exc:
+        return f"the index server at {exc.uri} cannot be reached ({exc.reason})"
+    finally:
+        if fresh and conn is not None:
+            conn.close()
+    return None
 
 
 def run_milvus_build(settings: Settings, full: bool, dry_run: bool, show_progress: bool, embedder: Embedder,

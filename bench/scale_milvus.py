@@ -1,7 +1,7 @@
 """bench/scale.py's stages on the Milvus backend (`--backend milvus`): the same synthetic chunks,
 vectors and sentence vectors written into a milvus-lite server on loopback (or --milvus-uri), the
-same one-article change through the real Milvus build (copy, delete by document, insert, check,
-publish), the same questions from a fresh process. Milvus's own process is measured beside ours:
+same one-article change through the real Milvus build (the changed article's rows marked deleted, its
+new rows appended, checked, published: nothing copied), the same questions from a fresh process. Milvus's own process is measured beside ours:
 its resident memory and its data folder on disk.
 
 A module of bench/scale.py, not a script: its smoke run is `bench/scale.py --smoke --backend milvus`,
@@ -20,7 +20,7 @@ from corpus import LoadResult
 from index.manifest import Manifest, library_versions
 from index.milvus import LiteServer, MilvusTarget, connect
 from index.milvus.build import MilvusJob, build_milvus, write_version
-from index.milvus.versions import drop_version, version_collections
+from index.milvus.versions import rows_name
 
 COLLECTION = "scale_bench"
 
@@ -44,8 +44,9 @@ def write(target: MilvusTarget, chunks, vectors, units, entries, model: dict, ch
     started = time.perf_counter()
     conn = connect(target)
     try:
-        for version in version_collections(conn):
-            drop_version(conn, version)
+        if conn.call("has_collection", rows_name(conn)):  # a measured server from an earlier run: start empty
+            conn.call("drop_collection", rows_name(conn))
+            conn.call("drop_collection", f"{target.collection}_meta")
         manifest = Manifest(model=model, chunker=chunker.as_dict(), documents=entries, chunks=0,
                             built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                             content_dir="", libraries=library_versions())
@@ -69,7 +70,7 @@ def dense_recall(index, queries: np.ndarray, limit: int = 200_000) -> float | No
     past `limit` rows: reading them all back is not what the bench measures)."""
     if index.live > limit:
         return None
-    iterator = index.conn.call("query_iterator", index.collection, batch_size=2000, filter="row >= 0",
+    iterator = index.conn.call("query_iterator", index.collection, batch_size=2000, filter=index.where,
                                output_fields=["row", "vector"])
     rows, vectors = [], []
     while batch := iterator.next():

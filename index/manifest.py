@@ -38,6 +38,7 @@ class Manifest:
     sources: list[str] = field(default_factory=list)  # folders and site URLs (without credentials) it was built from
     # [{"name", "rows", "deleted", "sha256" of its segment.json, "ann": {kind, nlist, nprobe, recall_at_10…}}]
     segments: list[dict] = field(default_factory=list)
+    server: dict = field(default_factory=dict)  # what an index server needs besides (Milvus: index.milvus.rows)
 
     def ann_summary(self) -> dict:
         """How dense search runs: exact everywhere, or the IVF parameters and measured recall of the

@@ -169,6 +169,11 @@ class LoadedIndex:
         """BM25 scores of the live rows holding a word of the question (`.top(k)`, `.scores_of(rows)`)."""
         return self.lexical.query(question)
 
+    def search_both(self, query_vector: np.ndarray, question: str, k: int) -> tuple[tuple[np.ndarray, np.ndarray],
+                                                                                    LexicalMatches]:
+        """search_dense and search_lexical together (an index server answers both in one round trip)."""
+        return self.search_dense(query_vector, k), self.search_lexical(question)
+
     def words(self) -> dict[str, int]:
         """The index's words as written, with the rows holding each: what misspelt question words are
         corrected to."""

@@ -26,7 +26,7 @@ from assistant.search import Assistant  # noqa: E402
 from index import BackendUnavailable, CorruptIndex, MissingIndex  # noqa: E402
 from index.milvus import connect  # noqa: E402
 from index.milvus.lite import free_port  # noqa: E402
-from index.milvus.versions import current, read_manifest, version_collections  # noqa: E402
+from index.milvus.versions import current, read_manifest, rows_name, version_names  # noqa: E402
 
 ARTICLES = {
     "risks.md": "# Risk registers\n\nEvery risk needs an owner, a score and a review date. Review the register weekly.\n",
@@ -51,6 +51,11 @@ def kb(tmp_path, milvus, request):
 
 def top_doc(assistant: Assistant, question: str) -> str:
     return assistant.ask(question).passages[0].doc_id
+
+
+def stored_rows(conn, where: str = "row >= 0") -> int:
+    """Rows in the collection every version's rows live in, whichever versions have them."""
+    return int(conn.call("query", rows_name(conn), filter=where, output_fields=["count(*)"])[0]["count(*)"])
 
 
 def test_build_publishes_a_version_that_answers_with_its_citations(kb, embedder, monkeypatch):
@@ -85,9 +90,10 @@ def test_incremental_edit_and_delete_never_cites_the_deleted_document(kb, embedd
         assert "lantern.md" not in [p.doc_id for p in assistant.ask(question).passages]
     assert top_doc(assistant, "what is the quokka rule") == "risks.md"
     conn = connect(milvus_target(kb))
-    assert version_collections(conn) == [first.version, report.version]  # keep_versions = 2
+    assert version_names(conn) == [first.version, report.version]  # keep_versions = 2
     third = run_build(replace(kb, keep_versions=1), embedder=embedder, full=True, show_progress=False)
-    assert version_collections(conn) == [third.version]
+    assert version_names(conn) == [third.version]
+    assert stored_rows(conn) == third.chunks == 2  # the released versions' rows are deleted from the collection
 
 
 @pytest.mark.slow
@@ -101,9 +107,10 @@ def test_a_builder_killed_mid_version_leaves_the_old_version_serving(kb, embedde
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 120
-        while len(version_collections(conn)) < 2:  # the new version's collection exists, still filling
+        end = read_manifest(conn, first.version).server["end"]
+        while stored_rows(conn, f"row >= {end}") == 0:  # the new version's rows are going in
             assert builder.poll() is None, builder.stderr.read().decode()[-2000:]
-            assert time.monotonic() < deadline, "the builder never created its collection"
+            assert time.monotonic() < deadline, "the builder never wrote a row"
             time.sleep(0.05)
         os.kill(builder.pid, signal.SIGKILL)
         builder.wait(timeout=10)
@@ -115,8 +122,9 @@ def test_a_builder_killed_mid_version_leaves_the_old_version_serving(kb, embedde
     assert assistant.index.version == first.version
     assert top_doc(assistant, "What is the lantern protocol for portfolio triage?") == "lantern.md"
     (kb.content_dir / "gates.md").write_text("# Stage gates\n\nGate reviews happen monthly.\n")
-    after = run_build(kb, embedder=embedder, show_progress=False)  # drops the half-made collection
-    assert version_collections(conn) == [first.version, after.version]
+    after = run_build(kb, embedder=embedder, show_progress=False)  # deletes the half-made version's rows
+    assert version_names(conn) == [first.version, after.version]
+    assert stored_rows(conn) == 3 + 1  # the first version's rows and the edited article's
 
 
 def test_a_server_that_is_not_there_fails_the_build_naming_it(kb, embedder, tmp_path):
@@ -162,7 +170,7 @@ def test_settings_refuse_an_unknown_backend_and_a_bad_collection_name():
 def test_a_published_version_whose_collection_is_gone_says_to_rebuild(kb, embedder):
     report = run_build(kb, embedder=embedder, show_progress=False)
     conn = connect(milvus_target(kb))
-    conn.call("drop_collection", f"{kb.milvus_collection}_{report.version}")
+    conn.call("drop_collection", rows_name(conn))
     with pytest.raises(CorruptIndex, match=r"is not on the Milvus server .* run `assistant build --full`"):
         Assistant(kb, embedder)
     assert run_build(kb, embedder=embedder, show_progress=False).full  # the next build starts over
@@ -179,3 +187,53 @@ def test_scale_bench_smoke_prints_both_backends_side_by_side(tmp_path):
     for backend in ("local", "milvus"):
         assert result[backend]["chunks"] == 2000 and result[backend]["changed_article_found"] is True
         assert result[backend]["p50_ms"] > 0 and result[backend]["recall_at_10"] >= 0.9
+
+
+@pytest.mark.slow
+def test_one_article_publishes_only_its_own_rows_and_the_old_version_stays_readable(kb, embedder):
+    """3,000 chunks written as a full build writes them (vectors made up: no model time), then one article
+    rewritten through the real build: only its rows go in, the old version still reads its old text, and
+    releasing the old version deletes the replaced rows."""
+    import numpy as np
+
+    from corpus import Chunk, Document, LoadResult, Segment
+    from index.manifest import DocumentEntry, Manifest
+    from index.milvus.build import MilvusJob, build_milvus, write_version
+    from index.milvus.store import open_version
+    from index.milvus.versions import remove_old_versions
+    from tests.conftest import chunk_settings
+
+    rng = np.random.default_rng(30)
+    docs = [f"kb/{d:03d}.md" for d in range(300)]
+    chunks = [Chunk(f"{doc}#{n}", doc, f"Article {doc}", f"https://kb.example.org/{doc}", "article", ("Part",),
+                    f"Part {n} of {doc}: forms, approvals and deadlines.", f"Article {doc}\n\nPart {n}")
+              for doc in docs for n in range(10)]
+    vectors = rng.normal(size=(len(chunks), embedder.dimension)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    entries = {doc: DocumentEntry(f"hash-{doc}", f"Article {doc}", f"https://kb.example.org/{doc}", "article", 10)
+               for doc in docs}
+    model = {"name": embedder.name, "dimension": embedder.dimension, "max_seq_length": embedder.max_tokens,
+             "variant": embedder.variant, "backend": embedder.backend}
+    conn = connect(milvus_target(kb))
+    first = write_version(conn, chunks, vectors, [v[None, :] for v in vectors], Manifest(
+        model, chunk_settings(embedder).as_dict(), entries, 0, "now", str(kb.content_dir)))
+    lantern = "The lantern protocol for portfolio triage: every proposal is scored by the board within five days."
+    loaded = [Document(d, e.title, e.url, e.source_type, (), e.content_hash) for d, e in entries.items()]
+    loaded[42] = Document(docs[42], "Lantern", entries[docs[42]].url, "article", (Segment(lantern, ("Overview",),
+                                                                                          "overview"),), "new-hash")
+    job = MilvusJob(content_dir=kb.content_dir, lock_dir=kb.index_dir, embedder=embedder,
+                    chunker=chunk_settings(embedder), loaded=LoadResult(tuple(loaded), (), ()))
+    report = build_milvus(milvus_target(kb), job)
+    assert (report.changed, report.unchanged, report.chunks_embedded, report.chunks) == (1, 299, 1, 2991)
+    assert stored_rows(conn) == 3001 and stored_rows(conn, "row >= 3000") == 1  # the article's one row, no copy
+    segments = read_manifest(conn, report.version).segments
+    assert [(s["first"], s["rows"], s["deleted"], s["dead"]) for s in segments] == [(0, 3000, 10, [[420, 430]]),
+                                                                                   (3000, 1, 0, [])]
+    new = Assistant(kb, embedder)
+    answer = new.ask("What is the lantern protocol for portfolio triage?")
+    assert answer.passages[0].doc_id == docs[42] and "five days" in answer.passages[0].text
+    old = open_version(conn, first)  # still readable, as its own rows only
+    assert old.chunk(425).text.startswith("Part 5 of kb/042.md") and old.chunk(3000).text == ""
+    assert [c.doc_id for c in old.chunks].count(docs[42]) == 10 and len(list(new.index.chunks)) == 2991
+    assert remove_old_versions(conn, keep=1) == [first]
+    assert stored_rows(conn) == 2991 and stored_rows(conn, "row >= 420 and row < 430") == 0

@@ -48,18 +48,24 @@ def test_milvus_stopped_during_questions_gives_503_with_retry_after_then_answers
         with httpx.Client(base_url=url, timeout=60) as http:
             answer = http.get("/api/search", params={"q": QUESTION})
             assert answer.status_code == 200 and answer.json()["passages"][0]["doc_id"] == "lantern.md"
+            assert http.get("/api/health").status_code == 200
             server.stop()
             started = time.monotonic()
             down = http.get("/api/search", params={"q": "who decides whether a project continues"})
             assert time.monotonic() - started < 15
             assert down.status_code == 503 and down.headers["retry-after"] == "5"
             assert "index server is not answering" in down.json()["error"]
+            health = http.get("/api/health")  # the readiness probe says why; the liveness probe stays 200
+            assert health.status_code == 503 and health.headers["retry-after"] == "5"
+            assert server.uri in health.json()["reason"] and "cannot be reached" in health.json()["error"]
+            assert http.get("/api/live").json() == {"status": "alive"}
             server = LiteServer(db, port).start()
             deadline = time.monotonic() + 90
             while (back := http.get("/api/search", params={"q": QUESTION})).status_code != 200:
                 assert back.status_code == 503 and time.monotonic() < deadline
                 time.sleep(0.5)
             assert back.json()["passages"][0]["doc_id"] == "lantern.md"
+            assert http.get("/api/health").status_code == 200
     finally:
         demo.close()
         server.stop()

@@ -18,7 +18,7 @@ from starlette.testclient import TestClient
 
 from assistant import Assistant, Settings
 
-DOORS = {"/api/search", "/api/health", "/widget.js", "/widget", "/read/{doc_id:path}", "/source/{doc_id:path}", "/feedback/click",
+DOORS = {"/api/search", "/api/health", "/api/live", "/widget.js", "/widget", "/read/{doc_id:path}", "/source/{doc_id:path}", "/feedback/click",
          "/control/build", "/gradio_api/mcp", "/gradio_api/mcp/"}
 GRADIO = {"/", "/config", "/gradio_api/info", "/gradio_api/queue/join", "/gradio_api/call/{api_name}"}
 MCP_INIT = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {

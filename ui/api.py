@@ -10,7 +10,10 @@
              the index server (index_backend = "milvus") cannot be reached
     GET /api/health       the probe for load balancers and readiness checks
         200: {"status": "ok", "version": ..., "documents": ..., "chunks": ..., "model": ..., "built_at": ...}
-        503: {"error": "..."} with Retry-After: not serving every door yet
+        503: {"error": "..."} with Retry-After: not serving every door yet, or (with "reason") the configured
+             index server (index_backend = "milvus") cannot be reached: questions would get 503 too
+    GET /api/live         the liveness probe: 200 {"status": "alive"} while the process answers HTTP at all
+                          (restart it when this fails; /api/health's 503 only means "send no traffic")
 
 Cross-origin calls (the widget on another site) are allowed only from the `allowed_origins`
 setting, by one CORSMiddleware on the whole app; Gradio then adds no CORS rule of its own. A simple
@@ -30,6 +33,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
 
 from assistant.addresses import absolute_answer
+from assistant.backends import server_problem
 from assistant.config import origins
 from index.errors import BackendUnavailable
 from ui.doors import RETRY_AFTER_S, UNAVAILABLE, Door, Limited, Limits
@@ -96,10 +100,13 @@ def add_api_routes(app: FastAPI, door: Door, ready: threading.Event) -> None:
         body = absolute_answer(reply.body, public_base(request, door.settings.public_url))
         return JSONResponse(body, status_code=reply.status, headers=NO_STORE)
 
-    def health() -> JSONResponse:
+    async def health() -> JSONResponse:
         """The load balancer's probe: 200 once every door is served and the index is loaded, 503 before."""
         if not ready.is_set():
             return _error(503, "Starting: not serving every door yet; try again in a moment.", 1)
+        problem = await run_in_threadpool(server_problem, door.settings, door.assistant.index)
+        if problem:
+            return _error(503, f"Not answering questions: {problem}.", RETRY_AFTER_S, reason=problem)
         info = door.assistant.info()
         body = {"status": "ok", **{key: info[key] for key in
                                    ("version", "documents", "chunks", "by_type", "model", "built_at")}}
@@ -107,6 +114,7 @@ def add_api_routes(app: FastAPI, door: Door, ready: threading.Event) -> None:
 
     app.add_api_route(PREFIX + "search", search, methods=["GET"])
     app.add_api_route(PREFIX + "health", health, methods=["GET"])
+    app.add_api_route(PREFIX + "live", lambda: JSONResponse({"status": "alive"}, headers=NO_STORE), methods=["GET"])
 
 
 def banner(url: str, allowed: tuple[str, ...]) -> str:
@@ -151,11 +159,11 @@ def _top_k(value: str | None, limits: Limits) -> tuple[int, str | None]:
     return number, None
 
 
-def _error(status: int, message: str, retry_after: int | None = None) -> JSONResponse:
+def _error(status: int, message: str, retry_after: int | None = None, **extra) -> JSONResponse:
     headers = dict(NO_STORE)
     if retry_after is not None:
         headers["Retry-After"] = str(retry_after)
-    return JSONResponse({"error": message}, status_code=status, headers=headers)
+    return JSONResponse({"error": message, **extra}, status_code=status, headers=headers)
 
 
 def cross_origin(app: FastAPI, allowed: tuple[str, ...]) -> None:

@@ -1,14 +1,17 @@
-"""Build into Milvus: a new collection per version, made from the published one, then the pointer moves.
+"""Build into Milvus: a version is the published one's rows, deletion marks, and one new segment of rows.
 
     plan_milvus(conn, job) -> BuildPlan       what would change (the --dry-run view); writes nothing
     build_milvus(target, job) -> BuildReport  does it, under the local build lock, and publishes
     write_version(conn, chunks, vectors, units, manifest) -> version   chunks already embedded (benches)
 
-An incremental version copies the published collection, deletes the changed and removed documents'
-rows by `doc_id`, and inserts the new chunks (rows numbered on from the old version's last). A full
-build starts empty. Chunks are embedded and inserted in blocks, the version is checked as a question
-would read it, its manifest written, and only then does the pointer move: a builder killed at any
-moment leaves the pointer on the old version, and the next build drops the half-made collection.
+All versions share `<collection>_rows` (index.milvus.rows). An incremental build finds the changed and
+removed documents' rows, marks them deleted in the new version, and appends the new chunks as rows
+numbered on from the highest any version has: nothing is copied, so publishing one article costs its
+own rows. A full build appends every chunk as one segment. Chunks are embedded and inserted in blocks,
+the version is checked as a question would read it, its manifest written, and only then does the
+pointer move: a builder killed at any moment leaves the pointer on the old version, whose rows are
+untouched, and the next build deletes the rows it left. Releasing a version beyond `keep_versions`
+deletes the rows no kept version has (index.milvus.versions).
 """
 
 from __future__ import annotations
@@ -26,13 +29,15 @@ from index.embedding import Embedder
 from index.errors import BuildLocked, IndexStoreError, NothingIndexed
 from index.manifest import DocumentEntry, Manifest, library_versions
 from index.milvus.client import Connection, MilvusTarget, connect
-from index.milvus.schema import COPIED, collection_schema, index_params, to_chunk, to_record
+from index.milvus.rows import layout, mark_deleted, where
+from index.milvus.schema import COPIED, to_chunk, to_record
 from index.milvus.store import MilvusIndex, open_version
-from index.milvus.versions import (collection_of, current, ensure_meta, new_version, publish, remove_old_versions,
-                                   save_manifest)
+from index.milvus.versions import (current, ensure_meta, ensure_rows, new_version, next_row, publish,
+                                   remove_old_versions, rows_name, save_manifest)
 
 BLOCK = 512  # chunks embedded and inserted at a time
-COPY_BATCH = 1000
+INSERT_BATCH = 1000
+QUERY_BATCH = 16_384  # Milvus's largest query limit
 Progress = Callable[[float, str], None]
 
 
@@ -104,22 +109,23 @@ def _build_locked(conn: Connection, job: MilvusJob, plan: BuildPlan, progress: P
         progress(1.0, "nothing changed")
         return _report(plan, conn, previous.version, previous.manifest, 0, started, False)
     fresh = set(plan.added) | set(plan.changed) if previous is not None else {d.doc_id for d in documents}
-    version, name = create_version(conn, job.embedder.dimension)
-    first = 0
+    ensure_rows(conn, job.embedder.dimension)
+    first, others = next_row(conn)
+    segments = []
     if previous is not None:
-        progress(0.02, f"copying {previous.live} chunks of version {previous.version}")
-        _copy(conn, previous.collection, name)
-        dropped = sorted(set(plan.changed) | set(plan.removed))
-        for start in range(0, len(dropped), 500):
-            conn.call("delete", name, filter=f"doc_id in {json.dumps(dropped[start:start + 500])}",
-                      during="deleting documents")
-        first = previous.rows
+        progress(0.02, "finding the rows of changed and removed documents")
+        segments = mark_deleted(previous.manifest.segments,
+                                document_rows(conn, previous, sorted(set(plan.changed) | set(plan.removed))))
     progress(0.05, "chunking")
     chunks = [c for doc in documents if doc.doc_id in fresh for c in chunk_document(doc, job.embedder.count_tokens,
                                                                                     job.chunker)]
-    _insert(conn, name, chunks, first, job, progress)
-    manifest = _manifest(job, documents, fresh, chunks, previous, first + len(chunks))
-    _check(conn, name, manifest.chunks, chunks, first, job.embedder)
+    _insert(conn, chunks, first, job, progress)
+    if chunks:
+        segments.append(new_segment(first, len(chunks)))
+    server = {**layout(segments, first + len(chunks), others), "sentence_vectors": job.sentence_vectors}
+    manifest = _manifest(job, documents, fresh, chunks, previous, segments, server)
+    _check(conn, server, manifest.chunks, chunks, first, job.embedder)
+    version = new_version()
     save_manifest(conn, version, manifest)
     publish(conn, version)
     remove_old_versions(conn, job.keep_versions)
@@ -127,17 +133,24 @@ def _build_locked(conn: Connection, job: MilvusJob, plan: BuildPlan, progress: P
     return _report(plan, conn, version, manifest, len(chunks), started, True)
 
 
-def _copy(conn: Connection, source: str, target: str) -> None:
-    iterator = conn.call("query_iterator", source, batch_size=COPY_BATCH, filter="row >= 0",
-                         output_fields=list(COPIED), during="copying the published version")
-    while batch := iterator.next():
-        conn.call("insert", target, [{k: r[k] for k in COPIED} for r in batch], timeout=120.0,
-                  during="copying the published version")
-    iterator.close()
+def document_rows(conn: Connection, previous: MilvusIndex, doc_ids: list[str]) -> list[int]:
+    """The rows the published version holds for these documents."""
+    rows: list[int] = []
+    for start in range(0, len(doc_ids), 500):
+        records = conn.call("query", rows_name(conn), filter=f"doc_id in {json.dumps(doc_ids[start:start + 500])} "
+                            f"and {previous.where}", output_fields=["row"], limit=QUERY_BATCH,
+                            during="finding the rows of changed documents")
+        rows += [int(r["row"]) for r in records]
+    return rows
 
 
-def _insert(conn: Connection, name: str, chunks: list[Chunk], first: int, job: MilvusJob, progress: Progress):
+def new_segment(first: int, rows: int) -> dict:
+    return {"name": "s" + new_version()[1:], "first": int(first), "rows": int(rows), "deleted": 0, "dead": []}
+
+
+def _insert(conn: Connection, chunks: list[Chunk], first: int, job: MilvusJob, progress: Progress):
     """Embed (chunks, and their sentences when sentence_vectors) and insert, a block at a time."""
+    name = rows_name(conn)
     for start in range(0, len(chunks), BLOCK):
         block = chunks[start:start + BLOCK]
         progress(0.1 + 0.8 * start / max(1, len(chunks)), f"embedding {start + len(block)}/{len(chunks)} chunks")
@@ -151,10 +164,10 @@ def _insert(conn: Connection, name: str, chunks: list[Chunk], first: int, job: M
 def insert_rows(conn: Connection, name: str, first: int, chunks: list[Chunk], vectors, units=None) -> None:
     """Chunks (with their vectors, and sentence vectors or None) as rows first, first + 1, …"""
     units = units if units is not None else [None] * len(chunks)
-    for start in range(0, len(chunks), COPY_BATCH):
+    for start in range(0, len(chunks), INSERT_BATCH):
         records = [to_record(first + start + n, c, v, u) for n, (c, v, u) in
-                   enumerate(zip(chunks[start:start + COPY_BATCH], vectors[start:start + COPY_BATCH],
-                                 units[start:start + COPY_BATCH]))]
+                   enumerate(zip(chunks[start:start + INSERT_BATCH], vectors[start:start + INSERT_BATCH],
+                                 units[start:start + INSERT_BATCH]))]
         conn.call("insert", name, records, timeout=120.0, during="inserting chunks")
 
 
@@ -163,36 +176,34 @@ def _ready(conn: Connection, name: str) -> None:
     conn.call("load_collection", name, timeout=600.0, during="loading the new version")
 
 
-def create_version(conn: Connection, dimension: int) -> tuple[str, str]:
-    """A new, empty version collection: (version, collection name)."""
-    version = new_version()
-    name = collection_of(conn, version)
-    conn.call("create_collection", name, schema=collection_schema(conn.client, dimension),
-              index_params=index_params(conn.client, conn.target.index_type), consistency_level="Strong",
-              during="creating the new version")
-    return version, name
-
-
 def write_version(conn: Connection, chunks: list[Chunk], vectors, units, manifest: Manifest) -> str:
     """A full version of chunks already embedded (what a full build writes, without the model), checked
-    and published; `manifest` gets the row count. For benchmarks and imports."""
+    and published; `manifest` gets its segment and row count. For benchmarks and imports."""
     ensure_meta(conn)
-    version, name = create_version(conn, vectors.shape[1])
-    insert_rows(conn, name, 0, chunks, vectors, units)
-    _ready(conn, name)
-    manifest = replace(manifest, chunks=len(chunks), segments=[
-        {"name": "milvus", "rows": len(chunks), "deleted": 0, "sentence_vectors": units is not None}])
-    counted = conn.call("query", name, filter="", output_fields=["count(*)"], during="checking the new version")
-    if int(counted[0]["count(*)"]) != len(chunks):
-        raise IndexStoreError(f"The new version {name} does not hold the {len(chunks)} chunks written; nothing "
-                              "was published.")
+    ensure_rows(conn, vectors.shape[1])
+    first, others = next_row(conn)
+    insert_rows(conn, rows_name(conn), first, chunks, vectors, units)
+    _ready(conn, rows_name(conn))
+    segments = [new_segment(first, len(chunks))]
+    server = {**layout(segments, first + len(chunks), others), "sentence_vectors": units is not None}
+    manifest = replace(manifest, chunks=len(chunks), segments=segments, server=server)
+    if _count(conn, server) != len(chunks):
+        raise IndexStoreError(f"The new version does not hold the {len(chunks)} chunks written; nothing was "
+                              "published.")
+    version = new_version()
     save_manifest(conn, version, manifest)
     publish(conn, version)
     return version
 
 
+def _count(conn: Connection, server: dict) -> int:
+    counted = conn.call("query", rows_name(conn), filter=where(server["end"], server["hidden"]),
+                        output_fields=["count(*)"], during="checking the new version")
+    return int(counted[0]["count(*)"]) if counted else 0
+
+
 def _manifest(job: MilvusJob, documents, fresh: set[str], chunks: list[Chunk], previous: MilvusIndex | None,
-              rows: int) -> Manifest:
+              segments: list[dict], server: dict) -> Manifest:
     per_doc: dict[str, int] = {}
     for chunk in chunks:
         per_doc[chunk.doc_id] = per_doc.get(chunk.doc_id, 0) + 1
@@ -207,17 +218,15 @@ def _manifest(job: MilvusJob, documents, fresh: set[str], chunks: list[Chunk], p
         chunker=job.chunker.as_dict(), documents=entries, chunks=sum(e.chunks for e in entries.values()),
         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         content_dir=str(Path(job.content_dir).resolve()), base_url=job.base_url, libraries=library_versions(),
-        sources=list(job.sources),
-        segments=[{"name": "milvus", "rows": rows, "deleted": 0, "sentence_vectors": job.sentence_vectors}])
+        sources=list(job.sources), segments=segments, server=server)
 
 
-def _check(conn: Connection, name: str, expected: int, chunks: list[Chunk], first: int, embedder: Embedder) -> None:
+def _check(conn: Connection, server: dict, expected: int, chunks: list[Chunk], first: int, embedder: Embedder) -> None:
     """The new version as a question reads it: every chunk there, the new ones exactly as written, and
     one of them found by its own vector. Raises before anything is published."""
-    counted = conn.call("query", name, filter="", output_fields=["count(*)"], during="checking the new version")
-    found = int(counted[0]["count(*)"]) if counted else 0
+    name, found = rows_name(conn), _count(conn, server)
     if found != expected:
-        raise IndexStoreError(f"The new version {name} holds {found} chunks, not the {expected} written. Nothing "
+        raise IndexStoreError(f"The new version in {name} holds {found} chunks, not the {expected} written. Nothing "
                               "was published; the previous version stays in use. Run the build again.")
     sample = list(range(first, first + len(chunks)))[:2000]
     records = conn.call("query", name, filter=f"row in {sample}", output_fields=list(COPIED[:-1]),
@@ -228,8 +237,9 @@ def _check(conn: Connection, name: str, expected: int, chunks: list[Chunk], firs
                               "published; the previous version stays in use. This is a bug: please report it.")
     if chunks:
         probe = chunks[len(chunks) // 2]
-        hits = conn.call("search", name, data=[embedder.embed_query(probe.embed_text).tolist()],
-                         anns_field="vector", limit=5, output_fields=["chunk_id"], during="checking the new version")
+        hits = conn.call("search", name, data=[embedder.embed_query(probe.embed_text).tolist()], anns_field="vector",
+                         limit=5, filter=where(server["end"], server["hidden"]), output_fields=["chunk_id"],
+                         during="checking the new version")
         if not any(h["entity"]["chunk_id"] == probe.chunk_id for h in hits[0]):
             raise IndexStoreError(f"The new version {name} failed its smoke query; the previous one stays published.")
 
@@ -250,7 +260,7 @@ def _previous(conn: Connection, job: MilvusJob) -> tuple[MilvusIndex | None, str
         return None, "the chunker settings changed"
     if previous.manifest.base_url != job.base_url:
         return None, "base_url changed"
-    if previous.manifest.segments and previous.manifest.segments[0].get("sentence_vectors") != job.sentence_vectors:
+    if previous.manifest.server.get("sentence_vectors") != job.sentence_vectors:
         return None, "sentence_vectors changed"
     return previous, None
 
@@ -262,6 +272,7 @@ def _report(plan: BuildPlan, conn: Connection, version: str, manifest: Manifest,
         documents=len(manifest.documents), chunks=manifest.chunks, added=len(plan.added), changed=len(plan.changed),
         removed=len(plan.removed), unchanged=len(plan.unchanged), chunks_embedded=embedded,
         skipped=plan.loaded.skipped, warnings=plan.loaded.warnings, seconds=round(time.perf_counter() - started, 2),
-        full=plan.full, full_reason=plan.full_reason, published=published, segments=1, deleted=0,
-        search={"kind": "milvus", "index": conn.target.index_type, "collection": collection_of(conn, version)},
+        full=plan.full, full_reason=plan.full_reason, published=published, segments=len(manifest.segments),
+        deleted=sum(s.get("deleted", 0) for s in manifest.segments),
+        search={"kind": "milvus", "index": conn.target.index_type, "collection": rows_name(conn)},
         fetch=plan.loaded.fetch)

@@ -7,7 +7,8 @@
     embed_text   VARCHAR with the English analyzer (stemming, stop words), read by a BM25 function
     sparse       SPARSE_FLOAT_VECTOR: that function's output, BM25 index with our k1 0.9, b 0.4
     vector       FLOAT_VECTOR (dimension of the model), inner product (vectors are unit length)
-    units        JSON: {"f16": the chunk's sentence vectors, float16 bytes in base64}; {} when not stored
+    units        JSON: {"i8": the chunk's sentence vectors as int8 codes, "s": their scales (float32), both
+                 bytes in base64, index.quantize}; {} when not stored
                  (JSON, not VARCHAR: pymilvus checks a VARCHAR's length one character at a time on insert)
 
 Sentence vectors are stored in the collection, beside the chunk they belong to, so a replica needs
@@ -22,6 +23,7 @@ import base64
 import numpy as np
 
 from corpus import Chunk
+from index.quantize import dequantize_int8, quantize_int8
 
 K1, B = 0.9, 0.4  # as index.lexical (bm25s)
 MAX_TEXT = 65535  # Milvus's VARCHAR limit, in bytes
@@ -83,15 +85,18 @@ def to_chunk(record: dict) -> Chunk:
 
 
 def encode_units(units: np.ndarray | None) -> dict:
-    """float16 bytes in base64; {} when the build stored none, or they would not fit a JSON field (then
-    that chunk's sentences are embedded per question, as with `sentence_vectors = false`)."""
+    """int8 codes and float32 scales in base64; {} when the build stored none, or they would not fit a JSON
+    field (then that chunk's sentences are embedded per question, as with `sentence_vectors = false`)."""
     if units is None:
         return {}
-    text = base64.b64encode(np.ascontiguousarray(units, np.float16).tobytes()).decode("ascii")
-    return {"f16": text} if len(text) <= MAX_JSON else {}
+    codes, scales = quantize_int8(np.asarray(units, np.float32))
+    stored = {"i8": base64.b64encode(codes.tobytes()).decode("ascii"),
+              "s": base64.b64encode(scales.tobytes()).decode("ascii")}
+    return stored if len(stored["i8"]) + len(stored["s"]) <= MAX_JSON else {}
 
 
 def decode_units(stored: dict, dimension: int) -> np.ndarray | None:
-    if "f16" not in (stored or {}):
+    if "i8" not in (stored or {}):
         return None
-    return np.frombuffer(base64.b64decode(stored["f16"]), np.float16).reshape(-1, dimension).astype(np.float32)
+    codes = np.frombuffer(base64.b64decode(stored["i8"]), np.int8).reshape(-1, dimension)
+    return dequantize_int8(codes, np.frombuffer(base64.b64decode(stored["s"]), np.float32))

@@ -2,10 +2,12 @@
 
     open_version(conn, version=None, expected_model=None, expected_variant=None) -> MilvusIndex
 
-What a question costs: one dense search (top 100, their vectors and documents come back with it), then
-in one round trip BM25's top 100 (the same) and a BM25 search restricted to the dense candidates
-(their exact score, as bm25s gives ours), then one query for the rows shown (text, citation fields,
-sentence vectors). Rows read are cached: a version's collection never changes once published.
+A version is a set of rows of `<collection>_rows` (index.milvus.rows): every search and query carries
+its filter. What a question costs: in one round trip, the dense search (top 100, their vectors and
+documents come back with it) and BM25's top DEEP rows with their scores (`search_both`); only when
+that list is full and misses a dense candidate, a BM25 search restricted to the missing ones (their
+exact score, as bm25s gives ours); then one query for the rows shown (text, citation fields, sentence
+vectors). Rows read are cached: a version's rows never change once published.
 """
 
 from __future__ import annotations
@@ -24,8 +26,11 @@ from index.errors import CorruptIndex, IndexMismatch
 from index.manifest import Manifest
 from index.milvus.client import Connection, MissingCollection
 from index.milvus.schema import CITATION, decode_units, dense_search_params, to_chunk
-from index.milvus.versions import collection_of, published, read_manifest
+from index.milvus.rows import where
+from index.milvus.versions import LAYOUT, published, read_manifest, rows_name
 
+BM25 = {"metric_type": "BM25"}
+DEEP = 1024  # BM25 hits asked for with the dense search: their scores stand for every row when fewer come back
 SHOWN = 32  # vectors_of() over at most this many rows: rows about to be shown; their whole records come too
 CACHE_ROWS = 20_000
 
@@ -70,12 +75,17 @@ class MilvusIndex:
 
     @property
     def collection(self) -> str:
-        return collection_of(self.conn, self.version)
+        return rows_name(self.conn)
 
     @property
     def rows(self) -> int:
-        """One past the highest row (rows of deleted documents are never reused)."""
-        return int(self.manifest.segments[0]["rows"]) if self.manifest.segments else self.manifest.chunks
+        """One past the highest row (rows are never reused)."""
+        return int(self.manifest.server["end"])
+
+    @property
+    def where(self) -> str:
+        """The filter of this version's rows."""
+        return where(self.manifest.server["end"], self.manifest.server.get("hidden", []))
 
     @property
     def live(self) -> int:
@@ -104,6 +114,20 @@ class MilvusIndex:
         """BM25 for a question. The rows this thread's last dense search found get their BM25 score in the
         same round trip as BM25's own top list (the assistant asks for both next)."""
         return MilvusLexical(self, question, self._recent.__dict__.pop("dense", []))
+
+    def search_both(self, query_vector: np.ndarray, question: str, k: int) -> tuple[tuple[np.ndarray, np.ndarray],
+                                                                                    MilvusLexical]:
+        """The dense top k and the question's BM25 in one round trip: the dense search, BM25's top k (their
+        vectors come back with them) and BM25's top DEEP rows (ids and scores) go out together. When BM25
+        finds fewer than DEEP rows every other row scores 0, so no dense candidate needs asking about."""
+        query = np.asarray(query_vector, np.float32).reshape(-1).tolist()
+        lexical = MilvusLexical(self, question)
+        pending = [self._pool.submit(lexical.top, k), self._pool.submit(lexical.deep, max(k, DEEP))] \
+            if question.strip() else []
+        dense = _rows_scores(self._search([query], "vector", k, dense_search_params(self.conn.target.index_type)))
+        for future in pending:
+            future.result()
+        return dense, lexical
 
     def words(self) -> dict[str, int]:
         """No surface vocabulary is kept on the server: questions are searched as typed."""
@@ -135,8 +159,10 @@ class MilvusIndex:
     def document_rows(self, row: int, limit: int = 64) -> list[int]:
         """The rows of the document holding `row`, in order: fetched whole in one query and kept, so the
         passages that compete for the document cost one round trip (as index.store.LoadedIndex)."""
-        doc = self.doc_of([row])[row]
-        records = self.conn.call("query", self.collection, filter=f"doc_id in {json.dumps([doc])}",
+        doc = self.doc_of([row]).get(row)
+        if doc is None:
+            return [row]
+        records = self.conn.call("query", self.collection, filter=f"doc_id in {json.dumps([doc])} and {self.where}",
                                  output_fields=list(CITATION) + ["vector"], limit=limit, during="a question")
         fetched = {int(r["row"]): Row(r["doc_id"], np.asarray(r["vector"], np.float32), to_chunk(r),
                                       decode_units(r["units"], self.dimension)) for r in records}
@@ -146,7 +172,7 @@ class MilvusIndex:
     def iterate(self):
         """Every live chunk in row order (query_iterator walks the primary key up), without sentence
         vectors: for tools, examples and evaluation, never for a question."""
-        iterator = self.conn.call("query_iterator", self.collection, batch_size=1000, filter="row >= 0",
+        iterator = self.conn.call("query_iterator", self.collection, batch_size=1000, filter=self.where,
                                   output_fields=[f for f in CITATION if f != "units"], during="reading every chunk")
         try:
             while batch := iterator.next():
@@ -154,10 +180,13 @@ class MilvusIndex:
         finally:
             iterator.close()
 
-    def _search(self, data, field_name: str, limit: int, params: dict, expr: str = "") -> list[dict]:
+    def _search(self, data, field_name: str, limit: int, params: dict, expr: str = "",
+                fields: tuple[str, ...] = ("doc_id", "vector")) -> list[dict]:
         hits = self.conn.call("search", self.collection, data=data, anns_field=field_name, limit=max(1, limit),
-                              search_params=params, filter=expr, output_fields=["doc_id", "vector"],
-                              during="a question")[0]
+                              search_params=params, filter=f"{expr} and {self.where}" if expr else self.where,
+                              output_fields=list(fields), during="a question")[0]
+        if "vector" not in fields:
+            return hits
         self._keep({int(h["id"]): Row(h["entity"]["doc_id"], np.asarray(h["entity"]["vector"], np.float32))
                     for h in hits})
         return hits
@@ -172,7 +201,7 @@ class MilvusIndex:
         if not missing:
             return have
         fields = list(CITATION) + ["vector"] if whole else ["row", "doc_id", "vector"]
-        records = self.conn.call("query", self.collection, filter=f"row in {missing}", output_fields=fields,
+        records = self.conn.call("query", self.collection, filter=f"row in {missing} and {self.where}", output_fields=fields,
                                  limit=len(missing), during="a question")
         fetched = {int(r["row"]): Row(r["doc_id"], np.asarray(r["vector"], np.float32),
                                       to_chunk(r) if whole else None,
@@ -200,31 +229,41 @@ class MilvusLexical:
         self.question = question
         self.prefetch = list(prefetch)
         self.known: dict[int, float] = {}
+        self.complete = False  # `known` holds every row with a score above 0
+        self._top: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def top(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         """BM25's top k, and (at the same time, on another connection thread) the prefetched rows' scores."""
         if not self.question.strip():
             return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        if k in self._top:
+            return self._top[k]
         pending = self.index._pool.submit(self._restricted, self.prefetch) if self.prefetch else None
-        rows, scores = _rows_scores(self.index._search([self.question], "sparse", k, {"metric_type": "BM25"}))
+        rows, scores = _rows_scores(self.index._search([self.question], "sparse", k, BM25))
         if pending is not None:
             self.known.update(pending.result())
         self.known.update(zip(rows.tolist(), scores.tolist()))
+        self._top[k] = rows, scores
         return rows, scores
 
+    def deep(self, limit: int) -> None:
+        """BM25's best `limit` rows, ids and scores only; fewer than `limit`: every row with a score."""
+        rows, scores = _rows_scores(self.index._search([self.question], "sparse", limit, BM25, fields=()))
+        self.known.update(zip(rows.tolist(), scores.tolist()))
+        self.complete = len(rows) < limit
+
     def scores_of(self, rows) -> np.ndarray:
-        """Each row's BM25 score (0 where no word of the question occurs): rows neither BM25's top list
-        nor the prefetch held come from one search restricted to them."""
+        """Each row's BM25 score (0 where no word of the question occurs): rows the lists held are known, and
+        unless BM25's deep list was complete, the others come from one search restricted to them."""
         rows = [int(r) for r in rows]
         unknown = [r for r in rows if r not in self.known]
-        if unknown and self.question.strip():
+        if unknown and self.question.strip() and not self.complete:
             self.known.update(self._restricted(unknown))
         return np.array([self.known.get(r, 0.0) for r in rows], np.float32)
 
     def _restricted(self, rows: list[int]) -> dict[int, float]:
         """{row: BM25 score} for exactly these rows (0.0 for those holding no word of the question)."""
-        hits = self.index._search([self.question], "sparse", len(rows), {"metric_type": "BM25"},
-                                  expr=f"row in {rows}")
+        hits = self.index._search([self.question], "sparse", len(rows), BM25, expr=f"row in {rows}")
         return {**dict.fromkeys(rows, 0.0), **{int(h["id"]): float(h["distance"]) for h in hits}}
 
 
@@ -241,11 +280,14 @@ def open_version(conn: Connection, version: str | None = None, expected_model: s
     if expected_variant and variant != expected_variant:
         raise IndexMismatch(f"The index in {where} was built with the {variant} variant but questions would be "
                             f"embedded with {expected_variant} — restart, or run `assistant build --full`.")
+    if manifest.server.get("layout") != LAYOUT:
+        raise IndexMismatch(f"The index in {where} was written by an older version of this program (a collection "
+                            "per version) — run `assistant build --full`.")
     try:
-        conn.call("load_collection", collection_of(conn, version), timeout=max(120.0, conn.target.timeout),
+        conn.call("load_collection", rows_name(conn), timeout=max(120.0, conn.target.timeout),
                   during="loading the version")  # after a server restart, loading takes a while
     except MissingCollection as exc:
-        raise CorruptIndex(f"The collection {collection_of(conn, version)} of version {version} is not on the Milvus "
+        raise CorruptIndex(f"The collection {rows_name(conn)} holding version {version} is not on the Milvus "
                            f"server at {conn.target.shown_uri}") from exc
     return MilvusIndex(version, manifest, conn)
 

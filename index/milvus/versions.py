@@ -1,32 +1,45 @@
-"""Which version is published, and what each holds: the `<collection>_meta` collection.
+"""Which version is published, what each holds, and what a released version leaves to delete.
 
-    "current"                 one row naming the published version: the pointer. Moving it is one
-                              upsert, atomic for readers; a replica polls it as it polls CURRENT.
-    "manifest/<version>/<n>"  the version's manifest.json in pieces (a VARCHAR holds 64 KB)
+    <collection>_meta   "current": one row naming the published version (the pointer; moving it is one
+                        upsert, atomic for readers; a replica polls it as it polls CURRENT)
+                        "manifest/<version>/<n>": the version's manifest.json in pieces (a VARCHAR holds 64 KB)
+    <collection>_rows   every kept version's rows (index.milvus.rows): a build appends, a release deletes
+                        the rows no kept version has
 
-Every Milvus server has collections; aliases (the alternative on Milvus standalone and cluster) are
-not in milvus-lite, so one pointer row serves everywhere. Milvus needs a vector field in every
-collection: `meta` has a 2-dimensional one that nothing searches.
+Every Milvus server has collections; aliases and partitions are not in milvus-lite, so one pointer row
+and row ranges serve everywhere. Milvus needs a vector field in every collection: `meta` has a
+2-dimensional one that nothing searches. Versions written before row ranges (format 4: a collection
+each, `<collection>_v…`) are read by nothing; their collections are dropped when they are released.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import numpy as np
+
 from index.errors import CorruptIndex, MissingIndex
 from index.manifest import Manifest
 from index.milvus.client import Connection, MissingCollection
-from index.milvus.schema import MAX_TEXT
+from index.milvus.rows import alive, purgeable, range_filter
+from index.milvus.schema import MAX_TEXT, collection_schema, index_params
 
 POINTER_KEY = "current"
 PIECE = 60_000  # characters of manifest JSON (ASCII) a row holds
+LAYOUT = "rows"  # manifest.server["layout"] of a version kept as row ranges of <collection>_rows (rows.layout)
+DELETE_CLAUSES = 200  # row ranges deleted per request
 
 
 def meta_name(conn: Connection) -> str:
     return f"{conn.target.collection}_meta"
 
 
+def rows_name(conn: Connection) -> str:
+    return f"{conn.target.collection}_rows"
+
+
 def collection_of(conn: Connection, version: str) -> str:
+    """The collection a format-4 version lived in (one per version)."""
     return f"{conn.target.collection}_{version}"
 
 
@@ -47,6 +60,21 @@ def ensure_meta(conn: Connection) -> None:
     params.add_index("vec", index_type="FLAT", metric_type="L2")
     conn.call("create_collection", meta_name(conn), schema=schema, index_params=params,
               consistency_level="Strong", during="creating the pointer collection")
+
+
+def ensure_rows(conn: Connection, dimension: int) -> None:
+    """The collection every version's rows live in (made by the first build)."""
+    if not conn.call("has_collection", rows_name(conn), during="the rows check"):
+        conn.call("create_collection", rows_name(conn), schema=collection_schema(conn.client, dimension),
+                  index_params=index_params(conn.client, conn.target.index_type), consistency_level="Strong",
+                  during="creating the rows collection")
+
+
+def next_row(conn: Connection) -> tuple[int, list[np.ndarray]]:
+    """(the first row a new segment takes: past every version's, since rows are never reused; the rows each
+    version on the server has)."""
+    masks = [row_mask(_readable(conn, name)) for name in version_names(conn)]
+    return max((len(mask) for mask in masks), default=0), masks
 
 
 def current(conn: Connection) -> str | None:
@@ -93,27 +121,58 @@ def read_manifest(conn: Connection, version: str) -> Manifest:
                            f"is not readable ({exc})") from exc
 
 
-def version_collections(conn: Connection) -> list[str]:
-    """Versions that have a collection on the server, oldest first (names sort by time)."""
-    prefix = f"{conn.target.collection}_v"
-    names = conn.call("list_collections", during="listing versions")
-    return sorted(n[len(conn.target.collection) + 1:] for n in names if n.startswith(prefix))
+def version_names(conn: Connection) -> list[str]:
+    """Versions with a manifest on the server, oldest first (names sort by time)."""
+    try:
+        rows = conn.call("query", meta_name(conn), filter='key like "manifest/%/000000"', output_fields=["key"],
+                         limit=16_384, consistency_level="Strong", during="listing versions")
+    except MissingCollection:
+        return []
+    return sorted(r["key"].split("/")[1] for r in rows)
 
 
-def drop_version(conn: Connection, version: str) -> None:
-    conn.call("drop_collection", collection_of(conn, version), during="dropping an old version")
-    conn.call("delete", meta_name(conn), filter=f'key like "manifest/{version}/%"', during="dropping an old version")
+def row_mask(manifest: Manifest) -> np.ndarray:
+    """A bool per row of <collection>_rows: whether the version has it (none for a format-4 version)."""
+    if manifest.server.get("layout") != LAYOUT:
+        return np.zeros(0, dtype=bool)
+    return alive(manifest.segments, int(manifest.server["end"]))
 
 
 def remove_old_versions(conn: Connection, keep: int) -> list[str]:
-    """Drop version collections beyond the newest `keep` (never the published one) and any a crashed
-    build left behind (they are newer than the published one but were never published: a build only
-    starts a new one while holding the lock, so an unpublished collection at that moment is a leftover)."""
+    """Release versions beyond the newest `keep` published ones (never the published one) and any a crashed
+    build left unpublished: first delete the rows no kept version has, then their manifests (a crash in
+    between only repeats the deletes). Rows past every kept version's end (a crashed build's) go too."""
     live = current(conn)
-    names = version_collections(conn)
+    names = version_names(conn)
     published_ones = [n for n in names if live is not None and n <= live]
-    kept = set(published_ones[-max(1, keep):])
+    kept = published_ones[-max(1, keep):]
     removed = [n for n in names if n not in kept]
+    manifests = {n: _readable(conn, n) for n in kept + removed}
+    masks = [row_mask(manifests[n]) for n in kept]
+    if conn.call("has_collection", rows_name(conn), during="releasing old versions"):
+        for name in removed:
+            delete_rows(conn, purgeable(row_mask(manifests[name]), masks))
+        end = max((len(m) for m in masks), default=0)
+        conn.call("delete", rows_name(conn), filter=f"row >= {end}", during="removing a crashed build's rows")
     for name in removed:
-        drop_version(conn, name)
+        if manifests[name].server.get("layout") != LAYOUT:
+            try:
+                conn.call("drop_collection", collection_of(conn, name), during="dropping an old version")
+            except MissingCollection:
+                pass
+        conn.call("delete", meta_name(conn), filter=f'key like "manifest/{name}/%"', during="dropping an old version")
     return removed
+
+
+def _readable(conn: Connection, version: str) -> Manifest:
+    """The version's manifest; an empty one when it cannot be read (its rows are then never purged)."""
+    try:
+        return read_manifest(conn, version)
+    except CorruptIndex:
+        return Manifest({}, {}, {}, 0, "", "")
+
+
+def delete_rows(conn: Connection, ranges: list[list[int]]) -> None:
+    for start in range(0, len(ranges), DELETE_CLAUSES):
+        conn.call("delete", rows_name(conn), filter=range_filter(ranges[start:start + DELETE_CLAUSES]),
+                  during="deleting a released version's rows")
