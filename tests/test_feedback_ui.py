@@ -197,9 +197,13 @@ def test_did_not_help_is_kept_only_for_a_no_match_reply_this_server_showed(tmp_p
                       text="…", highlight="", score=0.3, source_type="deck", doc_id="finance.pdf")
     feedback = ChatFeedback(Settings(data_dir=tmp_path / "data"))
     try:
-        now = time.perf_counter()
-        missed = feedback.record(Answer("travel expenses?", False, (nearest,), NO_MATCH), now, "web", "v1")
-        found = feedback.record(Answer("finance?", True, (nearest,), None), now, "web", "v1")
+        def logged(answer):  # as the Door logs an answer of the chat, and tells the chat's feedback
+            answer_id = feedback.log.record(answer, "web", 0.01, "v1")
+            feedback.remember(answer_id, answer, "web")
+            return answer_id
+
+        missed = logged(Answer("travel expenses?", False, (nearest,), NO_MATCH))
+        found = logged(Answer("finance?", True, (nearest,), None))
         assert "kb-not-helped" in feedback.reply("<p>none</p>", missed, answered=False)
         assert "kb-not-helped" not in feedback.reply("<p>cards</p>", found) and ASK in feedback.reply("", found)
         assert feedback.did_not_help(found) is False  # an answer has 👍 / 👎 instead

@@ -56,7 +56,7 @@ class WebApp:
 def create_app(assistant: Assistant, settings: Settings) -> WebApp:
     """Every route of ours, then the page mounted under them; nothing listens until `launch`."""
     feedback = ChatFeedback(settings)
-    door = Door(assistant, settings, feedback)
+    door = Door(assistant, settings, feedback.log, feedback.remember)
     page = build_page(assistant, settings, door, feedback)
     mcp = McpEndpoint(door, settings.site_name) if settings.mcp_server else None
     app = FastAPI(title=settings.site_name, docs_url=None, redoc_url=None, openapi_url=None,
@@ -69,7 +69,7 @@ def create_app(assistant: Assistant, settings: Settings) -> WebApp:
     add_api_routes(app, door, ready)
     add_widget_route(app, settings, door.limits)
     ratings = Ratings(assistant, feedback.log, public_url=settings.public_url,  # "Was this article helpful?"
-                      key=signing_key(settings.secret_key, settings.data_dir))
+                      key=signing_key(settings.secret_key, settings.data_dir) if feedback.log is not None else None)
     add_reader_route(app, assistant, settings, ratings)
     add_rating_route(app, ratings)
     add_source_route(app, assistant)

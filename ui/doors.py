@@ -1,7 +1,7 @@
 """The one way in: the chat, Gradio's `/search` and `/feedback`, the JSON API, the widget and the MCP
 tools all ask through one `Door`.
 
-    door = Door(assistant, settings, feedback)
+    door = Door(assistant, settings, question_log, on_logged)
     door.admit(client, channel)                      raises Limited when the client is over its rate
     door.answer(question, top_k, after, channel)     -> (Answer, answer_id): asked and logged
     door.ask(question, top_k, after)                 -> Answer: asked within the limits, not logged
@@ -16,10 +16,12 @@ where every answer passes with its channel ("web", "api", "widget", "mcp") into 
 
 from __future__ import annotations
 
+import logging
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from limits import RateLimitItemPerMinute
 from limits.storage import MemoryStorage
@@ -29,6 +31,10 @@ from assistant import Answer, Assistant, Settings
 from assistant.followup import CONTEXT_TURNS
 from assistant.questions import MAX_TOP_K
 
+if TYPE_CHECKING:
+    from assistant.analytics import QuestionLog
+
+log = logging.getLogger(__name__)
 CHANNELS = ("web", "api", "widget", "mcp", "reader")
 BUCKETS = {"feedback": "feedback"}  # channels with their own allowance; every other channel shares "ask"
 
@@ -84,11 +90,13 @@ class Reply:
 
 
 class Door:
-    def __init__(self, assistant: Assistant, settings: Settings, feedback=None):
+    def __init__(self, assistant: Assistant, settings: Settings, question_log: QuestionLog | None = None,
+                 on_logged: Callable[[str | None, Answer, str], None] | None = None):
         self.assistant = assistant
         self.settings = settings
         self.limits = Limits.of(settings)
-        self.feedback_log = feedback  # ui.feedback.ChatFeedback: the question log (None: nothing is logged)
+        self.log = question_log  # assistant.analytics' question log (None: nothing is logged)
+        self.on_logged = on_logged  # told (answer_id, answer, channel) of each logged answer (the chat's feedback)
         self._rate = RateLimitItemPerMinute(max(1, self.limits.per_minute))
         self._limiter = MovingWindowRateLimiter(MemoryStorage()) if self.limits.per_minute > 0 else None
 
@@ -108,9 +116,16 @@ class Door:
         with its channel; (answer, answer_id or None when logging is off)."""
         started = time.perf_counter()
         answer = self.ask(question, top_k, after)
-        if self.feedback_log is None:
+        if self.log is None:
             return answer, None
-        return answer, self.feedback_log.record(answer, started, channel, self.assistant.index.version)
+        try:
+            answer_id = self.log.record(answer, channel, time.perf_counter() - started, self.assistant.index.version)
+        except Exception:  # noqa: BLE001 — logging must never fail a visitor's question
+            log.exception("question log: could not queue a question; the answer is unaffected")
+            return answer, None
+        if self.on_logged is not None:
+            self.on_logged(answer_id, answer, channel)
+        return answer, answer_id
 
     def ask(self, question: object, top_k: object = None, after: object = ()) -> Answer:
         """The answer alone, within the limits, not logged."""
@@ -129,13 +144,12 @@ class Door:
 
     def as_json(self, answer: Answer, answer_id: str | None) -> dict:
         """`assistant ask --json`'s JSON, with its `answer_id` for feedback when the log is on."""
-        if self.feedback_log is None:
-            return answer.as_dict()
-        return self.feedback_log.api_answer(answer, answer_id)
+        data = answer.as_dict()
+        return {**data, "answer_id": answer_id} if self.log is not None else data
 
     def feedback(self, answer_id: object, helpful: object, comment: object = "") -> dict:
         """Whether an answer helped (raises analytics.FeedbackRefused / StoreUnavailable with the reason)."""
-        record = self.feedback_log.log.feedback(answer_id, helpful, comment)
+        record = self.log.feedback(answer_id, helpful, comment)
         return {"answer_id": record.answer_id, "helpful": record.helpful, "comment": record.comment, "stored": True}
 
 

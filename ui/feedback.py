@@ -5,7 +5,6 @@ source's kind: article, recording, slide deck), "This did not help" under a no-m
 
     feedback = ChatFeedback(settings)            the log per settings (None inside when log_questions is off)
     feedback.reply(html, answer_id, answered)    the bot message: the answer, wrapped with its answer_id
-    feedback.api_answer(answer, started)         /search's JSON, with "answer_id" when logging is on
     feedback.attach(demo, chat, door)            inside gr.Blocks: votes, the improvement box, the
                                                  click beacon script, the /feedback API (through the Door)
     add_click_route(app, feedback)               on our FastAPI app: POST /feedback/click (the beacon) and
@@ -89,22 +88,16 @@ class ChatFeedback:
             atexit.register(self.log.close)  # write what is queued when the server stops
 
     # --- recording answers ------------------------------------------------------------------------
-    def record(self, answer: Answer, started: float, source: str, index_version: str | None) -> str | None:
-        """Queue the question in the log (never blocks, never raises); its answer_id, or None."""
-        if self.log is None:
-            return None
-        try:
-            answer_id = self.log.record(answer, source, time.perf_counter() - started, index_version)
-        except Exception:  # noqa: BLE001 — logging must never fail a visitor's question
-            log.exception("question log: could not queue a question; the answer is unaffected")
-            return None
-        if answer_id and source == "web":
-            if answer.answered and answer.passages:
-                first = answer.passages[0]
-                _remember(self._titles, answer_id, (first.title, first.source_type))
-            elif not answer.answered:
-                _remember(self._no_match, answer_id, None)
-        return answer_id
+    def remember(self, answer_id: str | None, answer: Answer, channel: str) -> None:
+        """What the chat's feedback needs of an answer the Door logged: its first passage (the 👎 box names
+        it) or that it found nothing (so "This did not help" is accepted for it)."""
+        if not answer_id or channel != "web":
+            return
+        if answer.answered and answer.passages:
+            first = answer.passages[0]
+            _remember(self._titles, answer_id, (first.title, first.source_type))
+        elif not answer.answered:
+            _remember(self._no_match, answer_id, None)
 
     def reply(self, html: str, answer_id: str | None, answered: bool = True) -> str:
         """The bot message: the rendered answer, marked with its answer_id, and the feedback prompt; a
@@ -127,10 +120,6 @@ class ChatFeedback:
         except (FeedbackRefused, StoreUnavailable):
             return False
         return True
-
-    def api_answer(self, answer: Answer, answer_id: str | None) -> dict:
-        data = answer.as_dict()
-        return {**data, "answer_id": answer_id} if self.log is not None else data
 
     # --- the page ---------------------------------------------------------------------------------
     def attach(self, demo: gr.Blocks, chat: gr.Chatbot, door: Door) -> None:
