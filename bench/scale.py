@@ -88,12 +88,12 @@ def base_vectors(passages, embedder: Embedder) -> np.ndarray:
     return np.load(path)
 
 
-def noisy(vectors: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Each vector plus N(0, SIGMA²) a component, renormalised (in place, in blocks: float32 throughout)."""
+def noisy(vectors: np.ndarray, rng: np.random.Generator, sigma: float = SIGMA) -> np.ndarray:
+    """Each vector plus N(0, sigma²) a component, renormalised (in place, in blocks: float32 throughout)."""
     out = np.ascontiguousarray(vectors, dtype=np.float32)
     for start in range(0, len(out), 100_000):
         block = out[start:start + 100_000]
-        block += SIGMA * rng.standard_normal(block.shape, dtype=np.float32)
+        block += sigma * rng.standard_normal(block.shape, dtype=np.float32)
         block /= np.linalg.norm(block, axis=1, keepdims=True)
     return out
 
@@ -128,8 +128,12 @@ def unit_vectors(chunks: list[Chunk], vectors: np.ndarray, rng: np.random.Genera
     """What a build with `sentence_vectors` stores: a float16 vector per answer unit (sentence) of each
     chunk, as many as `answer_units` finds in it; each its chunk's vector + N(0, UNIT_SIGMA²), renormalised."""
     counts = np.fromiter((len(answer_units(c)) for c in chunks), dtype=np.int64, count=len(chunks))
-    units = noisy(np.repeat(vectors, counts, axis=0), rng).astype(np.float16)
-    return np.split(units, np.cumsum(counts)[:-1])
+    out = []
+    for start in range(0, len(chunks), 100_000):  # float32 for a block at a time: 4 sentences a chunk add up
+        part = counts[start:start + 100_000]
+        units = noisy(np.repeat(vectors[start:start + 100_000], part, axis=0), rng, UNIT_SIGMA).astype(np.float16)
+        out += np.split(units, np.cumsum(part)[:-1])
+    return out
 
 
 def queries(passages, vectors: np.ndarray, count: int, seed: int = 41):

@@ -15,14 +15,18 @@ from __future__ import annotations
 import numpy as np
 
 
+BLOCK = 65_536  # rows quantized at a time: millions of sentences never need a float32 copy of them all
+
+
 def quantize_int8(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    vectors = np.asarray(vectors, dtype=np.float32)
-    if vectors.size == 0:
-        return np.zeros(vectors.shape, np.int8), np.zeros(len(vectors), np.float32)
-    peak = np.abs(vectors).max(axis=1, keepdims=True)
-    codes = np.rint(vectors * (127.0 / np.where(peak > 0, peak, 1.0))).astype(np.int8)
-    norms = np.linalg.norm(codes.astype(np.float32), axis=1)
-    return codes, np.where(norms > 0, 1.0 / np.where(norms > 0, norms, 1.0), 0.0).astype(np.float32)
+    codes, scales = np.zeros(vectors.shape, np.int8), np.zeros(len(vectors), np.float32)
+    for start in range(0, len(vectors), BLOCK):
+        block = np.asarray(vectors[start:start + BLOCK], dtype=np.float32)
+        peak = np.abs(block).max(axis=1, keepdims=True)
+        codes[start:start + BLOCK] = np.rint(block * (127.0 / np.where(peak > 0, peak, 1.0)))
+        norms = np.linalg.norm(codes[start:start + BLOCK].astype(np.float32), axis=1)
+        scales[start:start + BLOCK] = np.where(norms > 0, 1.0 / np.where(norms > 0, norms, 1.0), 0.0)
+    return codes, scales
 
 
 def dequantize_int8(codes: np.ndarray, scales: np.ndarray) -> np.ndarray:

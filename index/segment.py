@@ -83,10 +83,11 @@ class UnitVectors:
 
     @classmethod
     def join(cls, per_row: list[np.ndarray], dimension: int) -> UnitVectors:
+        """One array of the rows' unit vectors, in the type they came in (a build's are float16)."""
         offsets = np.zeros(len(per_row) + 1, dtype=np.int64)
         offsets[1:] = np.cumsum([len(v) for v in per_row])
         joined = np.concatenate(per_row) if per_row and offsets[-1] else np.zeros((0, dimension), np.float32)
-        return cls(joined.astype(np.float32), offsets)
+        return cls(joined, offsets)
 
     def of(self, row: int) -> np.ndarray:
         """Row's unit vectors, float32."""
