@@ -3,6 +3,7 @@ each stored; the Insights tab shows the report behind the admin password, hostil
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from urllib.parse import urljoin
 
