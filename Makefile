@@ -34,9 +34,10 @@ $(VENV)/.installed: $(VENV)/.runtime
 	$(PIP) -e ".[dev,milvus]"   # milvus: the Milvus backend's tests start a milvus-lite server
 	@echo "make: compiling the installed packages' byte code once (as pip does by default; about 25 s)"
 	@# The tests' three workers and the subprocesses they start would otherwise each compile the same modules
-	@# at once on a first run. A file that fails (a test helper written for a newer Python) is never imported.
-	-@$(PY) -m compileall -q -j 0 $$($(PY) -c "import sysconfig; print(sysconfig.get_paths()['purelib'])") \
-	  assistant corpus index ui bench > /dev/null 2>&1
+	@# at once on a first run. A file that fails (a test helper written for a newer Python) is never imported,
+	@# so its failure is not one: compileall's status is not make's.
+	@$(PY) -m compileall -q -j 0 $$($(PY) -c "import sysconfig; print(sysconfig.get_paths()['purelib'])") \
+	  assistant corpus index ui bench > /dev/null 2>&1 || true
 	touch $@
 
 install: $(VENV)/.installed

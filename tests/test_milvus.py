@@ -237,3 +237,24 @@ def test_one_article_publishes_only_its_own_rows_and_the_old_version_stays_reada
     assert [c.doc_id for c in old.chunks].count(docs[42]) == 10 and len(list(new.index.chunks)) == 2991
     assert remove_old_versions(conn, keep=1) == [first]
     assert stored_rows(conn) == 2991 and stored_rows(conn, "row >= 420 and row < 430") == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stop", ["SIGTERM", "SIGINT"])
+def test_the_lite_launcher_stops_its_server_when_it_is_stopped(tmp_path, stop):
+    from index.milvus.lite import _listening, free_port
+
+    port = free_port()
+    launcher = subprocess.Popen([sys.executable, "-m", "index.milvus.lite", str(tmp_path / "milvus.db"), "--port",
+                                 str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert "listening" in launcher.stdout.readline(), launcher.stderr.read()[-2000:]
+        assert _listening(port)
+        launcher.send_signal(getattr(signal, stop))
+        assert launcher.wait(timeout=60) == 0
+        deadline = time.monotonic() + 60
+        while _listening(port):  # the server process goes with it
+            assert time.monotonic() < deadline, f"milvus-lite still listens on {port} after the launcher's {stop}"
+            time.sleep(0.2)
+    finally:
+        launcher.kill()

@@ -12,7 +12,9 @@ partitions (see docs/scaling.md for what to use there); 3.x is a pure-Python rew
 from __future__ import annotations
 
 import argparse
+import signal
 import socket
+import threading
 import time
 from pathlib import Path
 
@@ -78,13 +80,15 @@ def main() -> None:
     parser.add_argument("db_file", type=Path, help="where it keeps its data, e.g. .assistant/milvus.db")
     parser.add_argument("--port", type=int, default=19530)
     args = parser.parse_args()
+    stopping = threading.Event()
+    for name in ("SIGTERM", "SIGINT", "SIGHUP"):  # each stops the server it started, not only this process
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), lambda *_: stopping.set())
     with LiteServer(args.db_file, args.port) as server:
-        print(f"milvus-lite listening at {server.uri} (data in {args.db_file}); set milvus_uri = \"{server.uri}\"")
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
+        print(f"milvus-lite listening at {server.uri} (data in {args.db_file}); set milvus_uri = \"{server.uri}\"",
+              flush=True)
+        stopping.wait()
+    print("milvus-lite stopped", flush=True)
 
 
 if __name__ == "__main__":
