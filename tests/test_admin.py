@@ -116,12 +116,11 @@ def test_password_check_is_exact_and_never_open_without_a_password():
 def test_the_rebuild_redraws_the_header_with_the_site_name_and_logo(sample_index, embedder):
     """One header function for the page and the rebuild: the site's name and logo stay after it."""
     from assistant import Settings
-    from ui import create_app
+    from ui.admin import rebuild_action
 
     settings = Settings(index_dir=sample_index, admin_password="pw", site_name="Bean Counter Help",
                         logo_url="https://coffee.example.org/logo.png")
-    web = create_app(Assistant(settings, embedder=embedder), settings)
-    on_rebuild = next(f.fn for f in web.page.fns.values() if getattr(f.fn, "__name__", "") == "on_rebuild")
+    on_rebuild = rebuild_action(Assistant(settings, embedder=embedder), settings)  # the panel's button
     report, header = on_rebuild("not the password")
     assert report == REFUSED
     assert "Bean Counter Help" in header and "https://coffee.example.org/logo.png" in header

@@ -65,3 +65,15 @@ def test_no_other_private_use_of_gradio_in_ui():
             continue
         found = [line for line in path.read_text().splitlines() if banned.search(line)]
         assert found == [], f"{path.name}: {found}"
+
+
+def test_no_test_reaches_into_gradio_private_state():
+    """Tests call the page's handlers through ui.page.handlers and ui.admin.rebuild_action, never through
+    a Blocks' private `fns` (or any other underscore attribute of a Gradio object)."""
+    banned = re.compile(r"\.fns\b|\b(?:page|demo|blocks|web\.page)\._\w+")
+    here = Path(__file__).resolve().parent
+    for path in sorted(here.glob("test_*.py")):
+        if path.name == Path(__file__).name:
+            continue
+        found = [line.strip() for line in path.read_text().splitlines() if banned.search(line)]
+        assert found == [], f"{path.name}: {found}"

@@ -17,7 +17,6 @@ from hypothesis import strategies as st
 
 from assistant import NO_MATCH, Answer, Assistant, Settings
 
-from ui import create_app
 from ui.render import answer_html, question_html
 
 EXAMPLES = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -49,11 +48,18 @@ def assistant(sample_index, embedder) -> Assistant:
 def respond(assistant):
     """The chat's submit handler as Gradio calls it, with no earlier questions: (question, history) ->
     (box, history, header)."""
-    page = create_app(assistant, assistant.settings).page
-    handlers = [f.fn for f in page.fns.values()
-                if [type(c).__name__ for c in f.inputs] == ["Textbox", "Chatbot", "State"]]
-    assert len(handlers) == 1, "the chat box's submit handler"
-    return lambda question, history: handlers[0](question, history, [])[:3]
+    from ui.doors import Door
+    from ui.feedback import ChatFeedback
+    from ui.page import handlers
+    from ui.render import site_header
+
+    settings = assistant.settings
+    feedback = ChatFeedback(settings)
+    door = Door(assistant, settings, feedback.log, feedback.remember)
+    respond, _ = handlers(settings, door, feedback, lambda: site_header(assistant.info(), settings))
+    yield lambda question, history: respond(question, history, [])[:3]
+    if feedback.log is not None:
+        feedback.log.close()
 
 
 def as_utf8_json(value) -> bytes:
@@ -75,7 +81,6 @@ def check_answer(assistant: Assistant, question: str, answer: Answer) -> None:
         assert answer.passages == () and answer.message in (assistant.reply(answer.small_talk),)
         return
     assert 1 <= len(answer.passages) <= assistant.settings.top_k
-    best = max(p.score for p in answer.passages)
     if answer.answered:  # the refusal rule said this knowledge base answers it, and its cards clear the floor
         found = assistant.search(assistant.index, assistant.embedder, question)
         assert assistant.refusal_rule().answers(found.evidence, found.calibration)

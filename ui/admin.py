@@ -67,14 +67,21 @@ def rebuild(assistant: Assistant, settings: Settings, password: str, progress=No
     return build_text(report)
 
 
+def rebuild_action(assistant: Assistant, settings: Settings):
+    """The panel's button: (password, progress) -> (the report, the page's header redrawn in the site's face)."""
+
+    def on_rebuild(password: str, progress=gr.Progress()):
+        return rebuild(assistant, settings, password, progress), site_header(assistant.info(), settings)
+
+    return on_rebuild
+
+
 def admin_panel(assistant: Assistant, settings: Settings, header: gr.HTML, question_log=None) -> None:
     """Add the panel to the Blocks being built, or nothing when no admin password is set."""
     if not settings.admin_password:
         return
 
-    def on_rebuild(password: str, progress=gr.Progress()):
-        return rebuild(assistant, settings, password, progress), site_header(assistant.info(), settings)
-
+    on_rebuild = rebuild_action(assistant, settings)
     with gr.Accordion("Admin", open=False, elem_id="kb-admin"):
         password = gr.Textbox(label="Admin password", type="password", max_lines=1, elem_id="kb-admin-password")
         with gr.Tabs():

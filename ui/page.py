@@ -64,7 +64,7 @@ def build_page(assistant: Assistant, settings: Settings, door: Door, feedback: C
     def header() -> str:
         return site_header(assistant.info(), settings)
 
-    respond, search = _handlers(settings, door, feedback, header)
+    respond, search = handlers(settings, door, feedback, header)
     with one_app(), gr.Blocks(title=settings.site_name, analytics_enabled=False) as page:
         heading = gr.HTML(header(), js_on_load=None, elem_id="kb-header")
         chat = _chatbot(settings.heading)
@@ -95,8 +95,9 @@ def build_page(assistant: Assistant, settings: Settings, door: Door, feedback: C
     return page
 
 
-def _handlers(settings: Settings, door: Door, feedback: ChatFeedback, header):
-    """The chat's submit handler and Gradio's `/search` endpoint, both asking through the door."""
+def handlers(settings: Settings, door: Door, feedback: ChatFeedback, header):
+    """The chat's submit handler and Gradio's `/search` endpoint, both asking through the door:
+    respond(question, history, asked) -> (box, history, header, asked); search(question, top_k, previous)."""
 
     def respond(question: str, history: list | None, asked: list | None, request: gr.Request = None):
         question = question or ""
@@ -185,4 +186,4 @@ def _markdown_text(text: str) -> str:
     return "".join("\\" + ch if ch in "\\`*_{}[]()#+-.!<>|~" else ch for ch in text)
 
 
-__all__ = ["build_page"]
+__all__ = ["build_page", "handlers"]
