@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from assistant import reports
+from assistant.build import report as build_report
 from assistant.config import Settings, load_settings
 from assistant.errors import KNOWN_ERRORS
 
@@ -80,9 +81,9 @@ def build(ctx, source, index_dir, base_url, full, dry_run, watch, as_json):
       assistant build ./site-content --index .assistant/index --base-url https://help.example.org/kb
       assistant build https://help.example.org/ --dry-run
     """
-    from assistant.building import run_build, watch_and_build
-    from assistant.delegation import build_via_server
-    from assistant.sources import with_source
+    from assistant.build.delegation import build_via_server
+    from assistant.build.reading import with_source
+    from assistant.build.run import run_build, watch_and_build
 
     try:
         settings = with_source(_settings(ctx, index_dir=index_dir, base_url=base_url), source)
@@ -96,10 +97,10 @@ def build(ctx, source, index_dir, base_url, full, dry_run, watch, as_json):
         outcome = (build_via_server(settings, full) if delegate else None) or run_build(
             settings, full=full, dry_run=dry_run, show_progress=not as_json)
     except KNOWN_ERRORS as exc:
-        for line in reports.skipped_lines(getattr(exc, "skipped", ())):
+        for line in build_report.skipped_lines(getattr(exc, "skipped", ())):
             click.echo(line, err=True)
         _fail(exc)
-    click.echo(json.dumps(outcome.as_dict(), indent=2) if as_json else reports.build_text(outcome))
+    click.echo(json.dumps(outcome.as_dict(), indent=2) if as_json else build_report.build_text(outcome))
 
 
 @main.command()
@@ -119,8 +120,8 @@ def ask(ctx, question, index_dir, top_k, previous, as_json):
       assistant ask "how should we score projects for the portfolio?" --top-k 3
       assistant ask "how often should we redo that?" --after "how should we score projects?"
     """
-    from assistant.questions import check_question
-    from assistant.backends import require_published
+    from assistant.answer.questions import check_question
+    from assistant.answer.stores import require_published
 
     settings = _settings(ctx, index_dir=index_dir, top_k=top_k)
     problem = check_question(question, settings.max_question_chars)  # before any index or model loads
@@ -129,7 +130,7 @@ def ask(ctx, question, index_dir, top_k, previous, as_json):
     try:
         require_published(settings)  # no index: say so before loading anything
         with _collector_paused():
-            from assistant.search import Assistant
+            from assistant.answer.search import Assistant
 
             answer = Assistant.open(settings).ask(question, previous=previous)
     except KNOWN_ERRORS as exc:
@@ -137,7 +138,7 @@ def ask(ctx, question, index_dir, top_k, previous, as_json):
     if answer.kind == "refused":
         _fail(answer.message, code=2)
     if settings.public_url:  # the reader's paths printed whole, as visitors open them
-        from assistant.addresses import absolute
+        from assistant.answer.addresses import absolute
 
         answer = replace(answer, passages=tuple(replace(p, url=absolute(p.url, settings.public_url)) for p in answer.passages),
                          more=tuple(replace(p, url=absolute(p.url, settings.public_url)) for p in answer.more))
@@ -148,7 +149,11 @@ def ask(ctx, question, index_dir, top_k, previous, as_json):
 def _linked(body: dict, settings: Settings) -> dict:
     """The answer's JSON with reader links (`/read/…`) made absolute by public_url; without it, the JSON says
     that they are relative (`relative_links`, with what to do)."""
-    from assistant.addresses import RELATIVE_NOTE, absolute_answer, has_relative_links
+    from assistant.answer.addresses import (
+        RELATIVE_NOTE,
+        absolute_answer,
+        has_relative_links,
+    )
 
     if settings.public_url:
         return absolute_answer(body, settings.public_url)
@@ -166,11 +171,11 @@ def info(ctx, index_dir, as_json):
     Example:
       assistant info --json
     """
-    from assistant.backends import open_index
+    from assistant.answer.stores import index_info, open_index
 
     settings = _settings(ctx, index_dir=index_dir)
     try:
-        data = reports.index_info(open_index(settings), settings)
+        data = index_info(open_index(settings), settings)
     except KNOWN_ERRORS as exc:
         _fail(exc)
     click.echo(json.dumps(data, indent=2) if as_json else reports.info_text(data))
@@ -195,7 +200,7 @@ def evaluate(ctx, dataset, split, mode, top_k, group, as_json):
     Example:
       assistant eval --dataset ../shared/eval/scifact --mode hybrid --json
     """
-    from assistant.evaluation import evaluate as run_eval
+    from assistant.evaluate.run import evaluate as run_eval
 
     settings = _settings(ctx)
     try:
@@ -239,7 +244,7 @@ def _embedder_for(settings: Settings):
     loaded = []
 
     def embed(texts):
-        from assistant.embedders import open_embedder
+        from assistant.answer.embedders import open_embedder
 
         if not loaded:
             loaded.append(open_embedder(settings))
@@ -263,7 +268,7 @@ def serve(ctx, index_dir, host, port):
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from assistant.backends import require_published
+    from assistant.answer.stores import require_published
 
     settings = _settings(ctx, index_dir=index_dir)
     try:
@@ -285,7 +290,7 @@ def serve(ctx, index_dir, host, port):
 def _open_warm(settings):
     """Assistant.open, then one question asked and dropped: the first answer's one-off costs (the
     model's first run, the first BM25 and highlighting calls) are paid while Gradio imports."""
-    from assistant.search import Assistant
+    from assistant.answer.search import Assistant
 
     assistant = Assistant.open(settings)
     try:

@@ -39,12 +39,18 @@ import numpy as np  # noqa: E402
 from common import add_smoke, cached_assistant  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
-from assistant.answer_quality import holds_fact, moment_hit  # noqa: E402
-from assistant.answer_shape import ceremony, holds, restates, wanted  # noqa: E402
+from assistant.answer.highlight import (  # noqa: E402
+    CARRY_ARTICLE,
+    CARRY_RECORDING,
+    eligible,
+    scores,
+    terms,
+)
+from assistant.answer.passages import candidate  # noqa: E402
+from assistant.answer.shape import ceremony, holds, restates, wanted  # noqa: E402
 from assistant.config import SAMPLE_QUESTIONS  # noqa: E402
-from assistant.highlight import CARRY_ARTICLE, CARRY_RECORDING, eligible, scores, terms  # noqa: E402
-from assistant.metrics import mean  # noqa: E402
-from assistant.passages import candidate  # noqa: E402
+from assistant.evaluate.landing import holds_fact, moment_hit  # noqa: E402
+from assistant.evaluate.metrics import mean  # noqa: E402
 from corpus.beir import load_queries  # noqa: E402
 from corpus.sentences import plain  # noqa: E402
 

@@ -3,7 +3,7 @@
 Knowledge bases: the bundled sample and every folder of bench/kbs/ holding content/ and questions/ (an IT
 service desk, an HR portal, a device manual, recorded sessions, a set derived from StackFAQ). Every
 labelled question is asked once with every sentence and moment shown (`Gate.off()`), recording what the
-refusal rule reads (`assistant.off_topic.Evidence`) and how sure each highlight and moment was. Then,
+refusal rule reads (`assistant.answer.off_topic.Evidence`) and how sure each highlight and moment was. Then,
 for each knowledge base left out, the refusal weights and the two gates are chosen on the others alone
 and applied to it. Printed per knowledge base while it was left out, with the mean and the worst:
 
@@ -35,11 +35,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import CACHE, ROOT, add_smoke, embedder, finish  # noqa: E402
 
+from assistant.answer.off_topic import (  # noqa: E402
+    COVER,
+    RefusalRule,
+    calibration_of,
+    probe,
+    probe_texts,
+)
+from assistant.answer.passages import Gate  # noqa: E402
+from assistant.answer.search import Assistant  # noqa: E402
 from assistant.config import Settings  # noqa: E402
-from assistant.evaluation import eval_index, evaluate, layout  # noqa: E402
-from assistant.off_topic import COVER, RefusalRule, calibration_of, probe, probe_texts  # noqa: E402
-from assistant.passages import Gate  # noqa: E402
-from assistant.search import Assistant  # noqa: E402
+from assistant.evaluate.run import eval_index, evaluate, layout  # noqa: E402
 from corpus.beir import load_queries  # noqa: E402
 
 KBS = ROOT / "bench" / "kbs"

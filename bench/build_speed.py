@@ -105,9 +105,9 @@ def du(folder: Path) -> int:
 EMBED_ONCE = """
 import json, resource, sys, time
 from pathlib import Path
-from assistant.building import chunk_settings
+from assistant.build.run import chunk_settings
 from assistant.config import Settings
-from assistant.embedders import open_embedder
+from assistant.answer.embedders import open_embedder
 from corpus import chunk_document, load_folder
 from corpus.sentences import answer_units, unit_text
 from index.build import _embed_all
@@ -167,9 +167,9 @@ def served_rebuild(content: Path, index: Path, edited: Path) -> dict:
 def warm_rebuild(content: Path, index: Path, edited: Path) -> float:
     """The one-article rebuild inside a process that holds the model (`build --watch`, the admin panel)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from assistant.building import run_build
+    from assistant.answer.embedders import open_embedder
+    from assistant.build.run import run_build
     from assistant.config import Settings
-    from assistant.embedders import open_embedder
 
     embedder = open_embedder(Settings())
     edited.write_text(edited.read_text() + "\nA second added sentence about effect sizes.\n")

@@ -100,8 +100,8 @@ def serve_ready(index: Path) -> tuple[float, float]:
 def query_encoding(index: Path) -> tuple[float, float]:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     sys.path.insert(0, str(ROOT))
+    from assistant.answer.search import Assistant
     from assistant.config import Settings
-    from assistant.search import Assistant
 
     embedder = Assistant.open(Settings(index_dir=index)).embedder
     questions = [json.loads(line)["text"] for line in QUESTIONS.read_text().splitlines()][:100]

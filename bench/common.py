@@ -12,10 +12,10 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
+from assistant.answer.embedders import open_embedder
+from assistant.answer.search import Assistant
 from assistant.config import Settings
-from assistant.evaluation import eval_index
-from assistant.search import Assistant
-from assistant.embedders import open_embedder
+from assistant.evaluate.run import eval_index
 from index import Embedder
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -2,7 +2,7 @@
 
 Reads the indexes that `assistant eval` caches, takes each ranker's top 100 chunks per question
 once, then ranks documents under every candidate fusion and prints nDCG@10 per set, so the
-default in assistant/ranking.py is chosen by measurement. Tune on StackFAQ group 0, report group 1.
+default in assistant/answer/ranking.py is chosen by measurement. Tune on StackFAQ group 0, report group 1.
 
     python bench/fusion_sweep.py [--sets sample,scifact,stackfaq] [--smoke]
 """
@@ -19,8 +19,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import EVAL_SETS, add_smoke, cached_assistant, finish  # noqa: E402
 
-from assistant.metrics import mean, ndcg_at  # noqa: E402
-from assistant.ranking import Fusion, fuse, rank_documents  # noqa: E402
+from assistant.answer.ranking import Fusion, fuse, rank_documents  # noqa: E402
+from assistant.evaluate.metrics import mean, ndcg_at  # noqa: E402
 from corpus.beir import load_queries  # noqa: E402
 
 CANDIDATES = [Fusion("dense"), Fusion("bm25")] + [

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import CACHE, EVAL_SETS, ROOT, add_smoke, embedder, finish  # noqa: E402
 
 from assistant.config import Settings  # noqa: E402
-from assistant.evaluation import evaluate  # noqa: E402
+from assistant.evaluate.run import evaluate  # noqa: E402
 
 
 def main() -> None:

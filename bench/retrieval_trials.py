@@ -30,10 +30,10 @@ import bm25s  # noqa: E402
 import numpy as np  # noqa: E402
 from common import EVAL_SETS, cached_assistant, embedder  # noqa: E402
 
+from assistant.answer.highlight import terms  # noqa: E402
+from assistant.answer.ranking import fuse  # noqa: E402
 from assistant.config import SAMPLE_QUESTIONS  # noqa: E402
-from assistant.highlight import terms  # noqa: E402
-from assistant.metrics import mean, ndcg_at  # noqa: E402
-from assistant.ranking import fuse  # noqa: E402
+from assistant.evaluate.metrics import mean, ndcg_at  # noqa: E402
 from corpus.beir import load_queries  # noqa: E402
 
 TRIALS = {"base": {}, "aggregate 0.1": {"aggregate": 0.1}, "aggregate 0.3": {"aggregate": 0.3},

@@ -35,7 +35,7 @@ KEPT_ENV = {"ASSISTANT_MODEL_CACHE_DIR", "ASSISTANT_ONNX_THREADS"}
 
 import pytest  # noqa: E402
 
-from assistant import building  # noqa: E402
+from assistant.build import run as building  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from corpus import ChunkSettings  # noqa: E402
 from index import Embedder, build_index, make_embedder  # noqa: E402
@@ -106,7 +106,7 @@ def chunk_settings(embedder: Embedder, settings: Settings | None = None) -> Chun
 def eval_cache(tmp_path_factory, embedder) -> Path:
     """Where `evaluate` keeps its indexes in tests; holds the sample index from the start (built once
     per run), so evaluating the sample questions reuses it instead of embedding the sample again."""
-    from assistant.evaluation import eval_index
+    from assistant.evaluate.run import eval_index
 
     def build(into: Path) -> Path:  # on every core: the other worker is most likely waiting for it
         with every_core():
@@ -132,7 +132,7 @@ def every_core():
 def sample_index(eval_cache, embedder) -> Path:
     """The bundled sample knowledge base as `assistant eval` builds it (already in `eval_cache`, so this
     finds it unchanged); tests must not modify it."""
-    from assistant.evaluation import eval_index
+    from assistant.evaluate.run import eval_index
 
     return eval_index(Settings(), None, embedder, cache_dir=eval_cache)
 

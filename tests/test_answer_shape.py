@@ -8,12 +8,12 @@ from dataclasses import replace
 import pytest
 
 from assistant import Settings
-from assistant.answer_shape import ceremony, holds, restates, small_talk, wanted
-from assistant.answers import Passage
-from assistant.highlight import best_index, eligible, terms
-from assistant.moments import choose_moment, interviews
-from assistant.ranking import split_cards
-from assistant.search import Assistant
+from assistant.answer.highlight import best_index, eligible, terms
+from assistant.answer.moments import choose_moment, interviews
+from assistant.answer.ranking import split_cards
+from assistant.answer.records import Passage
+from assistant.answer.search import Assistant
+from assistant.answer.shape import ceremony, holds, restates, small_talk, wanted
 from corpus.model import Cue
 from corpus.sentences import split_sentences
 
@@ -57,7 +57,7 @@ def test_small_talk_is_told_from_questions(message, kind):
 def test_the_cue_words_are_the_languages_and_each_list_says_where_it_comes_from():
     import tomllib
 
-    from assistant.answer_shape import CUES
+    from assistant.answer.shape import CUES
 
     data = tomllib.loads(CUES.read_text(encoding="utf-8"))
     tables = [table for name, table in data.items() if name != "asks"] + list(data["asks"].values())
@@ -134,7 +134,7 @@ def test_a_tables_header_row_is_a_heading_and_an_extension_number_does_not_end_a
 
 
 def test_a_documents_passage_better_on_both_counts_leads_it():
-    from assistant.passages import lead_with_best_answer
+    from assistant.answer.passages import lead_with_best_answer
 
     title_page = replace(passage("deck", 0.60, 0.9), page=1)
     content_page = replace(passage("deck", 0.66, 0.7), page=4)

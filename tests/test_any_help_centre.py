@@ -9,11 +9,11 @@ import pytest
 from click.testing import CliRunner
 
 from assistant import NO_MATCH, Settings
+from assistant.answer.examples import suggest_examples
+from assistant.answer.off_topic import elsewhere_questions
+from assistant.answer.passages import Gate
+from assistant.answer.search import Assistant
 from assistant.cli import main
-from assistant.examples import suggest_examples
-from assistant.off_topic import elsewhere_questions
-from assistant.passages import Gate
-from assistant.search import Assistant
 from corpus import Chunk
 
 IT_DESK = {

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import start_app
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 from assistant import NO_MATCH, Assistant, Settings
-from assistant.addresses import absolute_answer
-from conftest import start_app
+from assistant.answer.addresses import absolute_answer
 
 PASSAGE_KEYS = {"title", "url", "section", "text", "highlight", "score", "source_type", "start_seconds",
                 "end_seconds", "page", "doc_id", "passage_start_seconds", "passage_end_seconds", "exchange", "rank_score",

@@ -1,6 +1,6 @@
 """The no-answer threshold, chosen from labelled scores."""
 
-from assistant.calibration import calibrate, errors_at
+from assistant.evaluate.calibration import calibrate, errors_at
 
 
 def test_threshold_clears_all_but_one_in_ten_off_topic_scores_with_a_margin():

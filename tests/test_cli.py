@@ -109,12 +109,12 @@ def test_ask_after_an_earlier_question_searches_with_it(coffee_index):
 
 
 def test_refusals_come_before_any_model_or_index_loads(tmp_path, monkeypatch):
-    import assistant.embedders
+    import assistant.answer.embedders
 
     def no_model(*args, **kwargs):
         raise AssertionError("a model was loaded for a question that is refused")
 
-    monkeypatch.setattr(assistant.embedders, "open_embedder", no_model)
+    monkeypatch.setattr(assistant.answer.embedders, "open_embedder", no_model)
     empty = CliRunner().invoke(main, ["ask", " \t", "--index", str(tmp_path / "none")])
     assert empty.exit_code == 2 and empty.output.startswith("Error: Please type a question")
     missing = CliRunner().invoke(main, ["ask", "anything", "--index", str(tmp_path / "none")])

@@ -36,7 +36,7 @@ def test_backend_and_model_variant_are_checked():
 def test_every_error_the_product_raises_has_one_base():
     from assistant import AssistantError, SettingsError
     from assistant.analytics.errors import AnalyticsError
-    from assistant.off_topic import ElsewhereError
+    from assistant.answer.off_topic import ElsewhereError
     from corpus.errors import CorpusError
     from corpus.web.errors import WebError
     from index.errors import IndexStoreError

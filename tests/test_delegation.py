@@ -8,12 +8,12 @@ import stat
 import httpx
 import pytest
 from click.testing import CliRunner
-
-import assistant.building
-from assistant import Assistant
-from assistant.cli import main
-from assistant.delegation import ROUTE, SERVER_FILE, TOKEN_HEADER
 from conftest import start_app
+
+import assistant.build.run
+from assistant import Assistant
+from assistant.build.delegation import ROUTE, SERVER_FILE, TOKEN_HEADER
+from assistant.cli import main
 
 
 def no_local_model(*args, **kwargs):
@@ -36,7 +36,7 @@ def test_the_running_server_builds_and_serves_at_once(served, monkeypatch):
     server_file = app.settings.index_dir / SERVER_FILE
     assert stat.S_IMODE(server_file.stat().st_mode) == 0o600
     (content / "lantern.md").write_text("# The lantern protocol\n\nThe lantern protocol triages proposals.\n")
-    monkeypatch.setattr(assistant.building, "open_embedder", no_local_model)
+    monkeypatch.setattr(assistant.build.run, "open_embedder", no_local_model)
     result = CliRunner().invoke(main, ["build", str(content), "--index", str(app.settings.index_dir), "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)

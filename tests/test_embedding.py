@@ -10,10 +10,10 @@ import textwrap
 
 import numpy as np
 import pytest
+from conftest import chunk_settings
 
 from assistant import Assistant, Settings
 from assistant.config import SAMPLE_CONTENT, SAMPLE_QUESTIONS
-from conftest import chunk_settings
 from index import Embedder, make_embedder
 from index.embedding import EmbedderSpec
 from index.embedding.export import ensure_export
@@ -161,7 +161,7 @@ def test_an_int8_index_is_queried_with_int8_and_a_variant_change_rebuilds(build,
     assistant = Assistant.open(settings)
     assert assistant.index.variant == "int8" and assistant.embedder.variant == "int8"
     assert assistant.ask("how do I set up a PMO?").passages
-    from assistant.building import run_build
+    from assistant.build.run import run_build
 
     report = run_build(settings, show_progress=False)  # settings say fp32
     assert report.full and "variant changed (int8 → fp32)" in report.full_reason
@@ -209,7 +209,7 @@ QUERY_PATH = textwrap.dedent("""
     from pathlib import Path
     from assistant.cli import main
     from assistant.config import Settings
-    from assistant.search import Assistant
+    from assistant.answer.search import Assistant
     from ui.app import create_app
     index, content = sys.argv[1], Path(sys.argv[2])
     main(["ask", "how do I set up a PMO?", "--index", index, "--json"], standalone_mode=False)
@@ -218,7 +218,7 @@ QUERY_PATH = textwrap.dedent("""
     import gradio.component_meta
     serving = [m for m in ("langchain_text_splitters", "pypdf", "bs4") if m in sys.modules]  # build-only
     print("SERVE=" + json.dumps(serving + [gradio.component_meta.create_or_modify_pyi.__name__]))
-    from assistant.building import run_build
+    from assistant.build.run import run_build
     content.mkdir()
     (content / "a.md").write_text("# Risk registers\\n\\nEvery risk needs an owner.\\n")
     run_build(Settings(content_dir=content, index_dir=content.parent / "small"), show_progress=False)

@@ -13,16 +13,15 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+from conftest import DOORS_RATE_LIMIT
 
 from assistant import NO_MATCH, Answer, Settings, SettingsError, load_settings
-from assistant.addresses import absolute_answer
+from assistant.answer.addresses import absolute_answer
 from assistant.config import origins
-from conftest import DOORS_RATE_LIMIT
+from tests.test_api import PASSAGE_KEYS  # noqa: E402 — one definition of what a passage holds
 from ui.api import Admission
 from ui.doors import Door
 from ui.widget import MAX_BYTES
-
-from tests.test_api import PASSAGE_KEYS  # noqa: E402 — one definition of what a passage holds
 
 
 def client(url: str, address: str) -> httpx.Client:

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 
 from assistant import Assistant, Settings, SettingsError, load_settings
-from assistant.answer_quality import holds_fact, whole_sentence
-from assistant.followup import leans_on_previous, resolve
-from assistant.language import script_problem
-from assistant.moments import choose_moment
-from corpus.sentences import split_sentences
+from assistant.answer.followup import leans_on_previous, resolve
+from assistant.answer.language import script_problem
+from assistant.answer.moments import choose_moment
+from assistant.evaluate.landing import holds_fact, whole_sentence
 from corpus.model import Cue
+from corpus.sentences import split_sentences
 from ui.markup import inline_html
 from ui.render import passage_card
 
@@ -184,7 +184,7 @@ def test_a_question_embeds_only_itself_when_the_index_holds_sentence_vectors(cof
 
 
 def test_another_chunk_of_the_document_is_shown_when_its_answer_is_clearly_better():
-    from assistant.passages import Candidate, SentenceVectors, build_passages
+    from assistant.answer.passages import Candidate, SentenceVectors, build_passages
     from corpus import Chunk
 
     def chunk(n: int, text: str) -> Chunk:

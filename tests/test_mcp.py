@@ -9,13 +9,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+from conftest import start_app
 from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
 from assistant import Assistant, Settings
-from assistant.addresses import absolute_answer
-from assistant.documents import find_document, join_overlapping
-from conftest import start_app
+from assistant.answer.addresses import absolute_answer
+from assistant.answer.documents import find_document, join_overlapping
 
 
 def mcp_session(url: str, calls, headers: dict | None = None):

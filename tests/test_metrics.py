@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from assistant.metrics import mean, mrr_at, ndcg_at, recall_at
+from assistant.evaluate.metrics import mean, mrr_at, ndcg_at, recall_at
 
 
 def test_recall_counts_relevant_documents_in_the_cutoff():

@@ -19,10 +19,10 @@ pytest.importorskip("milvus_lite", reason="these tests start a milvus-lite serve
                                           "(milvus-lite 2.5, setuptools<81; make install does)")
 
 from assistant import Settings  # noqa: E402
-from assistant.backends import milvus_target  # noqa: E402
-from assistant.building import run_build  # noqa: E402
+from assistant.answer.search import Assistant  # noqa: E402
+from assistant.answer.stores import milvus_target  # noqa: E402
+from assistant.build.run import run_build  # noqa: E402
 from assistant.config import SAMPLE_CONTENT  # noqa: E402
-from assistant.search import Assistant  # noqa: E402
 from index import BackendUnavailable, CorruptIndex, MissingIndex  # noqa: E402
 from index.milvus import connect  # noqa: E402
 from index.milvus.lite import free_port  # noqa: E402

@@ -14,10 +14,10 @@ pytest.importorskip("milvus_lite", reason="these tests start a milvus-lite serve
 import numpy as np  # noqa: E402
 
 from assistant import Settings  # noqa: E402
+from assistant.answer.records import Answer  # noqa: E402
+from assistant.answer.search import Assistant  # noqa: E402
 from assistant.config import SAMPLE_QUESTIONS  # noqa: E402
-from assistant.evaluation import evaluate  # noqa: E402
-from assistant.answers import Answer  # noqa: E402
-from assistant.search import Assistant  # noqa: E402
+from assistant.evaluate.run import evaluate  # noqa: E402
 from corpus.beir import load_queries  # noqa: E402
 from corpus.sentences import answer_units, unit_text  # noqa: E402
 from index import load_index  # noqa: E402

@@ -15,10 +15,11 @@ pytest.importorskip("pymilvus", reason="the Milvus backend needs pymilvus: pip i
 pytest.importorskip("milvus_lite", reason="these tests start a milvus-lite server: pip install '.[milvus]' "
                                           "(milvus-lite 2.5, setuptools<81; make install does)")
 
-from assistant import Settings  # noqa: E402
-from assistant.building import run_build  # noqa: E402
-from assistant.search import Assistant  # noqa: E402
 from conftest import ask_in_page, needs_browser, open_page, start_app, stop_all  # noqa: E402
+
+from assistant import Settings  # noqa: E402
+from assistant.answer.search import Assistant  # noqa: E402
+from assistant.build.run import run_build  # noqa: E402
 from index.milvus import LiteServer  # noqa: E402
 from index.milvus.lite import free_port  # noqa: E402
 from tests.test_milvus import ARTICLES  # noqa: E402

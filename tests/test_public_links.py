@@ -10,14 +10,14 @@ import threading
 import httpx
 import pytest
 from click.testing import CliRunner
+from conftest import start_app
 from fastapi import FastAPI
 from gradio_client import Client
 from starlette.testclient import TestClient
 
 from assistant import Assistant, Settings, SettingsError, load_settings
-from assistant.addresses import absolute, absolute_answer, absolute_document
+from assistant.answer.addresses import absolute, absolute_answer, absolute_document
 from assistant.cli import main
-from conftest import start_app
 from tests.test_mcp import mcp_session
 from ui.api import add_api_routes
 from ui.doors import Door

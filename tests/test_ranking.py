@@ -3,7 +3,16 @@
 import numpy as np
 import pytest
 
-from assistant.ranking import RRF_K, Fusion, cap_per_document, fuse, lexical_confidence, rank_documents, rrf, top_rows
+from assistant.answer.ranking import (
+    RRF_K,
+    Fusion,
+    cap_per_document,
+    fuse,
+    lexical_confidence,
+    rank_documents,
+    rrf,
+    top_rows,
+)
 
 ROWS = np.array([5, 7, 9])
 DENSE = np.array([0.80, 0.75, 0.40], dtype=np.float32)

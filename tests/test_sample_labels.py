@@ -7,8 +7,8 @@ from collections import Counter
 
 import pytest
 
-from assistant.answer_quality import holds_fact
 from assistant.config import SAMPLE_CONTENT, SAMPLE_QUESTIONS
+from assistant.evaluate.landing import holds_fact
 from corpus import load_folder
 from corpus.beir import load_queries
 

@@ -7,9 +7,9 @@ from dataclasses import replace
 import pytest
 
 from assistant import NO_MATCH, Assistant
-from assistant.links import deep_link
+from assistant.answer.links import deep_link
+from assistant.evaluate.run import evaluate
 from corpus import Chunk
-from assistant.evaluation import evaluate
 
 ANALYST = "how do I move from PMO analyst to PMO manager?"
 

@@ -7,9 +7,9 @@ from urllib.parse import unquote
 import pytest
 
 from assistant import Settings
-from assistant.links import text_fragment, with_text_fragment
-from assistant.passages import Gate
-from assistant.search import Assistant
+from assistant.answer.links import text_fragment, with_text_fragment
+from assistant.answer.passages import Gate
+from assistant.answer.search import Assistant
 
 PAGE = ("Intro line here. Aim for a development time ratio of 20 to 25 per cent of the whole roast. Then rest. "
         "Aim for a development time ratio of 20 to 25 per cent. Rest it. Then cool. Rest it.")

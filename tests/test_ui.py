@@ -8,16 +8,15 @@ docs/screenshot.png, the README's picture).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
-
-from dataclasses import replace
+from conftest import ask_in_page, needs_browser, open_page, start_app
 
 from assistant import NO_MATCH, Answer, Assistant, Passage, Settings, load_settings
+from assistant.answer.links import clock
 from assistant.config import SAMPLE_KB
-from assistant.links import clock
-from conftest import ask_in_page, needs_browser, open_page, start_app
 from ui.render import answer_html, header_html, passage_card
 
 OUT = Path(__file__).resolve().parent.parent / "bench" / "results" / "ui"

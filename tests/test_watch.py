@@ -8,7 +8,7 @@ import time
 from watchfiles import Change
 
 from assistant import Assistant, Settings
-from assistant.building import ContentFilter, watch_and_build
+from assistant.build.run import ContentFilter, watch_and_build
 from index import current_version
 
 

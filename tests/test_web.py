@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
-from assistant.cli import main
-from assistant.links import deep_link
 from conftest import chunk_settings
+from helpcentre_site import HelpCentre
+
+from assistant.answer.links import deep_link
+from assistant.cli import main
 from corpus.sources import load_sources
 from corpus.web import Politeness, WebOptions
-from helpcentre_site import HelpCentre
 from index import build_index, load_index
 
 FAST = WebOptions(Politeness(rate=1000, backoff=0.01))  # tests do not wait 0.5 s a request
@@ -177,9 +177,8 @@ def test_credentials_are_sent_but_never_written_and_progress_is_shown(site, embe
     from dataclasses import replace
 
     from assistant import Assistant, Settings
+    from assistant.build.run import run_build
     from ui.admin import build_settings
-
-    from assistant.building import run_build
 
     secret_source = site.url.replace("http://", "http://editor:hunter2-secret@")
     seen = []  # what the web app's progress bar is fed
@@ -211,7 +210,7 @@ def test_sources_setting_from_toml_and_environment(tmp_path):
     assert from_env.sources == ("a/", "https://h.org/")
     with pytest.raises(SettingsError, match="web_rate must be above 0"):
         load_settings(None, env={"ASSISTANT_WEB_RATE": "0"})
-    from assistant.sources import web_options
+    from assistant.build.reading import web_options
 
     assert web_options(load_settings(None, env={"ASSISTANT_WEB_RETRIES": "0"})).politeness.retries == 0
     assert web_options(load_settings(None, env={})).politeness.retries == 3

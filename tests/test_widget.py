@@ -8,12 +8,12 @@ from urllib.parse import quote, urljoin
 
 import httpx
 import pytest
+from conftest import needs_browser, start_app
+from test_ui import PAYLOAD, hostile_content
 
 from assistant import NO_MATCH, Assistant
 from assistant.analytics import open_store
-from assistant.links import clock
-from conftest import needs_browser, start_app
-from test_ui import PAYLOAD, hostile_content
+from assistant.answer.links import clock
 
 pytestmark = [needs_browser, pytest.mark.browser]
 QUESTION = "how do I move from PMO analyst to PMO manager?"

@@ -19,7 +19,7 @@ from pathlib import Path
 import gradio as gr
 
 from assistant import KNOWN_ERRORS, Assistant, Settings
-from assistant.reports import build_text
+from assistant.build.report import build_text
 from index import BuildLocked
 from ui.insights import insights_tab
 from ui.reload import build_and_swap
@@ -44,7 +44,7 @@ def build_settings(assistant: Assistant, settings: Settings) -> Settings:
     manifest = assistant.index.manifest
     content_dir = Path(manifest.content_dir) if manifest.content_dir else settings.content_dir
     recorded = tuple(getattr(manifest, "sources", None) or ())
-    from assistant.sources import credentials_for
+    from assistant.build.reading import credentials_for
 
     sources = credentials_for(list(recorded), settings.sources) if recorded else ()
     return replace(settings, content_dir=content_dir, base_url=manifest.base_url, sources=sources)

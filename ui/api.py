@@ -32,8 +32,8 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware.cors import CORSMiddleware
 
-from assistant.addresses import absolute_answer
-from assistant.backends import server_problem
+from assistant.answer.addresses import absolute_answer
+from assistant.answer.stores import server_problem
 from assistant.config import origins
 from index.errors import BackendUnavailable
 from ui.doors import RETRY_AFTER_S, UNAVAILABLE, Door, Limited, Limits

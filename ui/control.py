@@ -1,4 +1,4 @@
-"""`POST /control/build`: builds handed over by `assistant build` (see assistant.delegation).
+"""`POST /control/build`: builds handed over by `assistant build` (see assistant.build.delegation).
 
 Only loopback callers holding the token from `<index>/serve.json` are served; the build runs with
 the app's own model, and the app swaps to the published index before answering.
@@ -16,7 +16,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from assistant import KNOWN_ERRORS, Assistant
-from assistant.delegation import ROUTE, TOKEN_HEADER, announce, withdraw
+from assistant.build.delegation import ROUTE, TOKEN_HEADER, announce, withdraw
 from ui.reload import build_and_swap
 
 log = logging.getLogger(__name__)

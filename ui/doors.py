@@ -28,8 +28,8 @@ from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
 from assistant import Answer, Assistant, Settings
-from assistant.followup import CONTEXT_TURNS
-from assistant.questions import MAX_TOP_K
+from assistant.answer.followup import CONTEXT_TURNS
+from assistant.answer.questions import MAX_TOP_K
 
 if TYPE_CHECKING:
     from assistant.analytics import QuestionLog

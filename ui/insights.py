@@ -20,7 +20,7 @@ import pandas as pd
 
 from assistant import KNOWN_ERRORS, Assistant, Settings
 from assistant.analytics import QuestionLog, Report, load_report, parse_since, write_csv
-from assistant.links import safe_href
+from assistant.answer.links import safe_href
 
 log = logging.getLogger(__name__)
 

@@ -22,8 +22,8 @@ from mcp.server.lowlevel import Server
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from starlette.types import Receive, Scope, Send
 
-from assistant.addresses import absolute_answer, absolute_document
-from assistant.documents import find_document
+from assistant.answer.addresses import absolute_answer, absolute_document
+from assistant.answer.documents import find_document
 from ui.doors import Door
 from ui.forwarded import public_base
 

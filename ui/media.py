@@ -19,7 +19,7 @@ from html import escape
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from assistant.links import safe_href
+from assistant.answer.links import safe_href
 from ui.library import MEDIA_TYPES, Library, asset_url
 
 EMBEDS = {"youtube": "https://www.youtube-nocookie.com/embed/", "vimeo": "https://player.vimeo.com/video/"}

@@ -14,7 +14,7 @@ import gradio as gr
 import nh3
 
 from assistant import Answer, Assistant, Settings
-from assistant.addresses import absolute_answer
+from assistant.answer.addresses import absolute_answer
 from index.errors import BackendUnavailable
 from ui.admin import admin_panel
 from ui.doors import UNAVAILABLE, Door, Limited, refused

@@ -20,10 +20,17 @@ from html import escape
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from assistant.links import safe_href
+from assistant.answer.links import safe_href
 from corpus.model import Document, Segment
 from ui.markup import ITEM, blocks_html, inline_html, text_units
-from ui.reader_parts import ALL_TOPICS, Frame, after_html, crumbs_html, search_html, topics_html
+from ui.reader_parts import (
+    ALL_TOPICS,
+    Frame,
+    after_html,
+    crumbs_html,
+    search_html,
+    topics_html,
+)
 
 SCRIPT = (Path(__file__).parent / "static" / "reader.js").read_text(encoding="utf-8")
 STYLE = """

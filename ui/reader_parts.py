@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-from assistant.links import safe_href
+from assistant.answer.links import safe_href
 from corpus.text import READER_PATH
 from ui.topics import Catalogue, Entry, topic_anchor
 

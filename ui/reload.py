@@ -44,9 +44,11 @@ def refresh(assistant: Assistant) -> bool:
 
 
 def build_and_swap(assistant: Assistant, settings: Settings, full: bool = False, progress=None):
-    """Build what `settings` name (assistant.building.run_build) with the served model, and serve the
+    """Build what `settings` name (assistant.build.run.run_build) with the served model, and serve the
     published index at once. Raises what the build raises (KNOWN_ERRORS); the served index is kept."""
-    from assistant.building import run_build  # on use: chunking and the loaders stay out of the start
+    from assistant.build.run import (
+        run_build,  # on use: chunking and the loaders stay out of the start
+    )
 
     report = run_build(settings, full=full, show_progress=False, embedder=assistant.embedder, progress=progress)
     refresh(assistant)

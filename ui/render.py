@@ -14,8 +14,8 @@ from datetime import datetime
 from html import escape
 
 from assistant import Answer, Passage, Settings
-from assistant.answers import Turn
-from assistant.links import clock, safe_href
+from assistant.answer.links import clock, safe_href
+from assistant.answer.records import Turn
 from ui.markup import blocks_html, inline_html, text_units
 
 TURN_CHARS = 320  # a speaker's turn is clipped around its marked cue to about this many characters

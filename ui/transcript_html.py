@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from html import escape
 
-from assistant.links import at_time, clock, safe_href
+from assistant.answer.links import at_time, clock, safe_href
 from corpus.model import Document, Segment
 from ui.markup import inline_html
 from ui.media import Player, player_html

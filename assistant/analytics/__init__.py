@@ -15,11 +15,15 @@ from __future__ import annotations
 import re
 import time
 from datetime import UTC, datetime
-
-from importlib import import_module
 from typing import TYPE_CHECKING
 
-from assistant.analytics.errors import AnalyticsError, FeedbackRefused, SchemaTooNew, StoreUnavailable
+from assistant.analytics.errors import (
+    AnalyticsError,
+    FeedbackRefused,
+    SchemaTooNew,
+    StoreUnavailable,
+)
+from corpus.lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from assistant.analytics.recorder import QuestionLog
@@ -32,12 +36,8 @@ _LAZY = {"write_csv": "export", "mask": "privacy", "QuestionLog": "recorder", "G
          "open_store": "store"}
 
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        value = getattr(import_module(f"assistant.analytics.{_LAZY[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'assistant.analytics' has no attribute {name!r}")
+__getattr__ = lazy_getattr("assistant.analytics", {name: f"assistant.analytics.{module}" for name, module in _LAZY.items()},
+                           globals())
 
 
 def open_log(settings) -> QuestionLog | None:

@@ -34,7 +34,7 @@ from assistant.analytics.errors import AnalyticsError, FeedbackRefused, StoreUna
 from assistant.analytics.privacy import COMMENT_CHARS, clean, mask
 from assistant.analytics.records import Citation, Click, Feedback, Question, Rating
 from assistant.analytics.store import Store
-from assistant.answers import Answer
+from assistant.answer.records import Answer
 
 log = logging.getLogger(__name__)
 

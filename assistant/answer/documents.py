@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
-from assistant.links import deep_link
+from assistant.answer.links import deep_link
 from corpus import Chunk
 from corpus.text import READER_PATH
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.highlight import terms
+from assistant.answer.highlight import terms
 
 CONTINUATION = re.compile(r"^\s*(and|also|but|so|then|plus|or|what about|how about|what if|same for|"
                           r"why not|what else)\b", re.I)

@@ -15,8 +15,7 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-
-from assistant.answer_shape import ceremony, holds, restates, wanted
+from assistant.answer.shape import ceremony, holds, restates, wanted
 from corpus.english import QUESTION_STOP_WORDS, stem
 from corpus.sentences import Sentence, plain, split_sentences
 

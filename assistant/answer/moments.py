@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.answer_shape import ceremony
-from assistant.answers import Turn
-from corpus.sentences import cue_sentence
+from assistant.answer.records import Turn
+from assistant.answer.shape import ceremony
 from corpus.model import Cue
+from corpus.sentences import cue_sentence
 
 LEAD_IN_SECONDS = 0.0  # links open at the cue's whole second (never later than it, at most 1 s early)
 TURNS_AROUND = 1  # turns shown before and after the answering one

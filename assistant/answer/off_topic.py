@@ -46,7 +46,7 @@ from index import Embedder
 from index.embedding.model_cache import export_paths
 
 log = logging.getLogger(__name__)
-QUESTIONS = Path(__file__).parent / "data" / "elsewhere.txt"
+QUESTIONS = Path(__file__).parent.parent / "data" / "elsewhere.txt"
 MAX_LIST_BYTES = 1_000_000
 MAX_LIST_LINES = 5_000
 RULE_VERSION = 3  # bump when the calibration's contents change, so stored ones are made again

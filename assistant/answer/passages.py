@@ -17,13 +17,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.answers import Passage
-from assistant.highlight import CARRY_RECORDING, choose, scores, shortlist
-from assistant.links import at_time, deep_link
-from assistant.moments import choose_moment, exchange
+from assistant.answer.highlight import CARRY_RECORDING, choose, scores, shortlist
+from assistant.answer.links import at_time, deep_link
+from assistant.answer.moments import choose_moment, exchange
+from assistant.answer.records import Passage
 from corpus import Chunk
 from corpus.model import Cue
-from corpus.sentences import Sentence, answer_units, cue_sentence, split_sentences, unit_text
+from corpus.sentences import (
+    Sentence,
+    answer_units,
+    cue_sentence,
+    split_sentences,
+    unit_text,
+)
 from index import LoadedIndex
 
 PER_PASSAGE = 4  # without stored vectors: sentences per passage sent to the model (with the one after each)

@@ -3,7 +3,7 @@ limits every way in shares (the web app's doors, the CLI).
 
     MAX_TOP_K       the most passages one answer may hold
     check_question  the one check of a question, within Settings.max_question_chars
-(The earlier questions a follow-up may lean on: assistant.followup.CONTEXT_TURNS.)
+(The earlier questions a follow-up may lean on: assistant.answer.followup.CONTEXT_TURNS.)
 """
 
 from __future__ import annotations

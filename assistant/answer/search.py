@@ -7,28 +7,41 @@ index it started with, so no answer mixes two versions.
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from collections.abc import Sequence
-
-from assistant.answer_shape import rules_apply, small_talk
-from assistant.answers import Answer, Passage, no_match_message
+from assistant.answer.examples import suggest_examples
+from assistant.answer.followup import Query, resolve
+from assistant.answer.language import script_problem
+from assistant.answer.links import with_text_fragment
+from assistant.answer.off_topic import (
+    Calibration,
+    CalibrationCache,
+    Elsewhere,
+    Evidence,
+    RefusalRule,
+    best_unit,
+    calibration_for,
+    everyday_list,
+    unknown_share,
+)
+from assistant.answer.passages import (
+    Candidate,
+    Gate,
+    SentenceVectors,
+    build_passages,
+    candidate,
+)
+from assistant.answer.questions import MAX_TOP_K, check_question
+from assistant.answer.ranking import Fusion, cap_per_document, fuse, split_cards
+from assistant.answer.records import Answer, Passage, no_match_message
+from assistant.answer.shape import rules_apply, small_talk
+from assistant.answer.spelling import Speller
+from assistant.answer.stores import index_info, is_milvus, open_index, published
 from assistant.config import Settings
-from assistant.examples import suggest_examples
-from assistant.followup import Query, resolve
-from assistant.language import script_problem
-from assistant.links import with_text_fragment
-from assistant.off_topic import (Calibration, CalibrationCache, Elsewhere, Evidence, RefusalRule, best_unit,
-                                 calibration_for, everyday_list, unknown_share)
-from assistant.passages import Candidate, Gate, SentenceVectors, build_passages, candidate
-from assistant.questions import MAX_TOP_K, check_question
-from assistant.ranking import Fusion, cap_per_document, fuse, split_cards
-from assistant.spelling import Speller
-from assistant.reports import index_info
-from assistant.backends import is_milvus, open_index, published
 from corpus.english import QUESTION_STOP_WORDS
 from index import Embedder, LoadedIndex, load_index
 
@@ -60,7 +73,7 @@ class Assistant:
         thread while the index is read and verified (onnxruntime builds its session outside the GIL)."""
         from concurrent.futures import ThreadPoolExecutor
 
-        from assistant.embedders import open_embedder
+        from assistant.answer.embedders import open_embedder
         from index.manifest import peek_model
         from index.pointer import VERSIONS, published_version
 
@@ -98,7 +111,7 @@ class Assistant:
             index = open_index(self.settings, version=version, like=self.index)
             embedder = self.embedder
             if index.variant != embedder.variant:
-                from assistant.embedders import open_embedder
+                from assistant.answer.embedders import open_embedder
 
                 embedder = open_embedder(self.settings, variant=index.variant)
             if embedder is not self.embedder:
@@ -114,7 +127,7 @@ class Assistant:
         self._calibrations: dict[str, Calibration] = {}
 
     def calibration(self, index: LoadedIndex | None = None) -> Calibration:
-        """This index version's calibration (`assistant.off_topic`): read from beside the index, else made now
+        """This index version's calibration (`assistant.answer.off_topic`): read from beside the index, else made now
         (about a second) and kept there."""
         index = index or self.index
         known = self._calibrations.get(index.version)
@@ -196,7 +209,7 @@ class Assistant:
         return frozenset((p.doc_id, p.text) for p in shown[:1])
 
     def refusal_rule(self) -> RefusalRule:
-        """The shipped rule (`assistant.off_topic`); with `min_score` set, the owner's fixed floor instead of
+        """The shipped rule (`assistant.answer.off_topic`); with `min_score` set, the owner's fixed floor instead of
         the calibrated levels, still with the everyday questions (`refuse_elsewhere`)."""
         rule = self._rule
         if self.settings.min_score is not None:
@@ -206,7 +219,7 @@ class Assistant:
 
     def evidence(self, index: LoadedIndex, text: str, query: np.ndarray, rows: list[int], similarity: list[float],
                  calibration: Calibration) -> Evidence:
-        """What the refusal rule reads of a question's search (`assistant.off_topic.Evidence`)."""
+        """What the refusal rule reads of a question's search (`assistant.answer.off_topic.Evidence`)."""
         s = max(similarity, default=0.0)
         uncovered = self.elsewhere.uncovered(calibration.covered)
         e = float((uncovered @ query).max()) if len(uncovered) else -1.0

@@ -28,7 +28,7 @@ import tomllib
 from functools import lru_cache
 from pathlib import Path
 
-CUES = Path(__file__).parent / "data" / "english.toml"
+CUES = Path(__file__).parent.parent / "data" / "english.toml"
 RULES_LANGUAGE = "English"  # the language the cue words are in; other languages use the model's scores alone
 
 

@@ -1,12 +1,11 @@
-"""Which index backend the settings name, in one place: the local segment store or Milvus.
+"""Which index store the settings name, in one place: the local segment store or Milvus; opening it.
 
     open_index(settings, version=None, expected_variant=None, like=None)   LoadedIndex or MilvusIndex
     published(settings, index=None) -> str | None    the published version's name (the pointer)
     server_problem(settings, index=None) -> str | None  why the index server cannot be reached now (None: it can)
     require_published(settings) -> str               the same, or MissingIndex saying to build first
     milvus_target(settings, env=None) -> MilvusTarget
-    run_milvus_build(settings, full, dry_run, show_progress, embedder, progress)   `assistant build` there
-    build_loaded(settings, content_dir, embedder, loaded)   documents made elsewhere (`assistant eval`'s sets)
+    index_info(index, settings) -> dict               what the served index holds (`assistant info`, the page's header)
 
 The Milvus token is read from the environment (MILVUS_TOKEN) here and kept only in the target: it is
 never a setting, so it is never written to a manifest, a log or a report.
@@ -21,7 +20,6 @@ from typing import TYPE_CHECKING
 from assistant.config import Settings
 
 if TYPE_CHECKING:
-    from index import Embedder
     from index.milvus.client import MilvusTarget
 
 TOKEN_ENV = "MILVUS_TOKEN"
@@ -112,48 +110,11 @@ def server_problem(settings: Settings, index=None) -> str | None:
     return None
 
 
-def run_milvus_build(settings: Settings, full: bool, dry_run: bool, show_progress: bool, embedder: Embedder,
-                     progress=None):
-    """`assistant build` with index_backend = "milvus": the same plan, dry run and report as the local
-    backend; content from the content folder, or from `sources` (folders and sites)."""
-    from assistant.building import chunk_settings, progress_bar
-    from index.milvus.build import MilvusJob, build_milvus, dry_run as plan_only
-
-    where = {"content_dir": Path(settings.content_dir), **_sources(settings, dry_run)}
-    job = MilvusJob(lock_dir=Path(settings.index_dir), embedder=embedder, chunker=chunk_settings(settings, embedder),
-                    base_url=settings.base_url, full=full, keep_versions=settings.keep_versions,
-                    sentence_vectors=settings.sentence_vectors, **where)
-    if dry_run:
-        return plan_only(milvus_target(settings), job)
-    with progress_bar(show_progress and progress is None) as bar:
-        return build_milvus(milvus_target(settings), job, progress or bar)
-
-
-def build_loaded(settings: Settings, content_dir: Path, embedder: Embedder, loaded=None):
-    """Build documents made elsewhere (`loaded`, e.g. an evaluation set's corpus), else content_dir,
-    into the settings' Milvus collection."""
-    from assistant.building import chunk_settings
-    from index.milvus.build import MilvusJob, build_milvus
-
-    job = MilvusJob(content_dir=Path(content_dir), lock_dir=Path(settings.index_dir), embedder=embedder,
-                    chunker=chunk_settings(settings, embedder), base_url=settings.base_url,
-                    keep_versions=settings.keep_versions, sentence_vectors=settings.sentence_vectors, loaded=loaded)
-    return build_milvus(milvus_target(settings), job)
-
-
-def _sources(settings: Settings, dry_run: bool) -> dict:
-    """A `sources` build's loader (folders and sites, fetched into index_dir/web) and recorded sources."""
-    if not settings.sources:
-        return {}
-    from assistant.sources import web_options
-    from corpus.sources import content_root, load_sources
-    from corpus.web import is_web, redact
-
-    folders = [Path(s) for s in settings.sources if not is_web(s)]
-
-    def loader(known):
-        return load_sources(settings.sources, Path(settings.index_dir), settings.base_url, known,
-                            web_options(settings), None, read_only=dry_run)
-
-    return {"content_dir": content_root(folders) or Path(settings.index_dir) / "web", "loader": loader,
-            "sources": tuple(redact(s) if is_web(s) else str(Path(s).resolve()) for s in settings.sources)}
+def index_info(index, settings: Settings) -> dict:
+    """What the served index holds: documents by type, chunks, model, build time, segments, search."""
+    m = index.manifest
+    return {"index_dir": str(settings.index_dir), "version": index.version, "documents": len(m.documents),
+            "by_type": m.counts_by_type(), "chunks": m.chunks, "model": m.model["name"],
+            "dimension": m.model["dimension"], "built_at": m.built_at, "content_dir": m.content_dir,
+            "segments": len(m.segments), "search": m.ann_summary(),
+            "sources": list(getattr(m, "sources", None) or [])}

@@ -67,7 +67,9 @@ def build_via_server(settings: Settings, full: bool = False) -> BuildReport | No
         raise
     if response.status_code != 200:
         return None
-    from corpus import Skipped  # corpus.folder and index.build (chunking, the loaders): only when a report comes
+    from corpus import (
+        Skipped,  # corpus.folder and index.build (chunking, the loaders): only when a report comes
+    )
     from index import BuildReport
 
     data = response.json()

@@ -1,6 +1,6 @@
 """Building from settings, one path for every caller (`assistant build`, its --watch loop, the admin
 panel, the control route of a running server): `run_build(settings, ...)` reads the settings'
-source (a folder or sites, assistant.sources), then plans (dry run) or builds and publishes.
+source (a folder or sites, assistant.build.reading), then plans (dry run) or builds and publishes.
 
     run_build(settings, full, dry_run, show_progress, embedder, progress) -> BuildReport | BuildPlan
     build_options(settings, full, recorded)                               -> index.BuildOptions
@@ -12,13 +12,21 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from assistant.answer_shape import rules_apply
+from assistant.answer.embedders import open_embedder
+from assistant.answer.off_topic import everyday_list
+from assistant.answer.shape import rules_apply
+from assistant.build.reading import fetch_bar, source_of
 from assistant.config import Settings
-from assistant.embedders import open_embedder
-from assistant.off_topic import everyday_list
-from assistant.sources import fetch_bar, source_of
 from corpus import ChunkSettings
-from index import AnnSettings, BuildOptions, BuildReport, Embedder, build_index, load_index, plan_build
+from index import (
+    AnnSettings,
+    BuildOptions,
+    BuildReport,
+    Embedder,
+    build_index,
+    load_index,
+    plan_build,
+)
 from index.build import BuildPlan, Progress
 
 
@@ -31,8 +39,8 @@ def run_build(settings: Settings, full: bool = False, dry_run: bool = False, sho
     """Plan (`dry_run`) or build the index the settings name. `progress` ((fraction, message) callback,
     e.g. the web app's progress bar) replaces the terminal bars."""
     questions = everyday_list(settings.elsewhere_file, settings.elsewhere_mode)  # a bad list stops before anything
-    if settings.index_backend == "milvus":  # the Milvus backend's build (assistant.backends)
-        from assistant.backends import run_milvus_build
+    if settings.index_backend == "milvus":  # the Milvus backend's build (assistant.build.milvus)
+        from assistant.build.milvus import run_milvus_build
         return run_milvus_build(settings, full, dry_run, show_progress, embedder or open_embedder(settings), progress)
     source = source_of(settings)
     embedder = embedder or open_embedder(settings)
@@ -52,7 +60,7 @@ def run_build(settings: Settings, full: bool = False, dry_run: bool = False, sho
 def answer_notes(settings: Settings, embedder: Embedder, questions: list[str]) -> tuple[str, ...]:
     """The answer rules' calibration of the published version, made now so the first question need not, in
     words for the owner: which everyday questions this knowledge base answers, and the rules' language."""
-    from assistant.off_topic import CalibrationCache, Elsewhere, calibration_for
+    from assistant.answer.off_topic import CalibrationCache, Elsewhere, calibration_for
 
     index = load_index(settings.index_dir)
     found = calibration_for(index, Elsewhere(embedder, settings.model_cache_dir, questions), embedder,
@@ -91,7 +99,7 @@ def watch_and_build(settings: Settings, echo: Callable[[str], None], stop_event=
     from watchfiles import watch
 
     from assistant import KNOWN_ERRORS
-    from assistant.reports import build_text
+    from assistant.build.report import build_text
 
     embedder = embedder or open_embedder(settings)
     echo(build_text(run_build(settings, embedder=embedder, show_progress=False)))

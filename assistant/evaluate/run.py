@@ -21,19 +21,19 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from assistant.answer_quality import holds_fact, moment_hit, whole_sentence
-from assistant.answers import Answer
-from assistant.calibration import calibrate
-from assistant.followup import leans_on_previous, resolve
+from assistant.answer.embedders import open_embedder
+from assistant.answer.followup import leans_on_previous, resolve
+from assistant.answer.passages import Gate
+from assistant.answer.ranking import Fusion, rank_documents
+from assistant.answer.records import Answer
+from assistant.answer.search import Assistant
+from assistant.build.run import build_options, chunk_settings, progress_bar
 from assistant.config import SAMPLE_CONTENT, SAMPLE_QUESTIONS, Settings
-from assistant.passages import Gate
-from assistant.metrics import mean, mrr_at, ndcg_at, recall_at
-from assistant.ranking import Fusion, rank_documents
-from assistant.search import Assistant
+from assistant.evaluate.calibration import calibrate
+from assistant.evaluate.landing import holds_fact, moment_hit, whole_sentence
+from assistant.evaluate.metrics import mean, mrr_at, ndcg_at, recall_at
 from corpus import LoadError
 from corpus.beir import load_corpus, load_queries
-from assistant.building import build_options, chunk_settings, progress_bar
-from assistant.embedders import open_embedder
 from index import Embedder, build_index
 
 CUTOFFS = (1, 3, 5, 10)
@@ -99,7 +99,7 @@ def eval_index(settings: Settings, dataset: Path | None, embedder: Embedder, cac
     index_dir = Path(cache_dir or settings.index_dir.parent / "eval") / key
     chunker = chunk_settings(settings, embedder)
     if settings.index_backend == "milvus":  # issue 22: the set goes into settings.milvus_collection
-        from assistant.backends import build_loaded
+        from assistant.build.milvus import build_loaded
         build_loaded(settings, content or folder, embedder, loaded)
         return index_dir
     with progress_bar(progress) as report:
