@@ -3,11 +3,11 @@
     open_version(conn, version=None, expected_model=None, expected_variant=None) -> MilvusIndex
 
 A version is a set of rows of `<collection>_rows` (index.milvus.rows): every search and query carries
-its filter. What a question costs: in one round trip, the dense search (top 100, their vectors and
-documents come back with it) and BM25's top DEEP rows with their scores (`search_both`); only when
-that list is full and misses a dense candidate, a BM25 search restricted to the missing ones (their
-exact score, as bm25s gives ours); then one query for the rows shown (text, citation fields, sentence
-vectors). Rows read are cached: a version's rows never change once published.
+its filter. What a question costs: in one round trip, the dense search and BM25's top 100 (each with
+the rows' vectors and documents; `search_both`); only when BM25's list is full and misses a dense
+candidate, a BM25 search restricted to the missing ones (their exact score, as bm25s gives ours); then
+one query for the rows shown (text, citation fields, sentence vectors). Rows read are cached: a
+version's rows never change once published.
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ from index.milvus.rows import where
 from index.milvus.versions import LAYOUT, published, read_manifest, rows_name
 
 BM25 = {"metric_type": "BM25"}
-DEEP = 1024  # BM25 hits asked for with the dense search: their scores stand for every row when fewer come back
 SHOWN = 32  # vectors_of() over at most this many rows: rows about to be shown; their whole records come too
 CACHE_ROWS = 20_000
 
@@ -117,16 +116,15 @@ class MilvusIndex:
 
     def search_both(self, query_vector: np.ndarray, question: str, k: int) -> tuple[tuple[np.ndarray, np.ndarray],
                                                                                     MilvusLexical]:
-        """The dense top k and the question's BM25 in one round trip: the dense search, BM25's top k (their
-        vectors come back with them) and BM25's top DEEP rows (ids and scores) go out together. When BM25
-        finds fewer than DEEP rows every other row scores 0, so no dense candidate needs asking about."""
+        """The dense top k and the question's BM25 in one round trip: the dense search and BM25's top k (their
+        vectors come back with them) go out together. When BM25 finds fewer than k rows, every other row
+        scores 0, so no dense candidate needs asking about (MilvusLexical.scores_of)."""
         query = np.asarray(query_vector, np.float32).reshape(-1).tolist()
         lexical = MilvusLexical(self, question)
-        pending = [self._pool.submit(lexical.top, k), self._pool.submit(lexical.deep, max(k, DEEP))] \
-            if question.strip() else []
+        pending = self._pool.submit(lexical.top, k) if question.strip() else None
         dense = _rows_scores(self._search([query], "vector", k, dense_search_params(self.conn.target.index_type)))
-        for future in pending:
-            future.result()
+        if pending is not None:
+            pending.result()
         return dense, lexical
 
     def words(self) -> dict[str, int]:
@@ -243,18 +241,13 @@ class MilvusLexical:
         if pending is not None:
             self.known.update(pending.result())
         self.known.update(zip(rows.tolist(), scores.tolist()))
+        self.complete = self.complete or len(rows) < k
         self._top[k] = rows, scores
         return rows, scores
 
-    def deep(self, limit: int) -> None:
-        """BM25's best `limit` rows, ids and scores only; fewer than `limit`: every row with a score."""
-        rows, scores = _rows_scores(self.index._search([self.question], "sparse", limit, BM25, fields=()))
-        self.known.update(zip(rows.tolist(), scores.tolist()))
-        self.complete = len(rows) < limit
-
     def scores_of(self, rows) -> np.ndarray:
-        """Each row's BM25 score (0 where no word of the question occurs): rows the lists held are known, and
-        unless BM25's deep list was complete, the others come from one search restricted to them."""
+        """Each row's BM25 score (0 where no word of the question occurs): rows BM25's top list held are known,
+        and unless that list held every row with a score, the others come from one search restricted to them."""
         rows = [int(r) for r in rows]
         unknown = [r for r in rows if r not in self.known]
         if unknown and self.question.strip() and not self.complete:
