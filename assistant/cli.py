@@ -88,12 +88,12 @@ def build(ctx, source, index_dir, base_url, full, dry_run, watch, as_json):
     try:
         settings = with_source(_settings(ctx, index_dir=index_dir, base_url=base_url), source)
         if watch:
-            if settings.sources:
+            if settings.content.sources:
                 _fail("--watch follows a content folder; for sites, run `assistant build` again (e.g. hourly from cron)")
             watch_and_build(settings, echo=lambda text: click.echo(text, err=True))
             return
         # A running `assistant serve` of this index already holds the model: let it build (seconds, not ~10).
-        delegate = not dry_run and not settings.sources
+        delegate = not dry_run and not settings.content.sources
         outcome = (build_via_server(settings, full) if delegate else None) or run_build(
             settings, full=full, dry_run=dry_run, show_progress=not as_json)
     except KNOWN_ERRORS as exc:
@@ -124,7 +124,7 @@ def ask(ctx, question, index_dir, top_k, previous, as_json):
     from assistant.answer.stores import require_published
 
     settings = _settings(ctx, index_dir=index_dir, top_k=top_k)
-    problem = check_question(question, settings.max_question_chars)  # before any index or model loads
+    problem = check_question(question, settings.answers.max_question_chars)  # before any index or model loads
     if problem:
         _fail(problem, code=2)
     try:
@@ -137,11 +137,11 @@ def ask(ctx, question, index_dir, top_k, previous, as_json):
         _fail(exc)
     if answer.kind == "refused":
         _fail(answer.message, code=2)
-    if settings.public_url:  # the reader's paths printed whole, as visitors open them
+    if settings.serving.public_url:  # the reader's paths printed whole, as visitors open them
         from assistant.answer.addresses import absolute
 
-        answer = replace(answer, passages=tuple(replace(p, url=absolute(p.url, settings.public_url)) for p in answer.passages),
-                         more=tuple(replace(p, url=absolute(p.url, settings.public_url)) for p in answer.more))
+        answer = replace(answer, passages=tuple(replace(p, url=absolute(p.url, settings.serving.public_url)) for p in answer.passages),
+                         more=tuple(replace(p, url=absolute(p.url, settings.serving.public_url)) for p in answer.more))
     click.echo(json.dumps(_linked(answer.as_dict(), settings), indent=2, ensure_ascii=False) if as_json
                else reports.answer_text(answer))
 
@@ -155,8 +155,8 @@ def _linked(body: dict, settings: Settings) -> dict:
         has_relative_links,
     )
 
-    if settings.public_url:
-        return absolute_answer(body, settings.public_url)
+    if settings.serving.public_url:
+        return absolute_answer(body, settings.serving.public_url)
     return {**body, "relative_links": RELATIVE_NOTE} if has_relative_links(body) else body
 
 
@@ -294,7 +294,7 @@ def _open_warm(settings):
 
     assistant = Assistant.open(settings)
     try:
-        assistant.ask("how do I get started?", top_k=settings.top_k)
+        assistant.ask("how do I get started?", top_k=settings.answers.top_k)
     except KNOWN_ERRORS:
         pass  # the real questions will say what is wrong
     return assistant

@@ -44,7 +44,9 @@ sys.path.insert(0, str(ROOT))
 
 from corpus import Chunk, ChunkSettings, Document, LoadResult, Segment  # noqa: E402
 from corpus.sentences import answer_units  # noqa: E402
-from index import AnnSettings, Embedder, build_index, load_index, make_embedder  # noqa: E402
+from assistant.answer.embedders import open_embedder  # noqa: E402
+from assistant.config import load_settings  # noqa: E402
+from index import AnnSettings, Embedder, build_index, load_index  # noqa: E402
 from index.commit import Change, Policy, commit_version  # noqa: E402
 from index.manifest import DocumentEntry, Manifest, library_versions  # noqa: E402
 from index.store import publish  # noqa: E402
@@ -193,7 +195,7 @@ def serve(index_dir: Path, query_file: Path, milvus: list[str] | None = None) ->
     data = np.load(query_file, allow_pickle=False)
     texts = json.loads((query_file.with_suffix(".json")).read_text())
     started = time.perf_counter()
-    embedder = make_embedder()
+    embedder = open_embedder(load_settings())
     model_s = time.perf_counter() - started
     started = time.perf_counter()
     settings = Settings(index_dir=index_dir) if not milvus else Settings(
@@ -252,7 +254,7 @@ def say(message: str) -> None:
 
 def run(args) -> dict:
     index_dir = Path(args.dir or CACHE / f"scale-{args.chunks}{'' if args.sentence_vectors else '-nosv'}") / "index"
-    embedder = make_embedder()
+    embedder = open_embedder(load_settings())
     out = result_path(args)
     if args.reuse and (index_dir / "CURRENT").is_file() and out.is_file():
         return {**json.loads(out.read_text()), **measure(args, index_dir, embedder, load_index(index_dir).manifest.documents)}

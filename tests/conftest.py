@@ -38,7 +38,7 @@ import pytest  # noqa: E402
 from assistant.build import run as building  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from corpus import ChunkSettings  # noqa: E402
-from index import Embedder, build_index, make_embedder  # noqa: E402
+from index import Embedder, EmbedderSpec, build_index, make_embedder  # noqa: E402
 from tests.pdfs import minimal_pdf  # noqa: E402
 
 
@@ -95,7 +95,13 @@ def _isolated(tmp_path, monkeypatch):
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
     """The default embedder (fp32: OpenVINO where installed, else ONNX Runtime), exported into the test model cache."""
-    return make_embedder()
+    return embedder_of()
+
+
+def embedder_of(**fields) -> Embedder:
+    """An embedder as make_embedder makes it, kept in the test model cache, on this worker's share of the cores."""
+    return make_embedder(EmbedderSpec(cache_dir=Path(MODEL_CACHE), threads=int(os.environ.get("ASSISTANT_ONNX_THREADS", 0))),
+                         **fields)
 
 
 def chunk_settings(embedder: Embedder, settings: Settings | None = None) -> ChunkSettings:
@@ -110,7 +116,7 @@ def eval_cache(tmp_path_factory, embedder) -> Path:
 
     def build(into: Path) -> Path:  # on every core: the other worker is most likely waiting for it
         with every_core():
-            return eval_index(Settings(), None, make_embedder(), cache_dir=into)
+            return eval_index(Settings(), None, embedder_of(), cache_dir=into)
 
     cache = tmp_path_factory.mktemp("eval-cache")
     built_once(tmp_path_factory, "sample-index", cache, build)
@@ -170,7 +176,7 @@ def build(embedder, tmp_path):
 
     def _build(content_dir: Path, index_dir: Path | None = None, embedder: Embedder = embedder, **kwargs) -> Settings:
         settings = Settings(content_dir=content_dir, index_dir=index_dir or tmp_path / "index")
-        build_index(content_dir, settings.index_dir, embedder, chunk_settings(embedder), **kwargs)
+        build_index(content_dir, settings.index.dir, embedder, chunk_settings(embedder), **kwargs)
         return settings
 
     return _build
@@ -316,7 +322,7 @@ DOORS_RATE_LIMIT = 20  # per client per minute in `doors_app`; tests that exhaus
 @pytest.fixture(scope="session")
 def doors_app(sample_index, embedder, page_server, tmp_path_factory):
     """The sample served with the page server's origin allowed, its question log in a temp folder
-    (`assistant.settings.data_dir`): (assistant, app url)."""
+    (`assistant.settings.analytics.data_dir`): (assistant, app url)."""
     from assistant import Assistant
 
     settings = Settings(index_dir=sample_index, allowed_origins=page_server.origin,

@@ -53,7 +53,7 @@ def rebuild(page, password: str, expected: str):
 @pytest.mark.browser
 def test_without_a_password_there_is_no_admin_panel(browser, build, embedder, tmp_path):
     settings = build(content_with(tmp_path / "content", "risks.md"))
-    assert settings.admin_password is None
+    assert settings.serving.admin_password is None
     demo, url = start_app(Assistant(settings, embedder=embedder), settings)
     try:
         page = open_page(browser, url)
@@ -83,7 +83,7 @@ def test_admin_rebuild_refuses_a_wrong_password_then_rebuilds_and_serves(browser
         assert rebuild(page, "guess", REFUSED) == REFUSED
         assert assistant.index.version == version
 
-        with FileLock(str(settings.index_dir / "build.lock")):  # a build is already running elsewhere
+        with FileLock(str(settings.index.dir / "build.lock")):  # a build is already running elsewhere
             assert "Another build is running" in rebuild(page, PASSWORD, "Another build is running")
         assert assistant.index.version == version
 

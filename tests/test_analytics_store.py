@@ -29,7 +29,7 @@ def answer(question: str, answered: bool = True) -> Answer:
 
 
 def open_log(settings: Settings, **kwargs) -> QuestionLog:
-    return QuestionLog(lambda: open_store(settings.data_dir, settings.database_url), **kwargs)
+    return QuestionLog(lambda: open_store(settings.analytics.data_dir, settings.analytics.database_url), **kwargs)
 
 
 @pytest.fixture()
@@ -40,7 +40,7 @@ def log(store_settings):
 
 
 def snapshot(settings: Settings):
-    store = open_store(settings.data_dir, settings.database_url)
+    store = open_store(settings.analytics.data_dir, settings.analytics.database_url)
     try:
         return store.snapshot()
     finally:
@@ -102,7 +102,7 @@ def test_refused_questions_are_not_logged(log):
 
 def test_retention_deletes_old_questions_with_their_feedback(store_settings):
     now = time.time()
-    store = open_store(store_settings.data_dir, store_settings.database_url)
+    store = open_store(store_settings.analytics.data_dir, store_settings.analytics.database_url)
     try:
         old = Question("a" * 32, now - 200 * 86400, "web", "old", True, 0.5, 10.0, None, answer("x").passages and ())
         new = Question("b" * 32, now - 10 * 86400, "web", "new", True, 0.5, 10.0, None)
@@ -121,13 +121,13 @@ def test_retention_deletes_old_questions_with_their_feedback(store_settings):
 
 
 def test_an_older_store_is_migrated_at_start(store_settings):
-    store = open_store(store_settings.data_dir, store_settings.database_url, migrate=False)
+    store = open_store(store_settings.analytics.data_dir, store_settings.analytics.database_url, migrate=False)
     try:
         assert store.migrate(upto=1) == (0, 1)
         store.write([Question("c" * 32, time.time(), "web", "kept across the upgrade", False, 0.2, 5.0, "v0")])
     finally:
         store.close()
-    store = open_store(store_settings.data_dir, store_settings.database_url)  # migrates 1 → 2 → 3
+    store = open_store(store_settings.analytics.data_dir, store_settings.analytics.database_url)  # migrates 1 → 2 → 3
     try:
         assert store.version() == 3
         assert [q.question for q in store.snapshot().questions] == ["kept across the upgrade"]
@@ -138,22 +138,22 @@ def test_an_older_store_is_migrated_at_start(store_settings):
 
 
 def test_a_store_from_a_newer_assistant_is_refused(store_settings):
-    store = open_store(store_settings.data_dir, store_settings.database_url)
+    store = open_store(store_settings.analytics.data_dir, store_settings.analytics.database_url)
     try:
         store.write([])
         store._run(lambda cur: store.execute(cur, "INSERT INTO schema_version VALUES (?, ?, ?)", (99, 0.0, "future")))
     finally:
         store.close()
     with pytest.raises(SchemaTooNew, match="schema version 99, newer than this assistant's 3: upgrade"):
-        open_store(store_settings.data_dir, store_settings.database_url)
+        open_store(store_settings.analytics.data_dir, store_settings.analytics.database_url)
 
 
 def test_a_locked_store_never_blocks_a_question_and_logs_once(tmp_path, caplog):
     settings = Settings(data_dir=tmp_path / "data")
-    open_store(settings.data_dir).close()
-    blocker = sqlite3.connect(settings.data_dir / SQLITE_NAME, isolation_level=None)
+    open_store(settings.analytics.data_dir).close()
+    blocker = sqlite3.connect(settings.analytics.data_dir / SQLITE_NAME, isolation_level=None)
     blocker.execute("BEGIN EXCLUSIVE")  # another program holds the write lock
-    log = QuestionLog(lambda: SQLiteStore(settings.data_dir / SQLITE_NAME, busy_seconds=0.05))
+    log = QuestionLog(lambda: SQLiteStore(settings.analytics.data_dir / SQLITE_NAME, busy_seconds=0.05))
     try:
         with caplog.at_level(logging.WARNING, logger="assistant.analytics.recorder"):
             started = time.perf_counter()
@@ -225,13 +225,13 @@ def test_log_settings_from_the_file_and_environment(tmp_path):
     from assistant.config import SettingsError, load_settings
 
     defaults = load_settings(env={})
-    assert (defaults.log_questions, defaults.retention_days, defaults.data_dir, defaults.database_url) == (
+    assert (defaults.analytics.log_questions, defaults.analytics.retention_days, defaults.analytics.data_dir, defaults.analytics.database_url) == (
         True, 180, Path(".assistant/data"), None)
     (tmp_path / "assistant.toml").write_text('log_questions = false\nretention_days = 30\ndata_dir = "kb-data"\n')
     settings = load_settings(env={"ASSISTANT_DATABASE_URL": "postgresql://kb@db.internal/help"})
-    assert (settings.log_questions, settings.retention_days, settings.data_dir) == (False, 30, Path("kb-data"))
-    assert settings.database_url == "postgresql://kb@db.internal/help"
-    assert load_settings(env={"ASSISTANT_LOG_QUESTIONS": "yes"}).log_questions is True
+    assert (settings.analytics.log_questions, settings.analytics.retention_days, settings.analytics.data_dir) == (False, 30, Path("kb-data"))
+    assert settings.analytics.database_url == "postgresql://kb@db.internal/help"
+    assert load_settings(env={"ASSISTANT_LOG_QUESTIONS": "yes"}).analytics.log_questions is True
     with pytest.raises(SettingsError, match="log_questions"):
         load_settings(env={"ASSISTANT_LOG_QUESTIONS": "sometimes"})
     with pytest.raises(SettingsError, match="database_url must start with postgresql://"):

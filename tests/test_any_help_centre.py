@@ -49,7 +49,7 @@ def it_desk(tmp_path_factory, embedder):
     for name, text in IT_DESK.items():
         (content / name).write_text(text, encoding="utf-8")
     settings = Settings(content_dir=content, index_dir=root / "index")
-    build_index(content, settings.index_dir, embedder, chunk_settings(embedder))
+    build_index(content, settings.index.dir, embedder, chunk_settings(embedder))
     return Assistant(settings, embedder)
 
 
@@ -80,10 +80,10 @@ def test_a_refusal_says_what_the_help_centre_covers(it_desk):
 
 def test_small_talk_gets_a_friendly_reply_and_is_never_joined_to_the_last_question(it_desk):
     hello = it_desk.ask("hi!", previous=["how do I connect to the office printer"])
-    assert hello.kind == "small_talk" and hello.passages == () and hello.message == it_desk.settings.reply_greeting
+    assert hello.kind == "small_talk" and hello.passages == () and hello.message == it_desk.settings.face.reply_greeting
     assert hello.examples and hello.searched_for is None
-    assert it_desk.ask("thanks!").message == it_desk.settings.reply_thanks
-    assert it_desk.ask("ok bye").message == it_desk.settings.reply_goodbye
+    assert it_desk.ask("thanks!").message == it_desk.settings.face.reply_thanks
+    assert it_desk.ask("ok bye").message == it_desk.settings.face.reply_goodbye
     after = it_desk.ask("what about the vpn?", previous=["hi", "thanks"])  # small talk is no context
     assert after.searched_for is None and after.passages[0].doc_id == "vpn.md"
 

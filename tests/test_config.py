@@ -9,13 +9,13 @@ from assistant.config import SAMPLE_CONTENT, SettingsError, load_settings
 
 def test_defaults_point_at_the_sample_knowledge_base():
     settings = load_settings(env={})
-    assert settings.content_dir == SAMPLE_CONTENT and settings.index_dir == Path(".assistant/index")
+    assert settings.content.dir == SAMPLE_CONTENT and settings.index.dir == Path(".assistant/index")
 
 
 def test_file_then_env_then_flags(tmp_path):
     (tmp_path / "assistant.toml").write_text('top_k = 7\nmin_score = 0.5\nbase_url = "https://kb.example.org"\n')
     settings = load_settings(env={"ASSISTANT_MIN_SCORE": "0.6"}, top_k=3)
-    assert (settings.top_k, settings.min_score, settings.base_url) == (3, 0.6, "https://kb.example.org")
+    assert (settings.answers.top_k, settings.answers.min_score, settings.content.base_url) == (3, 0.6, "https://kb.example.org")
 
 
 def test_bad_values_name_the_setting(tmp_path):
@@ -28,7 +28,7 @@ def test_bad_values_name_the_setting(tmp_path):
 
 def test_backend_and_model_variant_are_checked():
     settings = load_settings(env={"ASSISTANT_MODEL_VARIANT": "int8", "ASSISTANT_BACKEND": "onnx"})
-    assert (settings.model_variant, settings.backend) == ("int8", "onnx")
+    assert (settings.model.variant, settings.model.backend) == ("int8", "onnx")
     with pytest.raises(SettingsError, match="model_variant must be one of fp32, int8"):
         load_settings(env={"ASSISTANT_MODEL_VARIANT": "int4"})
 

@@ -20,9 +20,11 @@ DRIVER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
     from corpus import ChunkSettings
-    from index import make_embedder, build_index
+    from assistant.answer.embedders import open_embedder
+    from assistant.config import load_settings
+    from index import build_index
     content, index_dir = Path(sys.argv[1]), Path(sys.argv[2])
-    embedder = make_embedder()
+    embedder = open_embedder(load_settings())  # the test model cache, from the environment the tests set
     def progress(fraction, message):
         print(message, flush=True)
     build_index(content, index_dir, embedder, ChunkSettings(embedder.max_tokens, 200, 32), progress=progress)
@@ -80,21 +82,21 @@ def finish_build(content, index_dir, embedder) -> None:
 @pytest.mark.parametrize("stage", ["reading content", "embedded", "writing", "published"])
 def test_kill_9_leaves_the_old_index_answering_as_before(published, embedder, stage):
     content, settings = published
-    before_version = current_version(settings.index_dir)
+    before_version = current_version(settings.index.dir)
     before = answers(settings, embedder)
-    seen = run_until(content, settings.index_dir, stage)
+    seen = run_until(content, settings.index.dir, stage)
     assert any(line.startswith(stage) for line in seen), seen
-    version = current_version(settings.index_dir)
+    version = current_version(settings.index.dir)
     if stage == "published":  # killed after the switch: the new index is complete and loads
         assert version != before_version
-        assert len(load_index(settings.index_dir).manifest.documents) == 3 + NEW
+        assert len(load_index(settings.index.dir).manifest.documents) == 3 + NEW
     else:
         assert version == before_version
         assert answers(settings, embedder) == before
-    finish_build(content, settings.index_dir, embedder)
-    index = load_index(settings.index_dir)
+    finish_build(content, settings.index.dir, embedder)
+    index = load_index(settings.index.dir)
     assert len(index.manifest.documents) == 3 + NEW
-    leftovers = [p.name for p in (settings.index_dir / "versions").iterdir() if not (p / "manifest.json").exists()]
+    leftovers = [p.name for p in (settings.index.dir / "versions").iterdir() if not (p / "manifest.json").exists()]
     assert leftovers == []
 
 
@@ -115,8 +117,8 @@ def test_kill_9_while_files_are_being_written(published, embedder):
     """The build halts once the first file of its new segment is written (no race with a timer), and is
     killed there: the previous version stays published and answers as before."""
     content, settings = published
-    before, before_version = answers(settings, embedder), current_version(settings.index_dir)
-    child = subprocess.Popen([sys.executable, "-P", "-c", HALT_WRITING + DRIVER, str(content), str(settings.index_dir)],
+    before, before_version = answers(settings, embedder), current_version(settings.index.dir)
+    child = subprocess.Popen([sys.executable, "-P", "-c", HALT_WRITING + DRIVER, str(content), str(settings.index.dir)],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     seen = []
     for line in child.stdout:
@@ -127,5 +129,5 @@ def test_kill_9_while_files_are_being_written(published, embedder):
     child.wait(timeout=120)
     assert child.returncode == -signal.SIGKILL, (seen, child.stderr.read()[-2000:])
     assert any(line.startswith("writing") for line in seen), seen
-    assert current_version(settings.index_dir) == before_version
+    assert current_version(settings.index.dir) == before_version
     assert answers(settings, embedder) == before

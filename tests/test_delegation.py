@@ -33,11 +33,11 @@ def served(build, tmp_path, embedder):
 
 def test_the_running_server_builds_and_serves_at_once(served, monkeypatch):
     content, app, _ = served
-    server_file = app.settings.index_dir / SERVER_FILE
+    server_file = app.settings.index.dir / SERVER_FILE
     assert stat.S_IMODE(server_file.stat().st_mode) == 0o600
     (content / "lantern.md").write_text("# The lantern protocol\n\nThe lantern protocol triages proposals.\n")
     monkeypatch.setattr(assistant.build.run, "open_embedder", no_local_model)
-    result = CliRunner().invoke(main, ["build", str(content), "--index", str(app.settings.index_dir), "--json"])
+    result = CliRunner().invoke(main, ["build", str(content), "--index", str(app.settings.index.dir), "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert (report["added"], report["unchanged"], report["chunks_embedded"]) == (1, 1, 1)
@@ -47,7 +47,7 @@ def test_the_running_server_builds_and_serves_at_once(served, monkeypatch):
 
 def test_the_route_wants_the_token_from_loopback(served):
     _, app, url = served
-    body = {"content_dir": "/", "model": app.settings.model}
+    body = {"content_dir": "/", "model": app.settings.model.name}
     assert httpx.post(url + ROUTE.lstrip("/"), json=body).status_code == 403
     assert httpx.post(url + ROUTE.lstrip("/"), json=body, headers={TOKEN_HEADER: "guess"}).status_code == 403
 
@@ -57,7 +57,7 @@ def test_a_stale_server_file_falls_back_to_building_here(build, tmp_path):
     content.mkdir()
     (content / "gates.md").write_text("# Stage gates\n\nA gate review decides whether a project continues.\n")
     settings = build(content)
-    (settings.index_dir / SERVER_FILE).write_text(json.dumps({"url": "http://127.0.0.1:9/", "token": "x"}))
+    (settings.index.dir / SERVER_FILE).write_text(json.dumps({"url": "http://127.0.0.1:9/", "token": "x"}))
     (content / "raci.md").write_text("# RACI\n\nA RACI chart names who is accountable.\n")
-    result = CliRunner().invoke(main, ["build", str(content), "--index", str(settings.index_dir), "--json"])
+    result = CliRunner().invoke(main, ["build", str(content), "--index", str(settings.index.dir), "--json"])
     assert result.exit_code == 0 and json.loads(result.output)["added"] == 1

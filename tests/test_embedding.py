@@ -10,11 +10,11 @@ import textwrap
 
 import numpy as np
 import pytest
-from conftest import chunk_settings
+from conftest import chunk_settings, embedder_of
 
-from assistant import Assistant, Settings
+from assistant import Assistant
 from assistant.config import SAMPLE_CONTENT, SAMPLE_QUESTIONS
-from index import Embedder, make_embedder
+from index import Embedder
 from index.embedding import EmbedderSpec
 from index.embedding.export import ensure_export
 from index.embedding.model_cache import export_paths, fingerprint
@@ -49,7 +49,7 @@ def test_pytorch_keeps_the_contract_and_the_cpu_backends_equal_it_on_a_thousand_
     The default (OpenVINO: bf16 on a CPU with AMX/AVX-512 BF16, else f32) equals it on every text; ONNX
     Runtime fp32 (the fallback, on the same tokenized inputs) on every long and odd one and a quarter of
     the rest."""
-    torch_embedder = make_embedder(backend="torch", device="cpu")
+    torch_embedder = embedder_of(backend="torch", device="cpu")
     keeps_the_contract(torch_embedder)
     assert [embedder.count_tokens(t) for t in CONTRACT_TEXTS] == [torch_embedder.count_tokens(t) for t in CONTRACT_TEXTS]
     pipeline_gives_what_encode_gives(torch_embedder)
@@ -59,7 +59,7 @@ def test_pytorch_keeps_the_contract_and_the_cpu_backends_equal_it_on_a_thousand_
     assert len(long) >= 40  # truncation to max_seq_length is part of what must match
     reference = torch_embedder.embed(texts)
     some = sorted({n for n, t in enumerate(texts) if t in long or t in ODD} | set(range(0, len(texts), 4)))
-    for backend, rows in ((embedder, list(range(len(texts)))), (make_embedder(backend="onnx"), some)):
+    for backend, rows in ((embedder, list(range(len(texts)))), (embedder_of(backend="onnx"), some)):
         cosine = np.sum(backend.embed([texts[n] for n in rows]) * reference[rows], axis=1)
         worst = rows[int(np.argmin(cosine))]
         assert cosine.min() >= 0.9999, (backend.backend, cosine.min(), texts[worst][:120])
@@ -70,15 +70,15 @@ def test_auto_runs_openvino_where_installed_and_onnx_runtime_without_it(embedder
     from index.errors import ModelError
 
     assert embedder.backend in ("openvino-bf16", "openvino-f32")
-    assert make_embedder(variant="int8").backend == "onnx"  # int8 is ONNX Runtime's
+    assert embedder_of(variant="int8").backend == "onnx"  # int8 is ONNX Runtime's
     with pytest.raises(ModelError, match='set backend = "onnx"'):
-        make_embedder(backend="openvino", variant="int8")
+        embedder_of(backend="openvino", variant="int8")
     monkeypatch.setattr(openvino_backend, "available", lambda: False)  # as if OpenVINO were not installed
-    fallback = make_embedder()
+    fallback = embedder_of()
     assert fallback.backend == "onnx" and fallback.variant == "fp32"
     assert np.dot(fallback.embed_query("set up a PMO"), embedder.embed_query("set up a PMO")) >= 0.9999
     with pytest.raises(ModelError, match="pip install openvino"):
-        make_embedder(backend="openvino")
+        embedder_of(backend="openvino")
 
 
 CONTRACT_TEXTS = ["How do I set up a PMO?", "Portfolio governance " * 200, ""]
@@ -132,7 +132,7 @@ def test_a_model_that_fails_the_openvino_check_runs_on_onnx_runtime(embedder, tm
         if file.name != "openvino.json":
             (failed.folder / file.name).symlink_to(file)
     (failed.folder / "openvino.json").write_text('{"ok": false, "error": "as if its output differed"}')
-    assert make_embedder(cache_dir=tmp_path).backend == "onnx"
+    assert embedder_of(cache_dir=tmp_path).backend == "onnx"
 
 
 def test_the_export_is_cached_and_a_changed_model_gets_a_new_one(embedder, tmp_path):
@@ -156,7 +156,7 @@ def test_an_int8_index_is_queried_with_int8_and_a_variant_change_rebuilds(build,
     content.mkdir()
     for path in sorted(SAMPLE_CONTENT.rglob("*.md"))[:3]:
         (content / path.name).write_text(path.read_text())
-    int8 = make_embedder(variant="int8")
+    int8 = embedder_of(variant="int8")
     settings = build(content, embedder=int8)
     assistant = Assistant.open(settings)
     assert assistant.index.variant == "int8" and assistant.embedder.variant == "int8"

@@ -33,7 +33,7 @@ def stored(demo, settings: Settings, until, timeout: float = 30):
     deadline = time.monotonic() + timeout
     while True:
         demo.web.feedback.log.flush()
-        store = open_store(settings.data_dir)
+        store = open_store(settings.analytics.data_dir)
         try:
             data = store.snapshot()
         finally:
@@ -147,8 +147,8 @@ def test_without_logging_the_chat_has_no_feedback_and_search_no_answer_id(sample
 
 
 def test_logging_on_by_default_is_off_with_the_setting(tmp_path):
-    assert Settings().log_questions is True
-    assert replace(Settings(), log_questions=False).log_questions is False
+    assert Settings().analytics.log_questions is True
+    assert replace(Settings(), log_questions=False).analytics.log_questions is False
 
 
 def test_the_improvement_prompt_names_the_sources_kind():

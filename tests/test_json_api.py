@@ -49,7 +49,7 @@ def test_search_defaults_and_no_match_and_follow_up_parameter(doors_app):
         default = http.get("/api/search", params={"q": "stage gate criteria"}).json()
         off_topic = http.get("/api/search", params={"q": "what's a good recipe for banana bread?"}).json()
         follow_up = http.get("/api/search", params=[("q", "and who signs it off?"), ("after", "stage gate criteria")])
-    assert len(default["passages"]) + len(default["more"]) == Settings().top_k
+    assert len(default["passages"]) + len(default["more"]) == Settings().answers.top_k
     assert off_topic["answered"] is False and off_topic["kind"] == "no_match" and off_topic["message"].startswith(NO_MATCH) and off_topic["passages"]
     assert follow_up.status_code == 200 and follow_up.json()["question"] == "and who signs it off?"
 
@@ -130,14 +130,14 @@ def test_widget_script_is_small_javascript_styled_from_settings(doors_app):
 
 
 def test_allowed_origins_setting():
-    assert Settings().allowed_origins is None and origins(None) == ()
+    assert Settings().serving.allowed_origins is None and origins(None) == ()
     settings = load_settings(env={"ASSISTANT_ALLOWED_ORIGINS": "https://www.example.org, http://localhost:3000/"})
-    assert origins(settings.allowed_origins) == ("https://www.example.org", "http://localhost:3000")
+    assert origins(settings.serving.allowed_origins) == ("https://www.example.org", "http://localhost:3000")
     with pytest.raises(SettingsError, match="allowed_origins has 'www.example.org'"):
         load_settings(env={"ASSISTANT_ALLOWED_ORIGINS": "www.example.org"})
     with pytest.raises(SettingsError, match="rate_limit_per_minute"):
         load_settings(env={"ASSISTANT_RATE_LIMIT_PER_MINUTE": "-1"})
-    assert load_settings(env={"ASSISTANT_MCP_SERVER": "false"}).mcp_server is False
+    assert load_settings(env={"ASSISTANT_MCP_SERVER": "false"}).serving.mcp_server is False
 
 
 def test_admission_refuses_past_running_plus_waiting_and_forgets_who_left():

@@ -73,9 +73,9 @@ def test_a_question_in_another_script_is_told_the_knowledge_base_language():
 def test_list_settings_from_toml_and_environment(tmp_path):
     config = tmp_path / "assistant.toml"
     config.write_text('examples = ["One?", "Two?"]\nsite_name = "Beans"\n', encoding="utf-8")
-    assert load_settings(config, env={}).examples == ("One?", "Two?")
-    assert load_settings(config, env={"ASSISTANT_EXAMPLES": "A?|B?"}).examples == ("A?", "B?")
-    assert load_settings(config, env={"ASSISTANT_EXAMPLES": '["C?"]'}).examples == ("C?",)
+    assert load_settings(config, env={}).face.examples == ("One?", "Two?")
+    assert load_settings(config, env={"ASSISTANT_EXAMPLES": "A?|B?"}).face.examples == ("A?", "B?")
+    assert load_settings(config, env={"ASSISTANT_EXAMPLES": '["C?"]'}).face.examples == ("C?",)
     with pytest.raises(SettingsError, match="accent_color"):
         load_settings(config, env={"ASSISTANT_ACCENT_COLOR": "red;}body{display:none"})
 

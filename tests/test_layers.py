@@ -13,7 +13,7 @@ PACKAGES = ("corpus", "index", "assistant", "ui")
 LAYERS = [
     ("corpus",),
     ("index",),
-    ("assistant.config", "assistant.errors"),
+    ("assistant.settings", "assistant.config", "assistant.errors"),
     ("assistant.answer",),
     ("assistant.analytics",),
     ("assistant.build",),

@@ -80,13 +80,13 @@ def test_questions_never_fail_or_mix_versions_while_two_rebuilds_publish(build, 
         for worker in workers:
             worker.start()
         deadline = time.monotonic() + DEADLINE_S
-        published[current_version(settings.index_dir)] = chunk_texts(settings.index_dir)
+        published[current_version(settings.index.dir)] = chunk_texts(settings.index.dir)
         for edition in (1, 2):
             time.sleep(1.5)  # questions keep flowing on the current version first
             write_edition(content, edition)
             build(content)
-            version = current_version(settings.index_dir)
-            published[version] = chunk_texts(settings.index_dir, version)
+            version = current_version(settings.index.dir)
+            published[version] = chunk_texts(settings.index.dir, version)
             done = time.monotonic()
             while assistant.index.version != version and time.monotonic() < deadline:
                 time.sleep(0.01)
@@ -139,9 +139,9 @@ def test_a_bad_new_index_is_refused_and_the_old_one_keeps_serving(build, embedde
     good = assistant.index.version
     write_edition(content, 1)
     build(content)
-    bad = current_version(settings.index_dir)
-    new_segment = load_manifest_segments(settings.index_dir, bad)[-1]
-    (settings.index_dir / "segments" / new_segment / "chunks.zst").write_text("garbage\n")  # checksum fails
+    bad = current_version(settings.index.dir)
+    new_segment = load_manifest_segments(settings.index.dir, bad)[-1]
+    (settings.index.dir / "segments" / new_segment / "chunks.zst").write_text("garbage\n")  # checksum fails
     reloader = IndexReloader(assistant)
     assert reloader.check() is False
     assert assistant.index.version == good
@@ -167,9 +167,9 @@ def test_the_reloader_thread_swaps_without_any_question_and_stops(build, embedde
         write_edition(content, 1)
         build(content)
         deadline = time.monotonic() + 10
-        while assistant.index.version != current_version(settings.index_dir) and time.monotonic() < deadline:
+        while assistant.index.version != current_version(settings.index.dir) and time.monotonic() < deadline:
             time.sleep(0.01)
-        assert assistant.index.version == current_version(settings.index_dir)
+        assert assistant.index.version == current_version(settings.index.dir)
     finally:
         reloader.stop()
         reloader.join(timeout=5)

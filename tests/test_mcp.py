@@ -144,7 +144,7 @@ def test_every_door_logs_its_questions_tagged_by_channel(doors_app):
     assert len(api["answer_id"]) == 32 and widget.json()["answer_id"] != api["answer_id"]
     deadline, sources = time.monotonic() + 30, {}
     while time.monotonic() < deadline and len(sources) < 3:  # the log writes in the background
-        store = open_store(assistant.settings.data_dir)
+        store = open_store(assistant.settings.analytics.data_dir)
         try:
             snapshot = store.snapshot()
         finally:

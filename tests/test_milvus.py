@@ -76,9 +76,9 @@ def test_build_publishes_a_version_that_answers_with_its_citations(kb, embedder,
 
 def test_incremental_edit_and_delete_never_cites_the_deleted_document(kb, embedder):
     first = run_build(kb, embedder=embedder, show_progress=False)
-    (kb.content_dir / "risks.md").write_text("# Risk registers\n\nThe quokka rule: every risk is re-scored by its "
+    (kb.content.dir / "risks.md").write_text("# Risk registers\n\nThe quokka rule: every risk is re-scored by its "
                                              "owner each fortnight.\n")
-    (kb.content_dir / "lantern.md").unlink()
+    (kb.content.dir / "lantern.md").unlink()
     plan = run_build(kb, embedder=embedder, dry_run=True)
     assert (plan.changed, plan.removed, len(plan.unchanged)) == (("risks.md",), ("lantern.md",), 1)
     report = run_build(kb, embedder=embedder, show_progress=False)
@@ -101,8 +101,8 @@ def test_a_builder_killed_mid_version_leaves_the_old_version_serving(kb, embedde
     first = run_build(kb, embedder=embedder, show_progress=False)
     conn = connect(milvus_target(kb))
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "ASSISTANT_INDEX_BACKEND": "milvus",
-           "ASSISTANT_MILVUS_URI": kb.milvus_uri, "ASSISTANT_MILVUS_COLLECTION": kb.milvus_collection,
-           "ASSISTANT_INDEX_DIR": str(kb.index_dir), "ASSISTANT_CONTENT_DIR": str(SAMPLE_CONTENT)}
+           "ASSISTANT_MILVUS_URI": kb.milvus.uri, "ASSISTANT_MILVUS_COLLECTION": kb.milvus.collection,
+           "ASSISTANT_INDEX_DIR": str(kb.index.dir), "ASSISTANT_CONTENT_DIR": str(SAMPLE_CONTENT)}
     builder = subprocess.Popen([sys.executable, "-P", "-m", "assistant", "build", "--full", "--json"], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
@@ -121,7 +121,7 @@ def test_a_builder_killed_mid_version_leaves_the_old_version_serving(kb, embedde
     assistant = Assistant.open(kb)
     assert assistant.index.version == first.version
     assert top_doc(assistant, "What is the lantern protocol for portfolio triage?") == "lantern.md"
-    (kb.content_dir / "gates.md").write_text("# Stage gates\n\nGate reviews happen monthly.\n")
+    (kb.content.dir / "gates.md").write_text("# Stage gates\n\nGate reviews happen monthly.\n")
     after = run_build(kb, embedder=embedder, show_progress=False)  # deletes the half-made version's rows
     assert version_names(conn) == [first.version, after.version]
     assert stored_rows(conn) == 3 + 1  # the first version's rows and the edited article's
@@ -145,8 +145,8 @@ def test_no_published_version_says_to_build(kb, embedder):
 @pytest.mark.slow
 def test_cli_build_and_ask_through_milvus(kb, tmp_path):
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "ASSISTANT_INDEX_BACKEND": "milvus",
-           "ASSISTANT_MILVUS_URI": kb.milvus_uri, "ASSISTANT_MILVUS_COLLECTION": kb.milvus_collection,
-           "ASSISTANT_INDEX_DIR": str(kb.index_dir), "ASSISTANT_CONTENT_DIR": str(kb.content_dir)}
+           "ASSISTANT_MILVUS_URI": kb.milvus.uri, "ASSISTANT_MILVUS_COLLECTION": kb.milvus.collection,
+           "ASSISTANT_INDEX_DIR": str(kb.index.dir), "ASSISTANT_CONTENT_DIR": str(kb.content.dir)}
     built = subprocess.run([sys.executable, "-P", "-m", "assistant", "build", "--json"], env=env, capture_output=True,
                            text=True, timeout=300)
     assert built.returncode == 0, built.stderr[-2000:]
@@ -164,7 +164,7 @@ def test_settings_refuse_an_unknown_backend_and_a_bad_collection_name():
         load_settings(env={"ASSISTANT_INDEX_BACKEND": "opensearch"})
     with pytest.raises(SettingsError, match="milvus_collection"):
         load_settings(env={"ASSISTANT_MILVUS_COLLECTION": "kb-prod"})
-    assert Path(load_settings(env={}).index_dir) == Path(".assistant/index")
+    assert Path(load_settings(env={}).index.dir) == Path(".assistant/index")
 
 
 def test_a_published_version_whose_collection_is_gone_says_to_rebuild(kb, embedder):
@@ -216,12 +216,12 @@ def test_one_article_publishes_only_its_own_rows_and_the_old_version_stays_reada
              "variant": embedder.variant, "backend": embedder.backend}
     conn = connect(milvus_target(kb))
     first = write_version(conn, chunks, vectors, [v[None, :] for v in vectors], Manifest(
-        model, chunk_settings(embedder).as_dict(), entries, 0, "now", str(kb.content_dir)))
+        model, chunk_settings(embedder).as_dict(), entries, 0, "now", str(kb.content.dir)))
     lantern = "The lantern protocol for portfolio triage: every proposal is scored by the board within five days."
     loaded = [Document(d, e.title, e.url, e.source_type, (), e.content_hash) for d, e in entries.items()]
     loaded[42] = Document(docs[42], "Lantern", entries[docs[42]].url, "article", (Segment(lantern, ("Overview",),
                                                                                           "overview"),), "new-hash")
-    job = MilvusJob(content_dir=kb.content_dir, lock_dir=kb.index_dir, embedder=embedder,
+    job = MilvusJob(content_dir=kb.content.dir, lock_dir=kb.index.dir, embedder=embedder,
                     chunker=chunk_settings(embedder), loaded=LoadResult(tuple(loaded), (), ()))
     report = build_milvus(milvus_target(kb), job)
     assert (report.changed, report.unchanged, report.chunks_embedded, report.chunks) == (1, 299, 1, 2991)

@@ -34,7 +34,7 @@ def test_milvus_matches_the_local_backend_on_the_sample(tmp_path, embedder, eval
 
     def recorded(self, question, *args, **kwargs):
         answer = ask(self, question, *args, **kwargs)
-        asked[self.settings.index_backend][question] = answer
+        asked[self.settings.index.backend][question] = answer
         return answer
 
     monkeypatch.setattr(Assistant, "ask", recorded)

@@ -99,7 +99,7 @@ def test_the_chat_says_search_is_unavailable_while_milvus_is_down_then_answers(b
 
 def start_replica(settings: Settings, index_dir, port: int) -> subprocess.Popen:
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "ASSISTANT_INDEX_BACKEND": "milvus",
-           "ASSISTANT_MILVUS_URI": settings.milvus_uri, "ASSISTANT_MILVUS_COLLECTION": settings.milvus_collection,
+           "ASSISTANT_MILVUS_URI": settings.milvus.uri, "ASSISTANT_MILVUS_COLLECTION": settings.milvus.collection,
            "ASSISTANT_INDEX_DIR": str(index_dir), "ASSISTANT_LOG_QUESTIONS": "false"}
     return subprocess.Popen([sys.executable, "-P", "-m", "assistant", "serve", "--port", str(port)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -129,7 +129,7 @@ def test_two_replicas_sharing_only_the_milvus_server_swap_to_a_new_version(tmp_p
         deadline = time.monotonic() + DEADLINE_S
         urls = [f"http://127.0.0.1:{port}/" for port in ports]
         assert "lantern.md" not in [top_doc(u, r, deadline) for u, r in zip(urls, replicas)]
-        (settings.content_dir / "lantern.md").write_text(ARTICLES["lantern.md"])
+        (settings.content.dir / "lantern.md").write_text(ARTICLES["lantern.md"])
         run_build(settings, embedder=embedder, show_progress=False)  # a third process's job: publish
         answers = ["", ""]
         while time.monotonic() < deadline and answers != ["lantern.md"] * 2:

@@ -19,7 +19,7 @@ from assistant import NO_MATCH, Answer, Assistant, Settings
 from ui.render import answer_html, question_html
 
 EXAMPLES = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-LIMIT = Settings().max_question_chars
+LIMIT = Settings().answers.max_question_chars
 
 ANY_UNICODE = st.text(st.characters(exclude_categories=()), max_size=200)  # surrogates, controls, unassigned
 CONTROLS = st.text(st.characters(categories=["Cc", "Cf", "Zs", "Zl", "Zp"]), min_size=1, max_size=50)
@@ -79,7 +79,7 @@ def check_answer(assistant: Assistant, question: str, answer: Answer) -> None:
     if answer.kind == "small_talk":  # "hi", "thanks": the site's reply, nothing searched
         assert answer.passages == () and answer.message in (assistant.reply(answer.small_talk),)
         return
-    assert 1 <= len(answer.passages) <= assistant.settings.top_k
+    assert 1 <= len(answer.passages) <= assistant.settings.answers.top_k
     if answer.answered:  # the refusal rule said this knowledge base answers it, and its cards clear the floor
         found = assistant.search(assistant.index, assistant.embedder, question)
         assert assistant.refusal_rule().answers(found.evidence, found.calibration)

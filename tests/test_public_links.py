@@ -47,7 +47,7 @@ def test_trusted_proxies_are_addresses_and_networks():
 
 
 def test_public_url_must_be_an_http_address():
-    assert load_settings(env={"ASSISTANT_PUBLIC_URL": PUBLIC}).public_url == PUBLIC
+    assert load_settings(env={"ASSISTANT_PUBLIC_URL": PUBLIC}).serving.public_url == PUBLIC
     with pytest.raises(SettingsError, match="public_url"):
         load_settings(env={"ASSISTANT_PUBLIC_URL": "javascript:alert(1)"})
 

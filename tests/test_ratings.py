@@ -26,7 +26,7 @@ PASSWORD = "owner's secret"
 
 
 def snapshot(settings: Settings):
-    store = open_store(settings.data_dir, settings.database_url)
+    store = open_store(settings.analytics.data_dir, settings.analytics.database_url)
     try:
         return store.snapshot()
     finally:
@@ -67,7 +67,7 @@ def test_one_rating_per_visitor_article_and_day_the_last_counting(store_settings
 def rated(board, tmp_path):  # noqa: F811
     """The board knowledge base's reader and /ratings on one app, the log in tmp_path: (app, settings, ratings)."""
     assistant, _ = board
-    settings = Settings(index_dir=assistant.settings.index_dir, data_dir=tmp_path / "data")
+    settings = Settings(index_dir=assistant.settings.index.dir, data_dir=tmp_path / "data")
     log = open_log(settings)
     ratings = Ratings(Assistant(settings, embedder=assistant.embedder), log)
     app = FastAPI()
@@ -145,7 +145,7 @@ def test_no_stars_on_pages_when_the_log_is_off(board):  # noqa: F811
 @pytest.mark.browser
 def test_a_rating_given_on_the_page_is_stored_and_shown_in_insights(browser, board, tmp_path):  # noqa: F811
     assistant, _ = board
-    settings = Settings(index_dir=assistant.settings.index_dir, admin_password=PASSWORD, data_dir=tmp_path / "data")
+    settings = Settings(index_dir=assistant.settings.index.dir, admin_password=PASSWORD, data_dir=tmp_path / "data")
     server, url = start_app(Assistant(settings, embedder=assistant.embedder), settings)
     try:
         page = browser.new_page()
@@ -182,7 +182,7 @@ def test_a_rating_given_on_the_page_is_stored_and_shown_in_insights(browser, boa
 
 def test_behind_a_proxy_the_public_urls_origin_is_this_apps_own(board, tmp_path):  # noqa: F811
     assistant, _ = board
-    settings = Settings(index_dir=assistant.settings.index_dir, data_dir=tmp_path / "data")
+    settings = Settings(index_dir=assistant.settings.index.dir, data_dir=tmp_path / "data")
     log = open_log(settings)
     try:
         ratings = Ratings(Assistant(settings, embedder=assistant.embedder), log, public_url="https://help.example.org/kb")

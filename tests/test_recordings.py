@@ -104,7 +104,7 @@ def test_each_page_allows_exactly_the_host_its_recording_plays_from(talks):
 @needs_browser
 @pytest.mark.browser
 def test_a_local_video_starts_at_the_cards_second_and_a_time_plays_from_there(browser, talks):
-    video = Path(talks.settings.content_dir) / "sessions" / "board-talk.webm"
+    video = Path(talks.settings.content.dir) / "sessions" / "board-talk.webm"
     video.write_bytes(webm_bytes(browser, seconds=15))  # a real VP8 WebM, encoded by this browser
     server, url = start_app(talks)
     try:

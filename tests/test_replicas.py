@@ -58,7 +58,7 @@ def test_two_replicas_over_one_index_folder_both_answer_from_a_newly_published_v
     (content / "gates.md").write_text("# Stage gates\n\nA stage gate review decides whether a project continues.\n")
     settings = build(content)
     ports = [free_port(), free_port()]
-    replicas = [start_replica(settings.index_dir, port) for port in ports]
+    replicas = [start_replica(settings.index.dir, port) for port in ports]
     try:
         deadline = time.monotonic() + DEADLINE_S
         clients = [wait_until_up(f"http://127.0.0.1:{port}/", replica, deadline) for port, replica in zip(ports, replicas)]

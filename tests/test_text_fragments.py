@@ -72,7 +72,7 @@ def test_the_fragment_joins_the_section_anchor_on_web_pages_and_in_the_reader():
 
 @pytest.mark.parametrize("enabled", [True, False])
 def test_article_links_name_their_sentence_unless_turned_off(sample_settings, embedder, enabled):
-    answer = Assistant(Settings(index_dir=sample_settings.index_dir, text_fragments=enabled), embedder,
+    answer = Assistant(Settings(index_dir=sample_settings.index.dir, text_fragments=enabled), embedder,
                        gate=Gate.off()).ask(
         "how many years does it normally take to go from reporting analyst to leading a PMO team")
     article = next(p for p in answer.passages if p.source_type == "article")

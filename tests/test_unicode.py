@@ -85,7 +85,7 @@ def test_a_damaged_chunk_record_is_named_with_its_file_and_row(tmp_path, build):
     from index.chunk_blocks import ChunkBlocks
 
     settings = build(write_separator_folder(tmp_path / "content"))
-    [chunks] = (settings.index_dir / "segments").glob("*/chunks.zst")
+    [chunks] = (settings.index.dir / "segments").glob("*/chunks.zst")
     lines = zstandard.ZstdDecompressor().decompress(chunks.read_bytes()).split(b"\n")  # rows < 16: one block
     lines[1] = lines[1][: len(lines[1]) // 2]
     damaged = zstandard.ZstdCompressor().compress(b"\n".join(lines))
@@ -98,19 +98,19 @@ def test_a_damaged_chunk_record_is_named_with_its_file_and_row(tmp_path, build):
 
 def test_a_version_that_does_not_load_back_is_never_published(tmp_path, build, embedder, monkeypatch):
     settings = build(write_separator_folder(tmp_path / "content"))
-    published = current_version(settings.index_dir)
+    published = current_version(settings.index.dir)
     (tmp_path / "content" / "new.md").write_text("# New\n\nA new article about lessons learned.\n")
     from index import chunk_blocks
 
     real = chunk_blocks.json_line
     monkeypatch.setattr(chunk_blocks, "json_line", lambda record: real(record)[:-1] + "\u2028")  # a writer bug
     with pytest.raises(IndexStoreError) as caught:
-        build_index(tmp_path / "content", settings.index_dir, embedder, chunk_settings(embedder))
+        build_index(tmp_path / "content", settings.index.dir, embedder, chunk_settings(embedder))
     message = str(caught.value)
     assert "did not load back as `assistant serve` would load it" in message and "chunks.zst" in message
     assert "Nothing was published" in message and "build --full" not in message
-    assert current_version(settings.index_dir) == published
-    assert load_index(settings.index_dir).version == published
+    assert current_version(settings.index.dir) == published
+    assert load_index(settings.index.dir).version == published
 
 
 def test_beir_lines_with_odd_ids_are_skipped_and_odd_texts_read_back_exactly(tmp_path, embedder):

@@ -42,17 +42,17 @@ def test_watch_rebuilds_after_a_change_and_ignores_its_own_index(embedder, tmp_p
     said, stop, watcher = start_watching(settings, embedder, debounce_ms=500)
     try:
         assert wait_for(lambda: any(line.startswith("Watching") for line in said), 30), said
-        first = current_version(settings.index_dir)
+        first = current_version(settings.index.dir)
         assert first and said[0].startswith("Indexed 1 documents")
         (content / "lantern.md").write_text("# The lantern protocol\n\nThe lantern protocol triages portfolio "
                                             "proposals: the sponsor scores each one within five days.\n")
-        assert wait_for(lambda: current_version(settings.index_dir) != first, 30), said
+        assert wait_for(lambda: current_version(settings.index.dir) != first, 30), said
         assert wait_for(lambda: said[-1].startswith("Indexed 2 documents"), 10), said
         top = Assistant(settings, embedder=embedder).ask("What is the lantern protocol?").passages[0]
         assert top.doc_id == "lantern.md"
         # Every file the builds wrote is filtered out of the watch (no wait for a rebuild that must not come):
-        written = [path for path in settings.index_dir.rglob("*") if path.is_file()]
-        keep = ContentFilter(settings.index_dir)
+        written = [path for path in settings.index.dir.rglob("*") if path.is_file()]
+        keep = ContentFilter(settings.index.dir)
         assert written and not any(keep(Change.added, str(path)) for path in written)
         assert keep(Change.added, str(content / "lantern.md"))
         assert sum("rebuilding" in line for line in said) == 1, said
@@ -70,13 +70,13 @@ def test_a_failed_rebuild_keeps_the_index_and_the_watch(embedder, tmp_path):
     said, stop, watcher = start_watching(settings, embedder, debounce_ms=300)
     try:
         assert wait_for(lambda: any(line.startswith("Watching") for line in said), 30), said
-        first = current_version(settings.index_dir)
+        first = current_version(settings.index.dir)
         (content / "risks.md").unlink()  # nothing left to index: the build fails, the index stays
         assert wait_for(lambda: said[-1].startswith("Error:"), 30), said
-        assert "still watching" in said[-1] and current_version(settings.index_dir) == first
+        assert "still watching" in said[-1] and current_version(settings.index.dir) == first
         (content / "gates.md").write_text("# Stage gates\n\nA gate review decides whether a project continues.\n")
         assert wait_for(lambda: said[-1].startswith("Indexed 1 documents"), 30), said
-        assert current_version(settings.index_dir) != first
+        assert current_version(settings.index.dir) != first
     finally:
         stop.set()
         watcher.join(timeout=10)

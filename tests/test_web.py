@@ -195,9 +195,9 @@ def test_credentials_are_sent_but_never_written_and_progress_is_shown(site, embe
     # The admin panel rebuilds the recorded sources, with the configured credentials put back.
     served = Settings(index_dir=tmp_path / "index")
     assistant = Assistant(served, embedder)
-    assert build_settings(assistant, served).sources == (site.url,)
+    assert build_settings(assistant, served).content.sources == (site.url,)
     configured = replace(served, sources=(secret_source,))
-    assert build_settings(assistant, configured).sources == (secret_source,)
+    assert build_settings(assistant, configured).content.sources == (secret_source,)
 
 
 def test_sources_setting_from_toml_and_environment(tmp_path):
@@ -205,9 +205,9 @@ def test_sources_setting_from_toml_and_environment(tmp_path):
 
     (tmp_path / "assistant.toml").write_text('sources = ["content/", "https://help.example.org/kb/"]\nweb_rate = 0.5\n')
     settings = load_settings(tmp_path / "assistant.toml", env={})
-    assert settings.sources == ("content/", "https://help.example.org/kb/") and settings.web_rate == 0.5
+    assert settings.content.sources == ("content/", "https://help.example.org/kb/") and settings.web.rate == 0.5
     from_env = load_settings(None, env={"ASSISTANT_SOURCES": "a/| https://h.org/"})
-    assert from_env.sources == ("a/", "https://h.org/")
+    assert from_env.content.sources == ("a/", "https://h.org/")
     with pytest.raises(SettingsError, match="web_rate must be above 0"):
         load_settings(None, env={"ASSISTANT_WEB_RATE": "0"})
     from assistant.build.reading import web_options

@@ -103,7 +103,7 @@ def test_widget_on_an_origin_not_allowed_says_so_and_tells_the_owner_the_line(br
     assert httpx.get(app_url + "api/search", params={"q": marker}, timeout=30).status_code == 200
     deadline = time.monotonic() + 30
     while True:
-        store = open_store(assistant.settings.data_dir)
+        store = open_store(assistant.settings.analytics.data_dir)
         try:
             asked = {q.question for q in store.snapshot().questions}
         finally:
@@ -235,7 +235,7 @@ def test_the_widget_answers_a_greeting_with_examples_that_ask_when_clicked(brows
     page = browser.new_page()
     page.goto(embed(page_server, app_url, "greeting.html", ""))
     widget = ask(page, "hi!")
-    assert widget.locator(".notice").inner_text() == assistant.settings.reply_greeting
+    assert widget.locator(".notice").inner_text() == assistant.settings.face.reply_greeting
     examples = widget.locator("button.example")
     assert examples.count() == len(assistant.examples()) >= 1
     first = examples.first.inner_text()

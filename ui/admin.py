@@ -42,17 +42,17 @@ def build_settings(assistant: Assistant, settings: Settings) -> Settings:
     """The settings that rebuild the served index: its own content folder and base_url, or the sources
     (folders and sites) recorded in its manifest. Nothing typed on the page is ever fetched."""
     manifest = assistant.index.manifest
-    content_dir = Path(manifest.content_dir) if manifest.content_dir else settings.content_dir
+    content_dir = Path(manifest.content_dir) if manifest.content_dir else settings.content.dir
     recorded = tuple(getattr(manifest, "sources", None) or ())
     from assistant.build.reading import credentials_for
 
-    sources = credentials_for(list(recorded), settings.sources) if recorded else ()
+    sources = credentials_for(list(recorded), settings.content.sources) if recorded else ()
     return replace(settings, content_dir=content_dir, base_url=manifest.base_url, sources=sources)
 
 
 def rebuild(assistant: Assistant, settings: Settings, password: str, progress=None) -> str:
     """Check the password, build, swap to the new index; the text to show the admin."""
-    if not password_ok(settings.admin_password, password):
+    if not password_ok(settings.serving.admin_password, password):
         log.warning("admin rebuild refused: wrong password")
         time.sleep(WRONG_PASSWORD_DELAY)
         return REFUSED
@@ -78,7 +78,7 @@ def rebuild_action(assistant: Assistant, settings: Settings):
 
 def admin_panel(assistant: Assistant, settings: Settings, header: gr.HTML, question_log=None) -> None:
     """Add the panel to the Blocks being built, or nothing when no admin password is set."""
-    if not settings.admin_password:
+    if not settings.serving.admin_password:
         return
 
     on_rebuild = rebuild_action(assistant, settings)

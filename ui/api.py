@@ -74,8 +74,8 @@ class Admission:
 
 def add_api_routes(app: FastAPI, door: Door, ready: threading.Event) -> None:
     """`/api/search` and `/api/health` on our app (its CORSMiddleware allows the `allowed_origins`)."""
-    admission = Admission(door.settings.concurrency_limit, door.settings.max_queue)
-    allowed = origins(door.settings.allowed_origins)
+    admission = Admission(door.settings.serving.concurrency_limit, door.settings.serving.max_queue)
+    allowed = origins(door.settings.serving.allowed_origins)
 
     async def search(request: Request) -> JSONResponse:
         origin = request.headers.get("origin")
@@ -97,7 +97,7 @@ def add_api_routes(app: FastAPI, door: Door, ready: threading.Event) -> None:
                 reply = await run_in_threadpool(door.search, params.get("q"), top_k, params.getlist("after"), channel)
             except BackendUnavailable:  # the index server (Milvus) is down: say so, and when to retry
                 return _error(503, UNAVAILABLE, RETRY_AFTER_S)
-        body = absolute_answer(reply.body, public_base(request, door.settings.public_url))
+        body = absolute_answer(reply.body, public_base(request, door.settings.serving.public_url))
         return JSONResponse(body, status_code=reply.status, headers=NO_STORE)
 
     async def health() -> JSONResponse:

@@ -58,18 +58,18 @@ def create_app(assistant: Assistant, settings: Settings) -> WebApp:
     feedback = ChatFeedback(settings)
     door = Door(assistant, settings, feedback.log, feedback.remember)
     page = build_page(assistant, settings, door, feedback)
-    mcp = McpEndpoint(door, settings.site_name) if settings.mcp_server else None
-    app = FastAPI(title=settings.site_name, docs_url=None, redoc_url=None, openapi_url=None,
+    mcp = McpEndpoint(door, settings.face.site_name) if settings.serving.mcp_server else None
+    app = FastAPI(title=settings.face.site_name, docs_url=None, redoc_url=None, openapi_url=None,
                   lifespan=mcp.lifespan if mcp else None)
-    cross_origin(app, origins(settings.allowed_origins))
-    app.add_middleware(ProxyHeaders, trusted=trusted_proxies(settings.forwarded_allow_ips))  # outermost: first
+    cross_origin(app, origins(settings.serving.allowed_origins))
+    app.add_middleware(ProxyHeaders, trusted=trusted_proxies(settings.serving.forwarded_allow_ips))  # outermost: first
     if mcp:
         mcp.add_to(app)
     ready = threading.Event()
     add_api_routes(app, door, ready)
     add_widget_route(app, settings, door.limits)
-    ratings = Ratings(assistant, feedback.log, public_url=settings.public_url,  # "Was this article helpful?"
-                      key=signing_key(settings.secret_key, settings.data_dir) if feedback.log is not None else None)
+    ratings = Ratings(assistant, feedback.log, public_url=settings.serving.public_url,  # "Was this article helpful?"
+                      key=signing_key(settings.serving.secret_key, settings.analytics.data_dir) if feedback.log is not None else None)
     add_reader_route(app, assistant, settings, ratings)
     add_rating_route(app, ratings)
     add_source_route(app, assistant)
@@ -78,7 +78,7 @@ def create_app(assistant: Assistant, settings: Settings) -> WebApp:
     # SSR stays off: Gradio 6.27–6.31 trust forged Host headers with SSR on.
     # footer_links=[]: no "Use via API · Built with Gradio · Settings"; the owner's footer_html instead (ui/page.py)
     gr.mount_gradio_app(app, page, path="/", ssr_mode=False, theme=THEME, show_error=False, footer_links=[],
-                        css=CSS + accent_css(settings.accent_color), mcp_server=False)  # ours: ui/mcp.py
+                        css=CSS + accent_css(settings.face.accent_color), mcp_server=False)  # ours: ui/mcp.py
     return WebApp(app, door, feedback, page, ready, token)
 
 

@@ -21,7 +21,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import nh3
-from bs4 import BeautifulSoup, NavigableString
 from markdown_it import MarkdownIt
 
 from corpus.text import slugify
@@ -84,6 +83,8 @@ def markdown_body(text: str, resolve: Resolver) -> str:
 def html_body(root_html: str, resolve: Resolver) -> str:
     """An HTML article's main content (corpus.loaders.html.article_root, as the build read it), its first
     `<h1>` (the title) left out."""
+    from bs4 import BeautifulSoup  # a page of the reader, not every start, pays for it
+
     soup = BeautifulSoup(root_html, "html.parser")
     h1 = soup.find("h1")
     if h1 is not None:
@@ -95,6 +96,8 @@ def sanitised(html: str, resolve: Resolver) -> str:
     """nh3's allowlist, then links and images resolved, and duplicate (or reserved) ids dropped."""
     clean = nh3.clean(html, tags=TAGS, attributes=ATTRIBUTES, url_schemes=SCHEMES,
                       clean_content_tags={"script", "style"}, link_rel="noopener noreferrer")
+    from bs4 import BeautifulSoup, NavigableString
+
     soup = BeautifulSoup(clean, "html.parser")
     seen: set[str] = set()
     for tag in soup.find_all(id=True):

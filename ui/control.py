@@ -32,7 +32,7 @@ def add_control_route(app: FastAPI, assistant: Assistant) -> str:
         given = request.headers.get(TOKEN_HEADER, "")
         if not request.client or request.client.host not in LOOPBACK or not hmac.compare_digest(given, token):
             return JSONResponse({"error": "forbidden"}, status_code=403)
-        if body.get("model") != assistant.settings.model or body.get("variant", "fp32") != assistant.embedder.variant:
+        if body.get("model") != assistant.settings.model.name or body.get("variant", "fp32") != assistant.embedder.variant:
             return JSONResponse({"error": "this server embeds with another model"}, status_code=409)
         settings = replace(assistant.settings, content_dir=Path(body["content_dir"]), base_url=body.get("base_url"),
                            sources=())

@@ -51,8 +51,8 @@ class Limits:
 
     @classmethod
     def of(cls, settings: Settings) -> Limits:
-        return cls(max(1, min(settings.top_k, MAX_TOP_K)), MAX_TOP_K, CONTEXT_TURNS, settings.max_question_chars,
-                   settings.rate_limit_per_minute)
+        return cls(max(1, min(settings.answers.top_k, MAX_TOP_K)), MAX_TOP_K, CONTEXT_TURNS, settings.answers.max_question_chars,
+                   settings.serving.rate_limit_per_minute)
 
     def clamp_top_k(self, value: object) -> int:
         """A passage count from 1 to max_top_k; the default for anything that is not a whole number."""

@@ -16,7 +16,6 @@ the visitor asked for) are believed only when the connection comes from an addre
 from __future__ import annotations
 
 import ipaddress
-import os
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -25,8 +24,8 @@ DEFAULT_TRUSTED = "127.0.0.1"
 
 
 def trusted_proxies(setting: str | None) -> str:
-    """The forwarded_allow_ips setting, else $FORWARDED_ALLOW_IPS, else 127.0.0.1 (uvicorn's default)."""
-    return setting or os.environ.get("FORWARDED_ALLOW_IPS") or DEFAULT_TRUSTED
+    """The forwarded_allow_ips setting (which $FORWARDED_ALLOW_IPS sets, as for uvicorn), else 127.0.0.1."""
+    return setting or DEFAULT_TRUSTED
 
 
 class Trusted:

@@ -54,7 +54,7 @@ def insights_tab(assistant: Assistant, settings: Settings, password: gr.Textbox,
 
     def on_show(given: str, chosen: str, progress=gr.Progress()):
         empty = (None, None, "", "", "", "", None)
-        if not check_password(settings.admin_password, given):
+        if not check_password(settings.serving.admin_password, given):
             log.warning("insights refused: wrong password")
             time.sleep(WRONG_PASSWORD_DELAY)
             return (_notice(REFUSED), *empty)

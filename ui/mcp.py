@@ -113,7 +113,7 @@ class McpEndpoint:
         async def call_tool(name: str, arguments: dict) -> list[types.TextContent]:
             request = server.request_context.request
             client = request.client.host if request is not None and request.client else ""
-            base = public_base(request, door.settings.public_url)
+            base = public_base(request, door.settings.serving.public_url)
             text = await anyio.to_thread.run_sync(call, door, name, arguments, client, base)
             return [types.TextContent(type="text", text=text)]
 

@@ -65,13 +65,13 @@ def build_page(assistant: Assistant, settings: Settings, door: Door, feedback: C
         return site_header(assistant.info(), settings)
 
     respond, search = handlers(settings, door, feedback, header)
-    with one_app(), gr.Blocks(title=settings.site_name, analytics_enabled=False) as page:
+    with one_app(), gr.Blocks(title=settings.face.site_name, analytics_enabled=False) as page:
         heading = gr.HTML(header(), js_on_load=None, elem_id="kb-header")
-        chat = _chatbot(settings.heading)
+        chat = _chatbot(settings.face.heading)
         feedback.attach(page, chat, door)  # 👍/👎 under answers, the improvement box just below the chat
         asked = gr.State([])
         with gr.Row(equal_height=True):
-            box = gr.Textbox(placeholder=settings.placeholder, show_label=False, lines=1, max_lines=4, scale=5,
+            box = gr.Textbox(placeholder=settings.face.placeholder, show_label=False, lines=1, max_lines=4, scale=5,
                              autofocus=True, submit_btn=True, elem_id="kb-question")
         if examples:
             gr.Markdown("**Try one of these:**")
@@ -88,10 +88,10 @@ def build_page(assistant: Assistant, settings: Settings, door: Door, feedback: C
         # event was still streaming could be lost with the closing stream (Gradio's client, seen under load).
         page.load(header, None, heading, api_visibility="private", queue=False)
         page.load(None, None, None, js=PLAIN_LABELS, api_visibility="private")
-        if settings.footer_html:
-            gr.HTML(owner_footer(settings.footer_html), elem_id="kb-footer")  # Gradio's own footer is off (ui/app.py)
+        if settings.face.footer_html:
+            gr.HTML(owner_footer(settings.face.footer_html), elem_id="kb-footer")  # Gradio's own footer is off (ui/app.py)
     with one_app():  # gr.mount_gradio_app builds the one app that is served (ui/quick_import.py)
-        page.queue(default_concurrency_limit=settings.concurrency_limit, max_size=settings.max_queue)
+        page.queue(default_concurrency_limit=settings.serving.concurrency_limit, max_size=settings.serving.max_queue)
     return page
 
 
@@ -103,14 +103,14 @@ def handlers(settings: Settings, door: Door, feedback: ChatFeedback, header):
         question = question or ""
         asked = list(asked or [])
         try:
-            answer, answer_id = _ask(door, question, settings.top_k, asked, "web", request)
+            answer, answer_id = _ask(door, question, settings.answers.top_k, asked, "web", request)
         except Limited as exc:  # a message in the conversation; the question stays in the box to send again
             turn = [{"role": "user", "content": question_html(question)},
                     {"role": "assistant", "content": limited_html(exc.wait)}]
             kept = question.encode("utf-8", "replace").decode("utf-8")
             return kept, list(history or []) + turn, header(), asked
         turn = [{"role": "user", "content": question_html(question)},
-                {"role": "assistant", "content": feedback.reply(answer_html(answer, settings.no_match_hint),
+                {"role": "assistant", "content": feedback.reply(answer_html(answer, settings.face.no_match_hint),
                                                                 answer_id, answer.answered)}]
         no = refused(answer)
         # A refused question stays in the box to be shortened or rephrased; an answered one clears it.
@@ -125,7 +125,7 @@ def handlers(settings: Settings, door: Door, feedback: ChatFeedback, header):
             body = door.as_json(*_ask(door, question or "", top_k, earlier, "api", request))
         except Limited as exc:  # a program gets Gradio's error, with the words
             raise gr.Error(str(exc), print_exception=False) from None
-        return absolute_answer(body, public_base(request, settings.public_url))  # links that work where it goes
+        return absolute_answer(body, public_base(request, settings.serving.public_url))  # links that work where it goes
 
     return respond, search
 

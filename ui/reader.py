@@ -72,7 +72,7 @@ class Shelf:
 
 
 def add_reader_route(app: FastAPI, assistant: Assistant, settings: Settings, ratings: Ratings | None = None) -> None:
-    face = Face(settings.site_name, settings.accent_color, settings.logo_url, settings.placeholder)
+    face = Face(settings.face.site_name, settings.face.accent_color, settings.face.logo_url, settings.face.placeholder)
     shelf = Shelf(assistant)
 
     def frame(doc_id: str) -> Frame:

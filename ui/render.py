@@ -171,7 +171,7 @@ def header_html(info: dict, site_name: str = "Help Centre", heading: str = "How 
 
 def site_header(info: dict, settings: Settings) -> str:
     """The page's header as the site's settings dress it: the page and the admin rebuild both use this."""
-    return header_html(info, settings.site_name, settings.heading, settings.subtitle, settings.logo_url)
+    return header_html(info, settings.face.site_name, settings.face.heading, settings.face.subtitle, settings.face.logo_url)
 
 
 def _when(stamp: str | None) -> str:

@@ -80,7 +80,7 @@ class Server:
 
     def _started(self) -> None:
         try:
-            index_dir = self.assistant.settings.index_dir
+            index_dir = self.assistant.settings.index.dir
             announce(index_dir, f"http://127.0.0.1:{self.port}/", self.web.token)
             self.reloader.start()
             if self.assistant.index is not None:
@@ -94,8 +94,8 @@ class Server:
         self.start()
         settings = self.assistant.settings
         print(f"* Running on local URL: {self.url}")
-        print(banner(self.url, origins(settings.allowed_origins)))
-        if settings.mcp_server:
+        print(banner(self.url, origins(settings.serving.allowed_origins)))
+        if settings.serving.mcp_server:
             print(f"* MCP server (streamable HTTP): {self.url}gradio_api/mcp/")
         try:
             while self._thread.is_alive():
@@ -136,7 +136,7 @@ class Server:
     def _tidy(self) -> None:
         self.web.ready.clear()
         self.reloader.stop()
-        withdraw(self.assistant.settings.index_dir, self.web.token)
+        withdraw(self.assistant.settings.index.dir, self.web.token)
         self.sock.close()
         self.web.page.close(verbose=False)
 

@@ -33,7 +33,7 @@ def widget_config(settings: Settings, limits: Limits | None = None) -> dict:
     """What the script needs from settings: its words, its colour, and the limits it works within (the
     Door's); the words' defaults are the settings' own."""
     limits = limits or Limits.of(settings)
-    return {**{name: getattr(settings, name) for name in FACE}, "top_k": limits.top_k,
+    return {**{name: getattr(settings.face, name) for name in FACE}, "top_k": limits.top_k,
             "max_question_chars": limits.max_question_chars}
 
 
@@ -47,8 +47,8 @@ def preview_page(script_url: str, settings: Settings, origin: str | None = None)
     """`/widget`: the box as a visitor sees it, under the line to copy (with the site's own placeholder),
     and the allowed_origins line for a site's origin (`?origin=`, the link the widget's console message
     gives on a refused page)."""
-    site_name = settings.site_name
-    tag = f'<script src="{script_url}" data-placeholder="{escape(settings.placeholder)}" async></script>'
+    site_name = settings.face.site_name
+    tag = f'<script src="{script_url}" data-placeholder="{escape(settings.face.placeholder)}" async></script>'
     return (f"<!doctype html><html lang='en'><head><meta charset='utf-8'>"
             f"<meta name='viewport' content='width=device-width, initial-scale=1'>"
             f"<title>{escape(site_name)}: search box for your pages</title></head>"
@@ -61,7 +61,7 @@ def preview_page(script_url: str, settings: Settings, origin: str | None = None)
 
 def _origins_part(settings: Settings, origin: str | None) -> str:
     """Which origins may use the box now, and the exact line for the one asked about."""
-    allowed = origins(settings.allowed_origins)
+    allowed = origins(settings.serving.allowed_origins)
     now = ", ".join(f"<code>{escape(o)}</code>" for o in allowed) if allowed else "none yet"
     part = (f"<p id='kb-allowed'>Pages allowed now: {now}. On any other site the box tells visitors "
             "“Search is not available here.” and the browser console names the line to add. "

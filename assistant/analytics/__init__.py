@@ -43,13 +43,13 @@ __getattr__ = lazy_getattr("assistant.analytics", {name: f"assistant.analytics.{
 def open_log(settings) -> QuestionLog | None:
     """The app's question log (its writer opens the store lazily, so a store that is down at start
     delays nothing); None when `log_questions` is off."""
-    if not settings.log_questions:
+    if not settings.analytics.log_questions:
         return None
     from assistant.analytics.recorder import QuestionLog
     from assistant.analytics.store import open_store
 
-    return QuestionLog(lambda: open_store(settings.data_dir, settings.database_url),
-                       retention_days=settings.retention_days)
+    return QuestionLog(lambda: open_store(settings.analytics.data_dir, settings.analytics.database_url),
+                       retention_days=settings.analytics.retention_days)
 
 
 def parse_since(text: str | None, now: float | None = None) -> float | None:
@@ -73,10 +73,10 @@ def load_report(settings, since: float | None, embed) -> tuple[Report, object]:
     from assistant.analytics.report import build_report
     from assistant.analytics.store import SQLITE_NAME, open_store
 
-    if not settings.database_url and not (settings.data_dir / SQLITE_NAME).is_file():
-        raise AnalyticsError(f"No question log at {settings.data_dir / SQLITE_NAME}: start `assistant serve` "
+    if not settings.analytics.database_url and not (settings.analytics.data_dir / SQLITE_NAME).is_file():
+        raise AnalyticsError(f"No question log at {settings.analytics.data_dir / SQLITE_NAME}: start `assistant serve` "
                              "with the same settings (log_questions on) and let visitors ask first")
-    store = open_store(settings.data_dir, settings.database_url)
+    store = open_store(settings.analytics.data_dir, settings.analytics.database_url)
     try:
         snapshot = store.snapshot(since)
     finally:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from assistant.config import Settings
+from assistant.config import Settings, model_defaults
 from index import Embedder, EmbedderSpec, make_embedder
 
 
 def embedder_spec(settings: Settings, variant: str | None = None) -> EmbedderSpec:
     """What the settings ask for; `variant` overrides theirs (questions use the index's variant)."""
-    return EmbedderSpec(model=settings.model, variant=variant or settings.model_variant, backend=settings.backend,
-                        device=settings.device, batch_size=settings.batch_size, cache_dir=settings.model_cache_dir)
+    model = settings.model
+    cache_dir, threads = model_defaults()  # settings made without load_settings: the environment's, read there
+    return EmbedderSpec(model=model.name, variant=variant or model.variant, backend=model.backend, device=model.device,
+                        batch_size=model.batch_size, cache_dir=model.cache_dir or cache_dir,
+                        threads=model.threads or threads)
 
 
 def open_embedder(settings: Settings, variant: str | None = None) -> Embedder:

@@ -59,7 +59,7 @@ class Assistant:
         self.fusion = fusion or Fusion()
         self.gate = gate or Gate()
         self._rule = rule or RefusalRule()
-        self.rules = rules_apply(settings.language)  # the English answer rules, or the model's scores alone
+        self.rules = rules_apply(settings.face.language)  # the English answer rules, or the model's scores alone
         self._examples: tuple[str, tuple[str, ...]] | None = None  # (index version, its examples)
         self._speller: tuple[str, Speller] | None = None  # (index version, its spelling corrector)
         index = index or open_index(settings, expected_variant=embedder.variant)
@@ -80,14 +80,14 @@ class Assistant:
         if is_milvus(settings):  # the manifest is on the server: read it, then load the model it names
             index = open_index(settings)
             return cls(settings, open_embedder(settings, variant=index.variant), fusion, index)
-        version = published_version(settings.index_dir)
-        model = peek_model(Path(settings.index_dir) / VERSIONS / version)
-        if model.get("name") != settings.model:  # unreadable or another model: load_index says which
-            index = load_index(settings.index_dir, expected_model=settings.model, version=version)
+        version = published_version(settings.index.dir)
+        model = peek_model(Path(settings.index.dir) / VERSIONS / version)
+        if model.get("name") != settings.model.name:  # unreadable or another model: load_index says which
+            index = load_index(settings.index.dir, expected_model=settings.model.name, version=version)
             return cls(settings, open_embedder(settings, variant=index.variant), fusion, index)
         with ThreadPoolExecutor(1, thread_name_prefix="load-model") as pool:
             embedder = pool.submit(open_embedder, settings, model.get("variant", "fp32"))
-            index = load_index(settings.index_dir, expected_model=settings.model, version=version,
+            index = load_index(settings.index.dir, expected_model=settings.model.name, version=version,
                                expected_variant=model.get("variant", "fp32"))
             return cls(settings, embedder.result(), fusion, index)
 
@@ -122,8 +122,8 @@ class Assistant:
     def _follow(self, embedder: Embedder) -> None:
         """What is made with the embedder: the per-question sentence cache and the everyday questions."""
         self.sentence_vectors = SentenceVectors(embedder)
-        self.elsewhere = Elsewhere(embedder, self.settings.model_cache_dir,
-                                   everyday_list(self.settings.elsewhere_file, self.settings.elsewhere_mode))
+        self.elsewhere = Elsewhere(embedder, self.settings.model.cache_dir,
+                                   everyday_list(self.settings.answers.elsewhere_file, self.settings.answers.elsewhere_mode))
         self._calibrations: dict[str, Calibration] = {}
 
     def calibration(self, index: LoadedIndex | None = None) -> Calibration:
@@ -134,7 +134,7 @@ class Assistant:
         if known is not None:
             return known
         with self._swap:
-            found = calibration_for(index, self.elsewhere, self.embedder, CalibrationCache(self.settings.index_dir))
+            found = calibration_for(index, self.elsewhere, self.embedder, CalibrationCache(self.settings.index.dir))
             self._calibrations = {index.version: found}
             return found
 
@@ -156,11 +156,11 @@ class Assistant:
             return Answer(question=question, answered=False, passages=(), message=self.reply(talk), small_talk=talk,
                           examples=self.examples() if talk == "greeting" else ())
         index, embedder = self._state  # one index (and its embedder) for the whole question
-        k = max(1, min(top_k or self.settings.top_k, MAX_TOP_K))
+        k = max(1, min(top_k or self.settings.answers.top_k, MAX_TOP_K))
         found = self.search(index, embedder, question, previous, query_vector, k)
         query, query_vector, ranked, top, doc_of = found.query, found.vector, found.ranked, found.top, found.doc_of
         answered = bool(top) and self.refusal_rule().answers(found.evidence, found.calibration)
-        floor = self.settings.min_score if self.settings.min_score is not None else found.calibration.off_s
+        floor = self.settings.answers.min_score if self.settings.answers.min_score is not None else found.calibration.off_s
         if not answered:
             top = cap_per_document(ranked, doc_of, 1)[:k]
         groups = self._candidates(index, [row for row, _ in top], ranked, query_vector)
@@ -169,13 +169,13 @@ class Assistant:
             asked, vector = found.asked, embedder.embed_query(found.asked)
             seen = self._shown_for(index, embedder, found.earlier)
         passages = build_passages(groups, asked, vector, self.sentence_vectors, self.gate, self.rules, seen)
-        if self.settings.text_fragments:
+        if self.settings.answers.text_fragments:
             passages = tuple(map(to_the_sentence, passages))
         if not answered:
-            message = no_match_message(self.settings.site_name, self.settings.scope)
+            message = no_match_message(self.settings.face.site_name, self.settings.face.scope)
             return Answer(question=question, answered=False, passages=passages, message=message,
                           searched_for=query.shown)
-        cards, more = split_cards(passages, floor, self.settings.card_gap)
+        cards, more = split_cards(passages, floor, self.settings.answers.card_gap)
         return Answer(question=question, answered=True, passages=cards, more=more, searched_for=query.shown)
 
     def search(self, index: LoadedIndex, embedder: Embedder, question: str, previous: Sequence[str] = (),
@@ -191,7 +191,7 @@ class Assistant:
             query_vector = embedder.embed_query(query.text)
         ranked = self.rank_chunks(index, query.text, query_vector)
         doc_of = index.doc_of([row for row, _ in ranked])
-        top = cap_per_document(ranked, doc_of, self.settings.max_per_doc)[:k or self.settings.top_k]
+        top = cap_per_document(ranked, doc_of, self.settings.answers.max_per_doc)[:k or self.settings.answers.top_k]
         rows = [row for row, _ in top]
         calibration = self.calibration(index)
         evidence = self.evidence(index, query.text, query_vector, rows, self._similarity(index, rows, query_vector),
@@ -212,10 +212,10 @@ class Assistant:
         """The shipped rule (`assistant.answer.off_topic`); with `min_score` set, the owner's fixed floor instead of
         the calibrated levels, still with the everyday questions (`refuse_elsewhere`)."""
         rule = self._rule
-        if self.settings.min_score is not None:
-            return RefusalRule(bias=0.0, w_s=0.0, w_u=0.0, w_unknown=0.0, w_e=rule.w_e if self.settings.refuse_elsewhere
-                               else 0.0, floor=self.settings.min_score)
-        return rule if self.settings.refuse_elsewhere else replace(rule, w_e=0.0)
+        if self.settings.answers.min_score is not None:
+            return RefusalRule(bias=0.0, w_s=0.0, w_u=0.0, w_unknown=0.0, w_e=rule.w_e if self.settings.answers.refuse_elsewhere
+                               else 0.0, floor=self.settings.answers.min_score)
+        return rule if self.settings.answers.refuse_elsewhere else replace(rule, w_e=0.0)
 
     def evidence(self, index: LoadedIndex, text: str, query: np.ndarray, rows: list[int], similarity: list[float],
                  calibration: Calibration) -> Evidence:
@@ -259,14 +259,14 @@ class Assistant:
 
     def check_question(self, question: str) -> str | None:
         """A message for a question that cannot be searched; None when it can."""
-        return (check_question(question, self.settings.max_question_chars)
-                or script_problem(question, self.settings.question_scripts, self.settings.language))
+        return (check_question(question, self.settings.answers.max_question_chars)
+                or script_problem(question, self.settings.face.question_scripts, self.settings.face.language))
 
     def examples(self, count: int = 3) -> tuple[str, ...]:
         """The configured example questions, else some taken from the index's own titles and headings
         (worked out once per index version)."""
-        if self.settings.examples:
-            return self.settings.examples
+        if self.settings.face.examples:
+            return self.settings.face.examples
         index, known = self.index, self._examples
         if known is None or known[0] != index.version:
             known = self._examples = (index.version, suggest_examples(index.chunks, 3))
@@ -276,13 +276,13 @@ class Assistant:
         """The spelling corrector of this index's words (made once per index version)."""
         known = self._speller
         if known is None or known[0] != index.version:
-            known = self._speller = (index.version, Speller(index.words(), self.settings.language))
+            known = self._speller = (index.version, Speller(index.words(), self.settings.face.language))
         return known[1]
 
     def reply(self, kind: str) -> str:
         """The site's words for small talk: "greeting", "thanks" or "goodbye"."""
-        return {"greeting": self.settings.reply_greeting, "thanks": self.settings.reply_thanks,
-                "goodbye": self.settings.reply_goodbye}[kind]
+        return {"greeting": self.settings.face.reply_greeting, "thanks": self.settings.face.reply_thanks,
+                "goodbye": self.settings.face.reply_goodbye}[kind]
 
     def info(self) -> dict:
         """What the served index holds: documents by type, chunks, model, build time (as `assistant info`)."""

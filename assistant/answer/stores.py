@@ -4,16 +4,16 @@
     published(settings, index=None) -> str | None    the published version's name (the pointer)
     server_problem(settings, index=None) -> str | None  why the index server cannot be reached now (None: it can)
     require_published(settings) -> str               the same, or MissingIndex saying to build first
-    milvus_target(settings, env=None) -> MilvusTarget
+    milvus_target(settings) -> MilvusTarget
     index_info(index, settings) -> dict               what the served index holds (`assistant info`, the page's header)
 
-The Milvus token is read from the environment (MILVUS_TOKEN) here and kept only in the target: it is
-never a setting, so it is never written to a manifest, a log or a report.
+The Milvus token comes from the environment only (MILVUS_TOKEN, read by assistant.config into
+settings.milvus.token, a secret no config file may hold): it is never written to a manifest, a log or a
+report, and `assistant config --show` masks it.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,19 +22,17 @@ from assistant.config import Settings
 if TYPE_CHECKING:
     from index.milvus.client import MilvusTarget
 
-TOKEN_ENV = "MILVUS_TOKEN"
 
 
 def is_milvus(settings: Settings) -> bool:
-    return settings.index_backend == "milvus"
+    return settings.index.backend == "milvus"
 
 
-def milvus_target(settings: Settings, env: dict | None = None) -> MilvusTarget:
+def milvus_target(settings: Settings) -> MilvusTarget:
     from index.milvus.client import MilvusTarget
 
-    env = os.environ if env is None else env
-    return MilvusTarget(settings.milvus_uri, settings.milvus_collection, env.get(TOKEN_ENV, ""),
-                        index_type=settings.milvus_index)
+    milvus = settings.milvus
+    return MilvusTarget(milvus.uri, milvus.collection, milvus.token, index_type=milvus.index_type)
 
 
 def open_index(settings: Settings, version: str | None = None, expected_variant: str | None = None, like=None):
@@ -43,12 +41,12 @@ def open_index(settings: Settings, version: str | None = None, expected_variant:
     if is_milvus(settings):
         from index.milvus import connect, open_version
 
-        Path(settings.index_dir).mkdir(parents=True, exist_ok=True)  # still local: build lock, serve's address
+        Path(settings.index.dir).mkdir(parents=True, exist_ok=True)  # still local: build lock, serve's address
         conn = getattr(like, "conn", None) or connect(milvus_target(settings))
-        return open_version(conn, version, settings.model, expected_variant)
+        return open_version(conn, version, settings.model.name, expected_variant)
     from index import load_index
 
-    return load_index(settings.index_dir, expected_model=settings.model, version=version,
+    return load_index(settings.index.dir, expected_model=settings.model.name, version=version,
                       expected_variant=expected_variant)
 
 
@@ -58,7 +56,7 @@ def require_published(settings: Settings) -> str:
     if not is_milvus(settings):
         from index.pointer import published_version
 
-        return published_version(settings.index_dir)
+        return published_version(settings.index.dir)
     from index.milvus import connect
     from index.milvus.versions import published as published_in
 
@@ -75,7 +73,7 @@ def published(settings: Settings, index=None) -> str | None:
     if not is_milvus(settings):
         from index import current_version
 
-        return current_version(settings.index_dir)
+        return current_version(settings.index.dir)
     from index.errors import BackendUnavailable
     from index.milvus import connect
     from index.milvus.versions import current
@@ -113,7 +111,7 @@ def server_problem(settings: Settings, index=None) -> str | None:
 def index_info(index, settings: Settings) -> dict:
     """What the served index holds: documents by type, chunks, model, build time, segments, search."""
     m = index.manifest
-    return {"index_dir": str(settings.index_dir), "version": index.version, "documents": len(m.documents),
+    return {"index_dir": str(settings.index.dir), "version": index.version, "documents": len(m.documents),
             "by_type": m.counts_by_type(), "chunks": m.chunks, "model": m.model["name"],
             "dimension": m.model["dimension"], "built_at": m.built_at, "content_dir": m.content_dir,
             "segments": len(m.segments), "search": m.ann_summary(),

@@ -51,14 +51,14 @@ def withdraw(index_dir: Path, token: str) -> None:
 def build_via_server(settings: Settings, full: bool = False) -> BuildReport | None:
     """The report of a build done by the running server; None when it cannot take it."""
     try:
-        server = json.loads((Path(settings.index_dir) / SERVER_FILE).read_text())
+        server = json.loads((Path(settings.index.dir) / SERVER_FILE).read_text())
         import httpx
 
         response = httpx.post(server["url"].rstrip("/") + ROUTE, timeout=httpx.Timeout(3600, connect=2),
                               headers={TOKEN_HEADER: server["token"]},
-                              json={"content_dir": str(Path(settings.content_dir).resolve()),
-                                    "base_url": settings.base_url, "model": settings.model,
-                                    "variant": settings.model_variant, "full": full})
+                              json={"content_dir": str(Path(settings.content.dir).resolve()),
+                                    "base_url": settings.content.base_url, "model": settings.model.name,
+                                    "variant": settings.model.variant, "full": full})
     except (OSError, ValueError, KeyError, TypeError, ImportError):
         return None
     except Exception as exc:  # httpx's transport errors: fall back to building here

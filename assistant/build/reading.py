@@ -21,9 +21,9 @@ from index.build import Loader, Progress
 
 
 def web_options(settings: Settings) -> WebOptions:
-    politeness = Politeness(user_agent=settings.web_user_agent or USER_AGENT, rate=settings.web_rate,
-                            retries=settings.web_retries)
-    return WebOptions(politeness, settings.web_max_pages, settings.web_max_depth)
+    politeness = Politeness(user_agent=settings.web.user_agent or USER_AGENT, rate=settings.web.rate,
+                            retries=settings.web.retries)
+    return WebOptions(politeness, settings.web.max_pages, settings.web.max_depth)
 
 
 def with_source(settings: Settings, source: str | Path | None) -> Settings:
@@ -45,7 +45,7 @@ class Source:
 
     def loader(self, settings: Settings, on_fetch=None, read_only: bool = False) -> Loader:
         def load(known):
-            return load_sources(self.sources, Path(settings.index_dir), settings.base_url, known,
+            return load_sources(self.sources, Path(settings.index.dir), settings.content.base_url, known,
                                 web_options(settings), on_fetch, read_only=read_only)
 
         return load
@@ -53,18 +53,18 @@ class Source:
 
 def source_of(settings: Settings) -> Source:
     """The settings' `sources`, or the content folder alone: a folder is a source like a site."""
-    if not settings.sources:
-        folder = Path(settings.content_dir)
+    if not settings.content.sources:
+        folder = Path(settings.content.dir)
         if not folder.is_dir():
             raise LoadError(f"content folder {folder} does not exist or is not a folder")
         return Source(folder.resolve(), (str(folder),), ())
-    folders = [Path(s) for s in settings.sources if not is_web(s)]
+    folders = [Path(s) for s in settings.content.sources if not is_web(s)]
     for folder in folders:
         if not folder.is_dir():
             raise LoadError(f"source folder {folder} does not exist or is not a folder; fix `sources` in your settings")
-    root = content_root(folders) or Path(settings.index_dir) / "web"
-    recorded = tuple(redact(s) if is_web(s) else str(Path(s).resolve()) for s in settings.sources)
-    return Source(root, tuple(settings.sources), recorded)
+    root = content_root(folders) or Path(settings.index.dir) / "web"
+    recorded = tuple(redact(s) if is_web(s) else str(Path(s).resolve()) for s in settings.content.sources)
+    return Source(root, tuple(settings.content.sources), recorded)
 
 
 def credentials_for(recorded: list[str], configured: tuple[str, ...]) -> tuple[str, ...]:

@@ -31,15 +31,15 @@ from index.build import BuildPlan, Progress
 
 
 def chunk_settings(settings: Settings, embedder: Embedder) -> ChunkSettings:
-    return ChunkSettings(embedder.max_tokens, settings.chunk_tokens, settings.overlap_tokens)
+    return ChunkSettings(embedder.max_tokens, settings.index.chunk_tokens, settings.index.overlap_tokens)
 
 
 def run_build(settings: Settings, full: bool = False, dry_run: bool = False, show_progress: bool = True,
               embedder: Embedder | None = None, progress: Progress | None = None) -> BuildReport | BuildPlan:
     """Plan (`dry_run`) or build the index the settings name. `progress` ((fraction, message) callback,
     e.g. the web app's progress bar) replaces the terminal bars."""
-    questions = everyday_list(settings.elsewhere_file, settings.elsewhere_mode)  # a bad list stops before anything
-    if settings.index_backend == "milvus":  # the Milvus backend's build (assistant.build.milvus)
+    questions = everyday_list(settings.answers.elsewhere_file, settings.answers.elsewhere_mode)  # a bad list stops before anything
+    if settings.index.backend == "milvus":  # the Milvus backend's build (assistant.build.milvus)
         from assistant.build.milvus import run_milvus_build
         return run_milvus_build(settings, full, dry_run, show_progress, embedder or open_embedder(settings), progress)
     source = source_of(settings)
@@ -50,9 +50,9 @@ def run_build(settings: Settings, full: bool = False, dry_run: bool = False, sho
     with fetch_bar(terminal, progress) as on_fetch, progress_bar(terminal) as bar:
         loader = source.loader(settings, on_fetch, read_only=dry_run)
         if dry_run:
-            return plan_build(source.root, settings.index_dir, embedder.name, chunker, options,
+            return plan_build(source.root, settings.index.dir, embedder.name, chunker, options,
                               variant=embedder.variant, loader=loader)
-        report = build_index(source.root, settings.index_dir, embedder, chunker, options, progress=progress or bar,
+        report = build_index(source.root, settings.index.dir, embedder, chunker, options, progress=progress or bar,
                              loader=loader)
     return replace(report, notes=answer_notes(settings, embedder, questions))
 
@@ -62,12 +62,12 @@ def answer_notes(settings: Settings, embedder: Embedder, questions: list[str]) -
     words for the owner: which everyday questions this knowledge base answers, and the rules' language."""
     from assistant.answer.off_topic import CalibrationCache, Elsewhere, calibration_for
 
-    index = load_index(settings.index_dir)
-    found = calibration_for(index, Elsewhere(embedder, settings.model_cache_dir, questions), embedder,
-                            CalibrationCache(settings.index_dir))
+    index = load_index(settings.index.dir)
+    found = calibration_for(index, Elsewhere(embedder, settings.model.cache_dir, questions), embedder,
+                            CalibrationCache(settings.index.dir))
     notes = [covered_line(found.covered)]
-    if not rules_apply(settings.language):
-        notes.append(f"Answer rules: written for English; with language = {settings.language!r} the answering "
+    if not rules_apply(settings.face.language):
+        notes.append(f"Answer rules: written for English; with language = {settings.face.language!r} the answering "
                      "sentence is chosen by the model's similarity alone, and greetings are not recognised.")
     return tuple(notes)
 
@@ -84,9 +84,9 @@ def covered_line(covered: tuple[str, ...], shown: int = 8) -> str:
 
 def build_options(settings: Settings, full: bool = False, recorded: tuple[str, ...] = ()) -> BuildOptions:
     """How a build of these settings runs and writes the index."""
-    return BuildOptions(base_url=settings.base_url, full=full, keep_versions=settings.keep_versions,
-                        ann=AnnSettings(threshold=settings.ann_threshold, recall_target=settings.ann_recall_target),
-                        max_segments=settings.max_segments, sentence_vectors=settings.sentence_vectors,
+    return BuildOptions(base_url=settings.content.base_url, full=full, keep_versions=settings.index.keep_versions,
+                        ann=AnnSettings(threshold=settings.index.ann_threshold, recall_target=settings.index.ann_recall_target),
+                        max_segments=settings.index.max_segments, sentence_vectors=settings.index.sentence_vectors,
                         sources=recorded)
 
 
@@ -103,8 +103,8 @@ def watch_and_build(settings: Settings, echo: Callable[[str], None], stop_event=
 
     embedder = embedder or open_embedder(settings)
     echo(build_text(run_build(settings, embedder=embedder, show_progress=False)))
-    echo(f"Watching {settings.content_dir} for changes (Ctrl+C to stop)…")
-    for changes in watch(settings.content_dir, watch_filter=ContentFilter(settings.index_dir),
+    echo(f"Watching {settings.content.dir} for changes (Ctrl+C to stop)…")
+    for changes in watch(settings.content.dir, watch_filter=ContentFilter(settings.index.dir),
                          debounce=debounce_ms, step=200, stop_event=stop_event):
         echo(f"{len(changes)} file change(s); rebuilding…")
         try:

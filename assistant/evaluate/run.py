@@ -94,11 +94,11 @@ def eval_index(settings: Settings, dataset: Path | None, embedder: Embedder, cac
     an unchanged corpus is reused, a changed one is re-embedded only where it changed."""
     content, folder = layout(dataset)
     loaded = load_corpus(folder / "corpus.jsonl") if content is None else None
-    flavour = f"{folder.resolve()}|{settings.model}|{embedder.variant}" + ("" if settings.sentence_vectors else "|per-question")
+    flavour = f"{folder.resolve()}|{settings.model.name}|{embedder.variant}" + ("" if settings.index.sentence_vectors else "|per-question")
     key = hashlib.sha256(flavour.encode()).hexdigest()[:12]
-    index_dir = Path(cache_dir or settings.index_dir.parent / "eval") / key
+    index_dir = Path(cache_dir or settings.index.dir.parent / "eval") / key
     chunker = chunk_settings(settings, embedder)
-    if settings.index_backend == "milvus":  # issue 22: the set goes into settings.milvus_collection
+    if settings.index.backend == "milvus":  # issue 22: the set goes into settings.milvus.collection
         from assistant.build.milvus import build_loaded
         build_loaded(settings, content or folder, embedder, loaded)
         return index_dir

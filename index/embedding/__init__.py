@@ -62,8 +62,9 @@ def _cpu(spec: EmbedderSpec):
         if not openvino.available():
             raise ModelError("backend = \"openvino\" needs OpenVINO: pip install openvino, or set backend = \"onnx\"")
         if openvino.ensure_openvino(paths):
-            return openvino.OpenVinoEmbedder.from_folder(paths.folder, spec.model, spec.variant, spec.batch_size)
-    return OnnxEmbedder.from_folder(paths.folder, spec.model, spec.variant, spec.batch_size)
+            return openvino.OpenVinoEmbedder.from_folder(paths.folder, spec.model, spec.variant, spec.batch_size,
+                                                          bulk_threads=spec.threads)
+    return OnnxEmbedder.from_folder(paths.folder, spec.model, spec.variant, spec.batch_size, bulk_threads=spec.threads)
 
 
 def gpu_present() -> bool:

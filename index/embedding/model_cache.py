@@ -88,10 +88,8 @@ def fingerprint(folder: Path) -> str:
 
 
 def default_cache_dir() -> Path:
-    if os.environ.get("ASSISTANT_MODEL_CACHE_DIR"):
-        return Path(os.environ["ASSISTANT_MODEL_CACHE_DIR"]).expanduser()
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache").expanduser()
-    return base / "pmo-help-assistant" / "models"
+    """Where exports go when no cache folder is given (the settings give $XDG_CACHE_HOME's, or model_cache_dir)."""
+    return Path.home() / ".cache" / "pmo-help-assistant" / "models"
 
 
 def export_paths(name: str, cache_dir: Path | None = None) -> tuple[Path, ExportPaths]:

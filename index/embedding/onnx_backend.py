@@ -6,7 +6,6 @@ when `backend = "onnx"`, or with `auto` where OpenVINO is not installed (see ope
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -18,26 +17,28 @@ from index.embedding.tokenized import TokenizedEmbedder, load_tokenizer
 class OnnxEmbedder(TokenizedEmbedder):
     """Questions (and calls of a few texts) run on a one-thread session: for a dozen tokens, waiting on a
     second thread costs more than it gives, and a server answers several questions at once. Bulk
-    embedding gets a session on every core (ASSISTANT_ONNX_THREADS to cap it), made on first use."""
+    embedding gets a session on every core (`bulk_threads` to cap it), made on first use."""
 
     backend = "onnx"
 
     def __init__(self, session, tokenizer, meta: dict, name: str, variant: str, batch_size: int = 32,
-                 model_path: Path | None = None):
+                 model_path: Path | None = None, bulk_threads: int = 0):
         super().__init__(tokenizer, meta, name, variant, batch_size)
         self._session = session  # one thread
         self._bulk = None if model_path else session
         self._model_path = model_path
+        self._bulk_threads = bulk_threads  # 0: every core
 
     @classmethod
     def from_folder(cls, folder: Path, name: str, variant: str = "fp32", batch_size: int = 32,
-                    meta: dict | None = None, threads: int | None = None) -> OnnxEmbedder:
+                    meta: dict | None = None, threads: int | None = None, bulk_threads: int = 0) -> OnnxEmbedder:
         paths = ExportPaths(Path(folder))
         meta = meta or paths.read_meta()
         tokenizer = load_tokenizer(paths, int(meta["max_seq_length"]))
         if threads:  # one session with exactly this many threads for everything
             return cls(_session(paths.onnx(variant), threads), tokenizer, meta, name, variant, batch_size)
-        return cls(_session(paths.onnx(variant), 1), tokenizer, meta, name, variant, batch_size, paths.onnx(variant))
+        return cls(_session(paths.onnx(variant), 1), tokenizer, meta, name, variant, batch_size, paths.onnx(variant),
+                   bulk_threads)
 
     def _run_batches(self, batches, out: np.ndarray, few: bool) -> None:
         session = self._session if few else self._bulk_session()
@@ -46,7 +47,7 @@ class OnnxEmbedder(TokenizedEmbedder):
 
     def _bulk_session(self):
         if self._bulk is None:
-            self._bulk = _session(self._model_path, int(os.environ.get("ASSISTANT_ONNX_THREADS", 0) or 0))
+            self._bulk = _session(self._model_path, self._bulk_threads)
         return self._bulk
 
 

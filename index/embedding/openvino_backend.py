@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import queue
 import threading
 from pathlib import Path
@@ -90,12 +89,13 @@ def _convert_and_check(paths: ExportPaths) -> dict:
 class OpenVinoEmbedder(TokenizedEmbedder):
     """A question (up to `few` texts) runs on a one-thread compiled model from a pool of requests (a
     server answers several at once, each on its own core); bulk embedding compiles a throughput model
-    on first use (one stream per core, or ASSISTANT_ONNX_THREADS threads) and keeps every stream busy
+    on first use (one stream per core, or `bulk_threads` threads) and keeps every stream busy
     with batches of about BULK_TOKENS tokens."""
 
     few = 64  # a question, or the few dozen sentences an answer's highlighting embeds: the one-thread model
 
-    def __init__(self, core, ir: Path, tokenizer, meta: dict, name: str, variant: str = "fp32", batch_size: int = 32):
+    def __init__(self, core, ir: Path, tokenizer, meta: dict, name: str, variant: str = "fp32", batch_size: int = 32,
+                 bulk_threads: int = 0):
         super().__init__(tokenizer, meta, name, variant, batch_size)
         self.precision = precision(core)
         self.backend = f"openvino-{self.precision}"
@@ -107,11 +107,12 @@ class OpenVinoEmbedder(TokenizedEmbedder):
             "CACHE_DIR": str(self._ir.parent / CACHE)})
         self._requests: queue.SimpleQueue = queue.SimpleQueue()
         self._bulk = None
+        self._bulk_threads = bulk_threads  # 0: OpenVINO's own choice (every core)
         self._bulk_lock = threading.Lock()
 
     @classmethod
     def from_folder(cls, folder: Path, name: str, variant: str = "fp32", batch_size: int = 32,
-                    meta: dict | None = None) -> OpenVinoEmbedder:
+                    meta: dict | None = None, bulk_threads: int = 0) -> OpenVinoEmbedder:
         if variant != "fp32":
             raise ModelError(f"OpenVINO runs the fp32 variant only, not {variant}; set backend = \"onnx\"")
         import openvino as ov
@@ -119,7 +120,7 @@ class OpenVinoEmbedder(TokenizedEmbedder):
         paths = ExportPaths(Path(folder))
         meta = meta or paths.read_meta()
         return cls(ov.Core(), paths.folder / IR, load_tokenizer(paths, int(meta["max_seq_length"])), meta, name,
-                   variant, batch_size)
+                   variant, batch_size, bulk_threads)
 
     def _batches(self, order: np.ndarray, lengths: np.ndarray, few: bool) -> list[np.ndarray]:
         """Bulk: as many texts as fit BULK_TOKENS padded tokens (at most BULK_ROWS), so long chunks go
@@ -163,8 +164,8 @@ class OpenVinoEmbedder(TokenizedEmbedder):
             import openvino as ov
 
             config = {**self._config, "PERFORMANCE_HINT": "THROUGHPUT"}
-            if int(os.environ.get("ASSISTANT_ONNX_THREADS", 0) or 0):
-                config["INFERENCE_NUM_THREADS"] = int(os.environ["ASSISTANT_ONNX_THREADS"])
+            if self._bulk_threads:
+                config["INFERENCE_NUM_THREADS"] = self._bulk_threads
             compiled = self._core.compile_model(str(self._ir), "CPU", config)  # not cached: builds only
             self._bulk = ov.AsyncInferQueue(compiled, int(compiled.get_property("OPTIMAL_NUMBER_OF_INFER_REQUESTS")))
         return self._bulk

@@ -51,6 +51,7 @@ class EmbedderSpec:
     device: str | None = None  # "cpu", "cuda"; None: CUDA for bulk embedding when present
     batch_size: int = 32
     cache_dir: Path | None = None  # where ONNX exports live; None: the user cache (see model_cache.py)
+    threads: int = 0  # threads for bulk embedding; 0: every core (questions always run on one)
 
     def __post_init__(self):
         if self.variant not in VARIANTS:

@@ -27,13 +27,14 @@ from corpus import Chunk, ChunkSettings, Document, LoadResult, chunk_document, l
 from index.build import BuildPlan, BuildReport, _embed_all, _embed_units, compare
 from index.embedding import Embedder
 from index.errors import BuildLocked, IndexStoreError, NothingIndexed
+from index.lexical import surface_words
 from index.manifest import DocumentEntry, Manifest, library_versions
 from index.milvus.client import Connection, MilvusTarget, connect
 from index.milvus.rows import layout, mark_deleted, where
 from index.milvus.schema import COPIED, to_chunk, to_record
 from index.milvus.store import MilvusIndex, open_version
 from index.milvus.versions import (current, ensure_meta, ensure_rows, new_version, next_row, publish,
-                                   remove_old_versions, rows_name, save_manifest)
+                                   remove_old_versions, rows_name, save_manifest, save_words)
 
 BLOCK = 512  # chunks embedded and inserted at a time
 INSERT_BATCH = 1000
@@ -126,6 +127,10 @@ def _build_locked(conn: Connection, job: MilvusJob, plan: BuildPlan, progress: P
     manifest = _manifest(job, documents, fresh, chunks, previous, segments, server)
     _check(conn, server, manifest.chunks, chunks, first, job.embedder)
     version = new_version()
+    words = dict(previous.words()) if previous is not None else {}
+    for word, count in surface_words([c.embed_text for c in chunks]).items():
+        words[word] = words.get(word, 0) + count
+    save_words(conn, version, words)
     save_manifest(conn, version, manifest)
     publish(conn, version)
     remove_old_versions(conn, job.keep_versions)

@@ -27,7 +27,7 @@ from index.manifest import Manifest
 from index.milvus.client import Connection, MissingCollection
 from index.milvus.schema import CITATION, decode_units, dense_search_params, to_chunk
 from index.milvus.rows import where
-from index.milvus.versions import LAYOUT, published, read_manifest, rows_name
+from index.milvus.versions import LAYOUT, published, read_manifest, read_words, rows_name
 
 BM25 = {"metric_type": "BM25"}
 SHOWN = 32  # vectors_of() over at most this many rows: rows about to be shown; their whole records come too
@@ -128,8 +128,10 @@ class MilvusIndex:
         return dense, lexical
 
     def words(self) -> dict[str, int]:
-        """No surface vocabulary is kept on the server: questions are searched as typed."""
-        return {}
+        """The version's surface vocabulary (read once): what misspelt question words are corrected to."""
+        if not hasattr(self, "_words"):
+            self._words = read_words(self.conn, self.version)
+        return self._words
 
     def vectors_of(self, rows) -> np.ndarray:
         rows = [int(r) for r in np.asarray(rows, np.int64).tolist()]

@@ -14,6 +14,7 @@ each, `<collection>_v…`) are read by nothing; their collections are dropped wh
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
 import numpy as np
@@ -108,6 +109,34 @@ def save_manifest(conn: Connection, version: str, manifest: Manifest) -> None:
         conn.call("insert", meta_name(conn), rows[start:start + 50], during="writing the manifest")
 
 
+def save_words(conn: Connection, version: str, words: dict[str, int]) -> None:
+    """The version's surface vocabulary (what misspelt question words are corrected to), zstd-compressed JSON
+    in base64 pieces beside its manifest."""
+    import base64
+
+    import zstandard
+
+    text = base64.b64encode(zstandard.ZstdCompressor(level=9).compress(json.dumps(words).encode())).decode("ascii")
+    rows = [{"key": f"words/{version}/{n:06d}", "value": text[start:start + PIECE], "vec": [0.0, 0.0]}
+            for n, start in enumerate(range(0, len(text), PIECE))]
+    for start in range(0, len(rows), 50):
+        conn.call("insert", meta_name(conn), rows[start:start + 50], during="writing the vocabulary")
+
+
+def read_words(conn: Connection, version: str) -> dict[str, int]:
+    """The version's surface vocabulary; {} for a version written without one."""
+    import base64
+
+    import zstandard
+
+    rows = conn.call("query", meta_name(conn), filter=f'key like "words/{version}/%"', output_fields=["key", "value"],
+                     limit=16_384, consistency_level="Strong", during="reading the vocabulary")
+    if not rows:
+        return {}
+    packed = base64.b64decode("".join(r["value"] for r in sorted(rows, key=lambda r: r["key"])))
+    return json.loads(zstandard.ZstdDecompressor().decompress(packed))
+
+
 def read_manifest(conn: Connection, version: str) -> Manifest:
     rows = conn.call("query", meta_name(conn), filter=f'key like "manifest/{version}/%"',
                      output_fields=["key", "value"], limit=16_384, consistency_level="Strong",
@@ -160,6 +189,7 @@ def remove_old_versions(conn: Connection, keep: int) -> list[str]:
                 conn.call("drop_collection", collection_of(conn, name), during="dropping an old version")
             except MissingCollection:
                 pass
+        conn.call("delete", meta_name(conn), filter=f'key like "words/{name}/%"', during="dropping an old version")
         conn.call("delete", meta_name(conn), filter=f'key like "manifest/{name}/%"', during="dropping an old version")
     return removed
 
