@@ -127,7 +127,7 @@ def main() -> None:
         if args.smoke:  # the benches' cached sample index (built once), not a fresh build
             from bench.common import cached_assistant
 
-            index = cached_assistant(None).settings.index_dir
+            index = cached_assistant(None).settings.index.dir
         else:
             subprocess.run([ASSISTANT, "build", "--index", str(index), "--json"], check=True, env=ENV,
                            capture_output=True)  # also makes the ONNX export, once, if the cache has none

@@ -50,7 +50,7 @@ def main() -> None:
         assistant = cached_assistant(folder)
         doc_of = assistant.index.doc_of(range(assistant.index.rows))
         for split_group in ([group] if group is None else ["0", "1"]):
-            queries, qrels = load_queries(folder or assistant.settings.content_dir.parent / "questions", "test", split_group)
+            queries, qrels = load_queries(folder or assistant.settings.content.dir.parent / "questions", "test", split_group)
             queries = [q for q in queries if q.query_id in qrels][:5 if args.smoke else None]
             pooled = pools(assistant, queries)
             for fusion in candidates:

@@ -364,7 +364,7 @@ def main() -> None:
         if args.index == DEFAULT_INDEX:  # the benches' cached sample index (built once), not a build of its own
             from bench.common import cached_assistant
 
-            args.index = cached_assistant(None).settings.index_dir
+            args.index = cached_assistant(None).settings.index.dir
     ensure_index(args.index)
     if args.logging_check:
         print("        " + HEAD, flush=True)
