@@ -160,6 +160,35 @@ def _linked(body: dict, settings: Settings) -> dict:
     return {**body, "relative_links": RELATIVE_NOTE} if has_relative_links(body) else body
 
 
+@main.command(name="config")
+@click.option("--show", is_flag=True, default=True, help="Print the effective settings (the default).")
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@click.pass_context
+def config_command(ctx, show, as_json):
+    """Show every setting in effect, by table, with where its value came from: the default, the config
+    file, the environment (its variable named) or a flag. Secrets are masked.
+
+    \b
+    Example:
+      assistant --config site/assistant.toml config
+      ASSISTANT_TOP_K=3 assistant config --json
+    """
+    from assistant.config import shown
+
+    rows = shown(_settings(ctx))
+    if as_json:
+        click.echo(json.dumps([{"table": t, "key": k, "flat": f, "value": v, "origin": o} for t, k, f, v, o in rows],
+                              indent=2, default=str, ensure_ascii=False))
+        return
+    width = max(len(key) for _, key, *_ in rows)
+    table = None
+    for group, key, _, value, origin in rows:
+        if group != table:
+            click.echo(("" if table is None else "\n") + f"[{group}]")
+            table = group
+        click.echo(f"  {key:<{width}} = {json.dumps(value, default=str, ensure_ascii=False)}  ({origin})")
+
+
 @main.command()
 @click.option("--index", "index_dir", type=click.Path(path_type=Path), help="Index folder (default .assistant/index).")
 @click.option("--json", "as_json", is_flag=True, help="Print as JSON.")

@@ -128,3 +128,28 @@ def test_ask_answers_small_talk_in_words_and_prints_reader_links_whole_with_publ
     answer = run("ask", "--index", str(sample_index), "how do I move from PMO analyst to PMO manager?")
     assert answer.exit_code == 0 and "https://help.example.org/kb/read/articles/pmo-analyst-to-pmo-manager.md" in answer.output
     assert " /read/" not in answer.output
+
+
+def test_config_shows_every_setting_with_where_it_came_from_and_masks_secrets(tmp_path, monkeypatch):
+    face = tmp_path / "site.toml"
+    face.write_text('[face]\nsite_name = "Acme Help"\n[index]\ndir = "idx"\n[serving]\nadmin_password = "letmein"\n')
+    monkeypatch.setenv("ASSISTANT_TOP_K", "3")
+    monkeypatch.setenv("MILVUS_TOKEN", "hunter2")
+    shown = run("--config", str(face), "config", "--json")
+    assert shown.exit_code == 0, shown.output
+    rows = {row["flat"]: row for row in json.loads(shown.output)}
+    assert (rows["site_name"]["value"], rows["site_name"]["origin"]) == ("Acme Help", f"file {face}")
+    assert (rows["index_dir"]["table"], rows["index_dir"]["key"], rows["index_dir"]["value"]) == ("index", "dir", "idx")
+    assert (rows["top_k"]["value"], rows["top_k"]["origin"]) == (3, "environment ASSISTANT_TOP_K")
+    assert rows["heading"]["origin"] == "default"
+    assert "hunter2" not in shown.output and "letmein" not in shown.output
+    assert rows["milvus_token"]["origin"] == "environment MILVUS_TOKEN"
+    text = run("--config", str(face), "config")
+    assert "[face]" in text.output and "site_name" in text.output and "(environment ASSISTANT_TOP_K)" in text.output
+
+
+def test_a_secret_the_environment_alone_may_hold_is_refused_in_the_file(tmp_path):
+    face = tmp_path / "site.toml"
+    face.write_text('[milvus]\ntoken = "written"\n')
+    refused = CliRunner().invoke(main, ["--config", str(face), "config"])
+    assert refused.exit_code == 1 and "MILVUS_TOKEN" in refused.output and "written" not in refused.output
