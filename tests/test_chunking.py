@@ -57,7 +57,7 @@ def write(path: Path, text: str) -> Path:
 
 @pytest.fixture()
 def settings(embedder) -> ChunkSettings:
-    return ChunkSettings(embedder.max_seq_length, 200, 32)
+    return ChunkSettings(embedder.max_tokens, 200, 32)
 
 
 def chunks_of(path: Path, embedder, settings: ChunkSettings):
@@ -65,7 +65,7 @@ def chunks_of(path: Path, embedder, settings: ChunkSettings):
 
 
 def test_bundled_model_limit_is_the_one_we_test_against(embedder):
-    assert embedder.max_seq_length == 256
+    assert embedder.max_tokens == 256
     assert embedder.count_tokens("hello world") == 4  # [CLS] hello world [SEP]
 
 
@@ -130,7 +130,7 @@ def test_every_chunk_fits_the_model_including_title_and_path(long_article, embed
     chunks = chunks_of(path, embedder, settings)
     assert len(chunks) > 20
     sizes = [embedder.count_tokens(c.embed_text) for c in chunks]
-    assert max(sizes) <= embedder.max_seq_length, sorted(sizes)[-5:]
+    assert max(sizes) <= embedder.max_tokens, sorted(sizes)[-5:]
     assert {c.section[-1] for c in chunks} >= {"Roles", LONG_HEADING, "日本語の見出し"}
     assert len({c.chunk_id for c in chunks}) == len(chunks)
 
@@ -162,7 +162,7 @@ def test_huge_titles_and_headings_still_fit(embedder, settings, title, section):
     doc = Document("odd.md", title, "/source/odd.md", "article",
                    (Segment(" ".join(sentences(200, seed=7)), section=section),), "0" * 32)
     chunks = chunk_document(doc, embedder.count_tokens, settings)
-    assert max(embedder.count_tokens(c.embed_text) for c in chunks) <= embedder.max_seq_length
+    assert max(embedder.count_tokens(c.embed_text) for c in chunks) <= embedder.max_tokens
     assert all(s in " ".join(c.text for c in chunks) for s in sentences(200, seed=7))
 
 
@@ -228,7 +228,7 @@ def test_transcript_chunk_times_exact_for_short_cues(tmp_path, embedder, setting
 
 def test_transcript_chunks_fit_the_model_and_name_speakers(tmp_path, embedder, settings, session_cues):
     chunks = chunks_of(vtt_file(tmp_path, session_cues), embedder, settings)
-    assert max(embedder.count_tokens(c.embed_text) for c in chunks) <= embedder.max_seq_length
+    assert max(embedder.count_tokens(c.embed_text) for c in chunks) <= embedder.max_tokens
     for chunk in chunks:
         assert re.search(r"^(Priya Shah|Tom Baker): ", chunk.text, re.M) or chunk.start == session_cues[50][0]
     long_pieces = [c for c in chunks if c.start == session_cues[50][0] and "Tom Baker" not in c.text]

@@ -91,7 +91,7 @@ def test_the_default_backend_keeps_the_contract(embedder):
 
 def keeps_the_contract(backend) -> None:
     assert isinstance(backend, Embedder)
-    assert (backend.dimension, backend.max_tokens, backend.max_seq_length) == (384, 256, 256)
+    assert (backend.dimension, backend.max_tokens) == (384, 256)
     vectors = backend.embed(CONTRACT_TEXTS)
     assert vectors.dtype == np.float32 and vectors.flags.c_contiguous and vectors.shape == (3, 384)
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)

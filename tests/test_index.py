@@ -43,7 +43,7 @@ def content(tmp_path):
 
 
 def chunker(embedder):
-    return ChunkSettings(embedder.max_seq_length, 200, 32)
+    return ChunkSettings(embedder.max_tokens, 200, 32)
 
 
 def test_manifest_records_what_the_index_holds(content, tmp_path, embedder):

@@ -1,6 +1,7 @@
 """What every embedding backend offers, and the settings that pick one.
 
-    Embedder      the protocol: name, variant, dimension, max_tokens, count_tokens, embed, embed_query
+    Embedder      the protocol, what its callers use: name, variant, backend, dimension, max_tokens,
+                  count_tokens, embed, embed_query
     EmbedderSpec  which model, variant, device and backend to build (frozen; made from settings)
 """
 
@@ -29,9 +30,6 @@ class Embedder(Protocol):
     backend: str  # "openvino-bf16", "openvino-f32", "onnx", "torch-cpu" or "torch-cuda-fp16"
     dimension: int
     max_tokens: int  # the model's max_seq_length: longer texts are truncated
-
-    @property
-    def max_seq_length(self) -> int: ...
 
     def count_tokens(self, text: str) -> int:
         """Tokens the model would see for `text`, special tokens included, before truncation."""

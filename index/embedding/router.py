@@ -27,7 +27,6 @@ class GpuForBulk:
         self.name, self.variant, self.dimension, self.max_tokens = onnx.name, onnx.variant, onnx.dimension, onnx.max_tokens
 
     backend = property(lambda self: self._gpu.backend if self._gpu else self._onnx.backend)
-    max_seq_length = property(lambda self: self.max_tokens)
 
     def count_tokens(self, text: str) -> int:
         return self._onnx.count_tokens(text)

@@ -55,10 +55,6 @@ class SentenceTransformerEmbedder:
         self.dimension = _dimension(self._model)
         self.max_tokens = int(self._model.max_seq_length)
 
-    @property
-    def max_seq_length(self) -> int:
-        return self.max_tokens
-
     def count_tokens(self, text: str) -> int:
         return len(self._tokenizer(text, add_special_tokens=True, truncation=False)["input_ids"])
 

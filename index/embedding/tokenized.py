@@ -45,10 +45,6 @@ class TokenizedEmbedder:
         self.dimension = int(meta["dimension"])
         self.max_tokens = int(meta["max_seq_length"])
 
-    @property
-    def max_seq_length(self) -> int:
-        return self.max_tokens
-
     def count_tokens(self, text: str) -> int:
         if self._counter is None:
             from tokenizers import Tokenizer
