@@ -9,8 +9,8 @@ holds the fact. Compared on the same questions:
                `same` is the share of questions whose chosen sentence is fp32's
   late …       (--late-chunking, needs PyTorch and sentence-transformers) one pass over the chunk, each
                sentence's vector pooled from the chunk's token outputs (Günther et al. 2024): plain, with a
-               window of w tokens either side, minus c × the chunk's vector ("contrast"), and a linear map
-               from plain late chunking to fp32 learnt on SciFact sentences (../shared/eval)
+               window of w tokens either side, minus c × the chunk's vector ("contrast"), with the title and
+               heading tokens, and linear maps to fp32 learnt on SciFact sentences (../shared/eval)
 
     python bench/sentence_vectors.py [--late-chunking] [--smoke]
 
@@ -31,9 +31,9 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import CACHE, ROOT, SHARED_EVAL, add_smoke, embedder, finish  # noqa: E402
 
-from assistant.answer_quality import holds_fact  # noqa: E402
+from assistant.evaluate.landing import holds_fact  # noqa: E402
 from assistant.config import Settings  # noqa: E402
-from assistant.evaluation import eval_index, layout  # noqa: E402
+from assistant.evaluate.run import eval_index, layout  # noqa: E402
 from corpus.beir import load_queries  # noqa: E402
 from corpus.sentences import answer_units, unit_text  # noqa: E402
 from index import load_index  # noqa: E402
@@ -123,17 +123,20 @@ class LateChunking:
         torch.set_num_threads(os.cpu_count() or 1)
         self.torch = torch
         self.model = SentenceTransformer(str(model_folder("all-MiniLM-L6-v2")), device="cpu")
-        self.map = None
+        self.maps: list[np.ndarray] = []
 
     def pooled(self, chunk, units):
-        """(plain, windowed ±4 tokens, the chunk's vector) per unit; None where it cannot be placed."""
+        """Per unit: {"plain", "window 4/8/16" (± tokens), "head" (title and heading tokens + the unit's)}
+        and the chunk's own vector; None where the unit cannot be placed in the chunk's text."""
         text, tokenizer = chunk.embed_text, self.model.tokenizer
         head = len(text) - len(chunk.text) if text.endswith(chunk.text) else None
         offsets = tokenizer(text, return_offsets_mapping=True, truncation=True,
                             max_length=self.model.max_seq_length)["offset_mapping"]
         with self.torch.inference_mode():
             tokens = self.model[0](self.model.tokenize([text]))["token_embeddings"][0].numpy()
-        whole = unit(tokens[:len(offsets)].mean(0))
+        n = len(offsets)
+        whole = unit(tokens[:n].mean(0))
+        heading = [i for i, (x, y) in enumerate(offsets) if y > x and head is not None and y <= head]
         out = []
         for span in spans(chunk.text, units):
             at = [] if span is None or head is None else [
@@ -141,41 +144,52 @@ class LateChunking:
             if not at:
                 out.append(None)
                 continue
-            first, last, n = at[0], at[-1] + 1, len(offsets)
-            out.append((unit(tokens[first:last].mean(0)), unit(tokens[max(1, first - 4):min(n - 1, last + 4)].mean(0)),
-                        whole))
+            first, last = at[0], at[-1] + 1
+            found = {"plain": unit(tokens[first:last].mean(0)),
+                     "head": unit(tokens[heading + list(range(first, last))].mean(0))}
+            for w in (4, 8, 16):
+                found[f"window {w}"] = unit(tokens[max(1, first - w):min(n - 1, last + w)].mean(0))
+            out.append((found, whole))
         return out
 
     def variants(self, chunk, units) -> dict[str, list]:
         pooled = self.pooled(chunk, units)
         pick = lambda f: [None if p is None else f(*p) for p in pooled]  # noqa: E731
-        out = {"late": pick(lambda plain, window, whole: plain),
-               "late window 4": pick(lambda plain, window, whole: window)}
-        for c in (0.5, 0.75):
-            out[f"late contrast {c}"] = pick(lambda plain, window, whole: unit(plain - c * whole))
-        if self.map is not None:
-            out["late, learnt map"] = pick(lambda plain, window, whole: unit(np.append(plain, 1.0) @ self.map))
+        out = {"late": pick(lambda v, whole: v["plain"])}
+        for w in (4, 8, 16):
+            out[f"late window {w}"] = pick(lambda v, whole, w=w: v[f"window {w}"])
+        for c in (0.25, 0.5, 0.75, 1.0):
+            out[f"late contrast {c}"] = pick(lambda v, whole, c=c: unit(v["plain"] - c * whole))
+        out["late window 4 contrast 0.5"] = pick(lambda v, whole: unit(v["window 4"] - 0.5 * whole))
+        out["late head + sentence"] = pick(lambda v, whole: v["head"])
+        if self.maps:
+            out["late, learnt map"] = pick(lambda v, whole: unit(np.append(v["plain"], 1.0) @ self.maps[0]))
+            out["late + chunk, learnt map"] = pick(
+                lambda v, whole: unit(np.concatenate([v["plain"], whole, [1.0]]) @ self.maps[1]))
         return out
 
     def learn_map(self, corpus: Path, documents: int = 700) -> None:
-        """Ridge regression from plain late-chunked vectors to fp32 ones, on SciFact abstracts' sentences."""
-        from assistant.building import chunk_settings
+        """Ridge regressions to the separately embedded vectors, from the plain late-chunked vector and from it
+        with the chunk's, on SciFact abstracts' sentences (not the labelled knowledge bases)."""
+        from assistant.build.run import chunk_settings
         from corpus import chunk_document
         from corpus.beir import load_corpus
 
         if not corpus.is_file():
             return
-        pairs_x, pairs_y = [], []
+        plain, both, target = [], [], []
         for doc in load_corpus(corpus).documents[:documents]:
             for chunk in chunk_document(doc, embedder().count_tokens, chunk_settings(Settings(), embedder())):
                 units = answer_units(chunk)
                 pooled = self.pooled(chunk, units)
                 keep = [i for i, p in enumerate(pooled) if p is not None]
                 if keep:
-                    pairs_x += [np.append(pooled[i][0], 1.0) for i in keep]
-                    pairs_y += list(embedder().embed([unit_text(units[i]) for i in keep]))
-        x, y = np.array(pairs_x), np.array(pairs_y)
-        self.map = np.linalg.solve(x.T @ x + np.eye(x.shape[1]), x.T @ y)
+                    plain += [np.append(pooled[i][0]["plain"], 1.0) for i in keep]
+                    both += [np.concatenate([pooled[i][0]["plain"], pooled[i][1], [1.0]]) for i in keep]
+                    target += list(embedder().embed([unit_text(units[i]) for i in keep]))
+        y = np.array(target)
+        print(f"learnt maps on {len(y)} SciFact sentences", flush=True)
+        self.maps = [np.linalg.solve(x.T @ x + np.eye(x.shape[1]), x.T @ y) for x in (np.array(plain), np.array(both))]
 
 
 def spans(text: str, units) -> list[tuple[int, int] | None]:

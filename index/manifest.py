@@ -9,7 +9,7 @@ import platform
 from dataclasses import dataclass, field
 from pathlib import Path
 
-FORMAT_VERSION = 5  # 5: int8 sentence vectors, chunk vectors once (float16, in the IVF index when large), chunk records in zstd blocks; 4: segments hold their sentences' vectors; 3: segments plus deletion marks; 2: transcript chunks carry their cues; 1: one file per version
+FORMAT_VERSION = 6  # 6: chunk records a zstd frame each with a trained dictionary; 5: int8 sentence vectors, chunk vectors once (float16, in the IVF index when large), chunk records in zstd blocks; 4: segments hold their sentences' vectors; 3: segments plus deletion marks; 2: transcript chunks carry their cues; 1: one file per version
 LIBRARIES = ("onnxruntime", "tokenizers", "sentence-transformers", "faiss-cpu", "bm25s", "langchain-text-splitters",
              "torch")
 

@@ -6,8 +6,8 @@
                          `AnnSettings.threshold` rows), read into memory as float32 on its first search
         ann.faiss        IVF,SQfp16 (segments of `AnnSettings.threshold` rows or more): the chunk vectors,
                          stored there once (no vectors.npy), memory-mapped
-        chunks.zst       the Chunk records, JSON lines compressed in blocks (index.chunk_blocks)
-        blocks.npy       int64 (blocks + 1) byte offsets of those blocks
+        chunks.zst       the Chunk records, a zstd frame each against chunks.dict, a dictionary trained on
+                         them (index.records); offsets.npy: int64 (rows + 1) byte offsets of the frames
         docs.npy         int32 (rows) the row's document, an index into doc_ids.json
         doc_ids.json     the segment's document ids
         lexical/         bm25s over the rows' embed_text, and the rows' words (index.lexical)
@@ -32,7 +32,7 @@ import numpy as np
 
 from corpus import Chunk
 from index.ann import AnnSettings, ann_search, build_ann, exact_search, read_ann
-from index.chunk_blocks import ChunkBlocks, chunk_from_line, json_line, read_chunks, write_chunks  # noqa: F401
+from index.records import ChunkRecords, chunk_from_line, json_line, read_chunks, write_records  # noqa: F401
 from index.errors import CorruptIndex
 from index.lexical import LexicalIndex
 from index.manifest import checksums
@@ -61,7 +61,7 @@ def write_segment(folder: Path, chunks: list[Chunk], vectors: np.ndarray, ann: A
         faiss.write_index(index, str(folder / "ann.faiss"))
     else:
         np.save(folder / "vectors.npy", vectors.astype(np.float16))
-    write_chunks(folder, chunks)
+    write_records(folder, chunks)
     doc_ids = list(dict.fromkeys(c.doc_id for c in chunks))
     code = {doc: n for n, doc in enumerate(doc_ids)}
     np.save(folder / "docs.npy", np.fromiter((code[c.doc_id] for c in chunks), dtype=np.int32, count=len(chunks)))
@@ -108,7 +108,7 @@ class Segment:
     lexical: LexicalIndex
     ann: faiss.Index | None  # large segments: the IVF index, which holds the vectors
     stored: np.ndarray | None  # small segments: the float16 vectors, memory-mapped
-    text: ChunkBlocks
+    text: ChunkRecords
     units: UnitVectors | None = None
     _decoded: dict = field(default_factory=dict, repr=False)  # "vectors": the float32 copy, once searched
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -128,15 +128,15 @@ class Segment:
             if (folder / "unit_offsets.npy").is_file():
                 units = UnitVectors(np.load(folder / "units.npy", mmap_mode="r"), np.load(folder / "unit_offsets.npy"),
                                     np.load(folder / "unit_scales.npy", mmap_mode="r"))
-            text = ChunkBlocks.open(folder)
+            text = ChunkRecords.open(folder)
         except (OSError, RuntimeError, ValueError, TypeError, KeyError) as exc:
             raise CorruptIndex(f"Index segment {folder} cannot be read ({exc})") from exc
         rows = int(record["rows"])
         _check_units(folder, units, rows)
         count = int(ann.ntotal) if ann is not None else len(stored)
-        if not (count == len(docs) == lexical.size == rows) or not rows <= text.capacity < rows + 16:
-            raise CorruptIndex(f"Index segment {folder} is inconsistent ({count} vectors, {text.capacity} chunk "
-                               f"places, {lexical.size} lexical entries, {rows} rows in {SEGMENT_FILE})")
+        if not (count == len(docs) == lexical.size == text.rows == rows):
+            raise CorruptIndex(f"Index segment {folder} is inconsistent ({count} vectors, {text.rows} chunk "
+                               f"records, {lexical.size} lexical entries, {rows} rows in {SEGMENT_FILE})")
         return cls(folder.name, folder, rows, record["ann"], docs, doc_ids, lexical, ann, stored, text, units)
 
     def chunk(self, row: int) -> Chunk:

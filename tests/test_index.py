@@ -60,7 +60,7 @@ def test_manifest_records_what_the_index_holds(content, tmp_path, embedder):
     [segment] = manifest["segments"]
     assert segment["rows"] == 3 and segment["ann"] == {"kind": "exact"}  # small: exact search
     record = json.loads((tmp_path / "index" / "segments" / segment["name"] / "segment.json").read_text())
-    assert {"vectors.npy", "chunks.zst", "blocks.npy", "docs.npy", "units.npy", "unit_scales.npy"} <= set(record["files"])
+    assert {"vectors.npy", "chunks.zst", "offsets.npy", "docs.npy", "units.npy", "unit_scales.npy"} <= set(record["files"])
     assert "sentence-transformers" in manifest["libraries"] and manifest["built_at"]
 
 
@@ -80,7 +80,7 @@ FORMAT_4 = Path(__file__).parent / "data" / "format4-index"  # two articles, as 
 
 def test_an_index_of_the_previous_format_is_refused_with_the_rebuild_message(tmp_path):
     index_dir = shutil.copytree(FORMAT_4, tmp_path / "index")
-    with pytest.raises(IndexMismatch, match=r"has format 4, this version reads 5 — run `assistant build --full`"):
+    with pytest.raises(IndexMismatch, match=r"has format 4, this version reads 6 — run `assistant build --full`"):
         load_index(index_dir)
     asked = CliRunner().invoke(main, ["ask", "How do I claim expenses?", "--index", str(index_dir)])
     assert asked.exit_code == 1 and "run `assistant build --full`" in asked.output
@@ -90,7 +90,7 @@ def test_a_build_over_the_previous_format_rewrites_it_in_full(content, tmp_path,
     index_dir = shutil.copytree(FORMAT_4, tmp_path / "index")
     report = build_index(content, index_dir, embedder, chunker(embedder))
     assert report.full and "has format 4" in report.full_reason and report.chunks_embedded == 3
-    assert load_index(index_dir).manifest.format_version == FORMAT_VERSION == 5
+    assert load_index(index_dir).manifest.format_version == FORMAT_VERSION == 6
 
 
 def test_altered_index_file_is_refused(content, tmp_path, embedder):

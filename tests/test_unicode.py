@@ -82,17 +82,18 @@ def test_a_damaged_chunk_record_is_named_with_its_file_and_row(tmp_path, build):
     import numpy as np
     import zstandard
 
-    from index.chunk_blocks import ChunkBlocks
+    from index.records import ChunkRecords
 
     settings = build(write_separator_folder(tmp_path / "content"))
     [chunks] = (settings.index.dir / "segments").glob("*/chunks.zst")
-    lines = zstandard.ZstdDecompressor().decompress(chunks.read_bytes()).split(b"\n")  # rows < 16: one block
-    lines[1] = lines[1][: len(lines[1]) // 2]
-    damaged = zstandard.ZstdCompressor().compress(b"\n".join(lines))
-    chunks.write_bytes(damaged)
-    np.save(chunks.parent / "blocks.npy", np.array([0, len(damaged)], dtype=np.int64))
+    offsets = np.load(chunks.parent / "offsets.npy")  # a zstd frame a row (few rows: no dictionary)
+    frames = chunks.read_bytes()
+    record = zstandard.ZstdDecompressor().decompress(frames[offsets[1]:offsets[2]])
+    damaged = zstandard.ZstdCompressor().compress(record[: len(record) // 2])
+    chunks.write_bytes(frames[:offsets[1]] + damaged + frames[offsets[2]:])
+    np.save(chunks.parent / "offsets.npy", np.r_[offsets[:2], offsets[2:] + len(damaged) - (offsets[2] - offsets[1])])
     with pytest.raises(CorruptIndex) as caught:
-        ChunkBlocks.open(chunks.parent).chunk(1)
+        ChunkRecords.open(chunks.parent).chunk(1)
     assert f"{chunks}, row 2," in str(caught.value) and "assistant build --full" in str(caught.value)
 
 
@@ -100,10 +101,10 @@ def test_a_version_that_does_not_load_back_is_never_published(tmp_path, build, e
     settings = build(write_separator_folder(tmp_path / "content"))
     published = current_version(settings.index.dir)
     (tmp_path / "content" / "new.md").write_text("# New\n\nA new article about lessons learned.\n")
-    from index import chunk_blocks
+    from index import records
 
-    real = chunk_blocks.json_line
-    monkeypatch.setattr(chunk_blocks, "json_line", lambda record: real(record)[:-1] + "\u2028")  # a writer bug
+    real = records.json_line
+    monkeypatch.setattr(records, "json_line", lambda record: real(record)[:-1] + "\u2028")  # a writer bug
     with pytest.raises(IndexStoreError) as caught:
         build_index(tmp_path / "content", settings.index.dir, embedder, chunk_settings(embedder))
     message = str(caught.value)
@@ -136,10 +137,11 @@ def test_chunk_records_with_lone_surrogates_round_trip(tmp_path):
     path = tmp_path / "chunks.jsonl"
     path.write_text(store._json_line(chunk.to_dict()) * 2, encoding="utf-8")
     assert store.read_chunks(path) == (chunk, chunk)
-    from index.chunk_blocks import ChunkBlocks, write_chunks
+    from index.records import ChunkRecords, write_records
 
-    write_chunks(tmp_path, [chunk] * 20)  # as a segment stores them: two zstd blocks
-    assert [ChunkBlocks.open(tmp_path).chunk(row) for row in (0, 17)] == [chunk, chunk]
+    write_records(tmp_path, [chunk] * 300)  # as a segment stores them: a frame a row, with a dictionary
+    assert (tmp_path / "chunks.dict").is_file()
+    assert [ChunkRecords.open(tmp_path).chunk(row) for row in (0, 299)] == [chunk, chunk]
 
 
 def test_eval_on_a_beir_folder_whose_texts_hold_separators_completes(tmp_path):
@@ -227,7 +229,7 @@ SLOW = settings(QUICK, max_examples=max(1, QUICK.max_examples // 20))
 def test_any_text_in_any_loader_chunks_and_round_trips_exactly(tmp_path_factory, embedder, texts):
     from index import store
 
-    from index.chunk_blocks import ChunkBlocks, write_chunks
+    from index.records import ChunkRecords, write_records
 
     loaded, markers = load_all(tmp_path_factory.mktemp("content"), texts)
     path = tmp_path_factory.mktemp("chunks") / "chunks.jsonl"
@@ -241,8 +243,8 @@ def test_any_text_in_any_loader_chunks_and_round_trips_exactly(tmp_path_factory,
         path.write_text("".join(store._json_line(c.to_dict()) for c in chunks), encoding="utf-8")
         assert store.read_chunks(path) == tuple(chunks)
         folder = tmp_path_factory.mktemp("blocks")
-        write_chunks(folder, chunks)  # as a segment stores them
-        assert tuple(ChunkBlocks.open(folder).chunk(row) for row in range(len(chunks))) == tuple(chunks)
+        write_records(folder, chunks)  # as a segment stores them
+        assert tuple(ChunkRecords.open(folder).chunk(row) for row in range(len(chunks))) == tuple(chunks)
 
 
 @SLOW
