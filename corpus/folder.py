@@ -12,9 +12,10 @@ from corpus.errors import LoadError
 from corpus.loaders import html, markdown, pdf, plain, transcript
 from corpus.loaders.base import Parsed
 from corpus.model import Document
-from corpus.text import READER_PATH, clean_line, decode, document_url, meta_text, read_sidecar, sidecar_bytes, title_from_filename
+from corpus.text import (READER_PATH, clean_line, decode, document_url, meta_text, meta_topic, read_sidecar,
+                         sidecar_bytes, title_from_filename)
 
-LOADER_VERSION = "3"  # bump when loaders change what they extract: forces re-chunking
+LOADER_VERSION = "4"  # bump when loaders change what they extract: forces re-chunking
 MAX_FILE_BYTES = 20_000_000  # docs/content.md's "20 MB limit"; checked before a byte is read
 TEXT_LOADERS = {
     ".md": markdown.load,
@@ -109,6 +110,7 @@ def load_file(path: Path, root: Path, base_url: str | None = None, max_bytes: in
     title = clean_line(str(side["title"] or parsed.title or title_from_filename(path)))[:300] or path.name
     updated = side["date"] or side["updated"] or parsed.updated
     segments = parsed.segments if parsed.anchors else tuple(replace(s, anchor=None) for s in parsed.segments)
+    topic = meta_topic(sidecar, meta_warnings) or parsed.topic
     return Document(
         doc_id=doc_id,
         title=title,
@@ -118,6 +120,7 @@ def load_file(path: Path, root: Path, base_url: str | None = None, max_bytes: in
         content_hash=digest[:32],
         updated=str(updated) if updated else None,
         warnings=tuple(meta_warnings) + tuple(url_warnings) + parsed.warnings,
+        topic=topic,
     )
 
 

@@ -39,6 +39,7 @@ class Document:
     content_hash: str
     updated: str | None = None
     warnings: tuple[str, ...] = field(default=(), compare=False)
+    topic: str | None = None  # front matter or sidecar topic/category, a page's article:section, a WordPress category
 
 
 @dataclass(frozen=True)

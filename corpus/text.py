@@ -125,6 +125,19 @@ def meta_text(meta: dict, key: str, warnings: list[str] | None = None) -> str | 
     return None
 
 
+def meta_topic(meta: dict, warnings: list[str] | None = None) -> str | None:
+    """The topic a document's metadata names: `topic`, else `category`, else the first of `categories`."""
+    for key in ("topic", "category"):
+        found = meta_text(meta, key, warnings)
+        if found:
+            return clean_line(found)[:80] or None
+    listed = meta.get("categories")
+    if isinstance(listed, (list, tuple)):
+        first = next((str(v) for v in listed if isinstance(v, (str, int, float)) and str(v).strip()), None)
+        return clean_line(first)[:80] or None if first else None
+    return meta_text(meta, "categories", warnings)
+
+
 def sidecar_bytes(path: Path) -> bytes:
     for suffix in SIDECAR_SUFFIXES:
         sidecar = path.with_suffix(suffix)

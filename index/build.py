@@ -131,7 +131,8 @@ def compare(previous, reason: str | None, loader: Loader) -> BuildPlan:
     """The plan against the published version (`previous`, whose manifest lists its documents; none
     when `reason` says everything is rebuilt): documents added, changed, removed and unchanged."""
     old = previous.manifest.documents if previous and not reason else {}
-    known = {doc_id: Document(doc_id, e.title, e.url, e.source_type, (), e.content_hash) for doc_id, e in old.items()}
+    known = {doc_id: Document(doc_id, e.title, e.url, e.source_type, (), e.content_hash, topic=e.topic)
+             for doc_id, e in old.items()}
     loaded = loader(known)
     new = {doc.doc_id: doc for doc in loaded.documents}
     added = tuple(d for d in new if d not in old)
@@ -231,7 +232,7 @@ def _manifest(job: _Job, fresh_docs: set[str], per_doc: dict[str, int]) -> Manif
         chunker=job.chunker.as_dict(),
         documents={d.doc_id: DocumentEntry(d.content_hash, d.title, d.url, d.source_type,
                                            per_doc.get(d.doc_id, 0) if d.doc_id in fresh_docs
-                                           else counts[d.doc_id].chunks) for d in job.plan.loaded.documents},
+                                           else counts[d.doc_id].chunks, d.topic) for d in job.plan.loaded.documents},
         chunks=0,
         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         content_dir=str(job.content_dir.resolve()),

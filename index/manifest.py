@@ -21,6 +21,7 @@ class DocumentEntry:
     url: str
     source_type: str
     chunks: int
+    topic: str | None = None  # what the document names as its topic (front matter, sidecar, the site's category)
 
 
 @dataclass(frozen=True)

@@ -41,17 +41,18 @@ class Article:
     modified: datetime = BASE_TIME
     status: int = 200  # what the page answers (404, 410, 500…)
     in_sitemap: bool = True
+    category: str | None = None  # the WordPress category (and the page's article:section)
 
 
 ARTICLES = [
     Article("stage-gates", "Running stage gate reviews", [
         ("why-gates", "Why gates matter", "A stage gate review decides whether a project continues, changes course or stops."),
         ("gate-criteria", "Gate criteria", "Each gate checks the business case, the plan and the top five risks against agreed thresholds."),
-    ]),
+    ], category="Governance"),
     Article("raid-logs", "Keeping a RAID log useful", [
         ("owners", "Every entry has an owner", "A risk without a named owner and a review date is a wish, not a control."),
         ("weekly-review", "Weekly review", "Review the RAID log in the weekly PMO meeting and close stale items ruthlessly."),
-    ]),
+    ], category="Governance"),
     Article("pmo-career", "Taking ownership of your PMO career", [
         ("paths", "Career paths", "PMO practitioners can grow into portfolio leads, governance specialists or heads of PMO."),
         ("recorded-session", "Recorded session", "Watch the session we ran for the practitioner forum."),
@@ -59,7 +60,7 @@ ARTICLES = [
     ], deck=["The PMO career map: analyst, officer, manager, head of PMO.",
              "Lattice not ladder: sideways moves into governance build breadth.",
              "Owning your development plan: ask for stretch assignments every quarter."],
-        video="dQw4w9WgXcQ"),
+        video="dQw4w9WgXcQ", category="Careers"),
     Article("benefits", "Tracking benefits after go-live", [
         ("baseline", "Set a baseline", "Measure the current cost or cycle time before the change lands, or the benefit cannot be shown."),
         ("owners", "Benefit owners", "A business owner, not the project manager, signs off each realised benefit."),
@@ -233,6 +234,10 @@ class HelpCentre:
                      "attachment": {"rest_base": "media"}, "wp_block": {"rest_base": "blocks"},
                      "kb": {"rest_base": "kb", "viewable": True, "rest_namespace": "wp/v2"}}
             return 200, head, json.dumps(types).encode()
+        if path == "/wp-json/wp/v2/categories":
+            names = sorted({a.category for a in self.articles if a.category})
+            rows = [{"id": 100 + n, "name": name, "link": f"{self.url}category/{n}/"} for n, name in enumerate(names)]
+            return 200, {**head, "X-WP-Total": str(len(rows)), "X-WP-TotalPages": "1"}, json.dumps(rows).encode()
         if path in ("/wp-json/wp/v2/posts", "/wp-json/wp/v2/pages"):
             return 200, {**head, "X-WP-Total": "0", "X-WP-TotalPages": "0"}, b"[]"
         if path != "/wp-json/wp/v2/kb":
@@ -259,7 +264,9 @@ class HelpCentre:
         return {"id": self._id(a), "link": f"{self.url}kb/{a.slug}/",
                 "modified": a.modified.strftime("%Y-%m-%dT%H:%M:%S"),
                 "title": {"rendered": html.escape(a.title)},
-                "content": {"rendered": self.content_html(a), "protected": False}}
+                "content": {"rendered": self.content_html(a), "protected": False},
+                "categories": [100 + sorted({x.category for x in self.articles if x.category}).index(a.category)]
+                if a.category else []}
 
 
 def page(title: str, body: str, base: str, canonical: str | None = None) -> str:

@@ -245,3 +245,23 @@ def test_cli_names_the_reason_when_a_site_cannot_be_read(tmp_path, monkeypatch):
     assert "could be indexed" in result.output and "robots.txt" in result.output and "ConnectError" in result.output
     refused = CliRunner().invoke(main, ["build", "ftp://files.example.org/kb", "--index", str(tmp_path / "idx")])
     assert refused.exit_code == 1 and "only http(s) sites and folders can be indexed" in refused.output
+
+
+def test_a_wordpress_sites_categories_are_the_readers_topics(site, embedder, tmp_path):
+    from fastapi import FastAPI
+    from starlette.testclient import TestClient
+
+    from assistant import Assistant, Settings
+    from ui.reader import add_reader_route
+
+    site.sitemap = False  # read through the REST API
+    report = web_build(embedder, tmp_path / "index", [site.url])
+    assert report.published
+    topics = {doc_id: entry.topic for doc_id, entry in load_index(tmp_path / "index").manifest.documents.items()}
+    assert topics[f"{site.url}kb/stage-gates/"] == topics[f"{site.url}kb/raid-logs/"] == "Governance"
+    assert topics[f"{site.url}kb/pmo-career/"] == "Careers"
+    settings = Settings(index_dir=tmp_path / "index")
+    app = FastAPI()
+    add_reader_route(app, Assistant(settings, embedder), settings)
+    listing = TestClient(app).get("/read/").text
+    assert "Governance" in listing and "Careers" in listing

@@ -67,7 +67,7 @@ class Shelf:
         with self._lock:
             manifest = self._fresh()
             if self._catalogue is None:
-                self._catalogue = read_catalogue(manifest, self._library.root)
+                self._catalogue = read_catalogue(manifest)
             return self._catalogue
 
 

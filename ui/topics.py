@@ -2,7 +2,7 @@
 
     catalogue(entries)                -> Catalogue    pure: topics in name order, documents by title within each
     topic_of(doc_id, meta, url)       -> str          pure: front matter/sidecar `topic` or `category`, else the folder
-    read_catalogue(manifest, root)    -> Catalogue    reads each file's front matter or sidecar once per index version
+    read_catalogue(manifest)          -> Catalogue    every document with the topic its build recorded
 
 A document's topic is its front matter's (or sidecar's) `topic`, else its `category` (or the first of
 `categories`, as WordPress exports write them), else the folder it sits in ("pmo-careers/" → "Pmo careers").
@@ -20,7 +20,6 @@ from urllib.parse import urlsplit
 from corpus.text import slugify
 
 GENERAL = "General"
-FRONT_MATTER_BYTES = 65_536
 
 
 @dataclass(frozen=True)
@@ -79,39 +78,13 @@ def _words(name: str) -> str:
     return re.sub(r"[-_]+", " ", name).strip().capitalize() or GENERAL
 
 
-def read_catalogue(manifest, root: Path) -> Catalogue:
-    """Every document of the manifest with its topic (front matter or sidecar read from the content folder)."""
-    entries = [Entry(doc_id, e.title, e.url, e.source_type, topic_of(doc_id, _meta(root, doc_id), e.url))
+def read_catalogue(manifest, root: Path | None = None) -> Catalogue:
+    """Every document of the manifest with its topic: the one the build recorded (front matter, sidecar, a
+    page's article:section, a WordPress category), else the folder's (`topic_of`)."""
+    entries = [Entry(doc_id, e.title, e.url, e.source_type,
+                     topic_of(doc_id, {"topic": getattr(e, "topic", None)} if getattr(e, "topic", None) else {}, e.url))
                for doc_id, e in manifest.documents.items()]
     return catalogue(entries)
-
-
-def _meta(root: Path, doc_id: str) -> dict:
-    """A file's front matter (Markdown) or sidecar: {} when it has none, or it cannot be read."""
-    from corpus.errors import LoadError
-    from corpus.text import read_sidecar
-
-    path = (root / doc_id).resolve()
-    if not path.is_relative_to(root) or not path.is_file():
-        return {}
-    try:
-        meta = read_sidecar(path)
-        if meta or path.suffix.lower() not in (".md", ".markdown"):
-            return meta
-        with path.open("rb") as handle:
-            head = handle.read(FRONT_MATTER_BYTES).decode("utf-8", "replace")
-    except (OSError, LoadError):
-        return {}
-    found = re.match(r"\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|$)", head, re.S)
-    if not found:
-        return {}
-    import yaml
-
-    try:
-        data = yaml.safe_load(found.group(1))
-    except yaml.YAMLError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 __all__ = ["Catalogue", "Entry", "GENERAL", "catalogue", "read_catalogue", "topic_anchor", "topic_of"]

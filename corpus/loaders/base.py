@@ -16,6 +16,7 @@ class Parsed:
     url: str | None = None
     updated: str | None = None
     anchors: bool = True  # whether the page gives its headings ids a link can use
+    topic: str | None = None  # the topic (category) the document names for itself
     warnings: tuple[str, ...] = field(default=())
 
     def normalised(self) -> Parsed:

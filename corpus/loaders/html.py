@@ -29,7 +29,10 @@ def load(text: str) -> Parsed:
     root = article_root(soup)
     h1 = root.find("h1")
     title = h1.get_text(" ", strip=True) if h1 else page_title
-    return Parsed(segments=tuple(_sections(root)), source_type="article", title=title or None, url=url)
+    section = soup.find("meta", attrs={"property": "article:section"}) or soup.find("meta", attrs={"name": "category"})
+    topic = " ".join(str(section.get("content") or "").split())[:80] if section else ""
+    return Parsed(segments=tuple(_sections(root)), source_type="article", title=title or None, url=url,
+                  topic=topic or None)
 
 
 def article_root(soup: BeautifulSoup) -> Tag:

@@ -11,7 +11,7 @@ from langchain_text_splitters import ExperimentalMarkdownSyntaxTextSplitter
 from corpus.errors import LoadError
 from corpus.loaders.base import Parsed
 from corpus.model import Segment
-from corpus.text import clean, meta_text, slugify
+from corpus.text import meta_topic, clean, meta_text, slugify
 
 HEADERS = [("#", "1"), ("##", "2"), ("###", "3"), ("####", "4")]
 
@@ -76,4 +76,5 @@ def load(text: str) -> Parsed:
         updated=updated,
         anchors=meta.get("anchors", True) is not False,
         warnings=tuple(warnings),
+        topic=meta_topic(meta, warnings),
     )

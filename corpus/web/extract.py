@@ -64,15 +64,15 @@ def read_page(text: str, url: str) -> Page:
     return Page(parsed, decks, recordings, links, "noindex" in robots.lower(), "nofollow" in robots.lower())
 
 
-def read_fragment(content_html: str, url: str, title_html: str) -> Page:
-    """WordPress's `content.rendered` for the article at `url`, titled by `title.rendered`."""
+def read_fragment(content_html: str, url: str, title_html: str, topic: str | None = None) -> Page:
+    """WordPress's `content.rendered` for the article at `url`, titled by `title.rendered`, in its category."""
     title = BeautifulSoup(title_html or "", "html.parser").get_text(" ", strip=True) or url
     soup = _soup(f"<article><h1>{htmllib.escape(title)}</h1>{content_html}</article>")
     root = soup.find("article")
     _prune(root)
     decks, recordings = _attachments(root, url)
     parsed = html_loader.load(f"<html><body><main>{root}</main></body></html>")
-    return Page(replace(parsed, title=title, url=None).normalised(), decks, recordings)
+    return Page(replace(parsed, title=title, url=None, topic=topic or None).normalised(), decks, recordings)
 
 
 def _soup(text: str) -> BeautifulSoup:

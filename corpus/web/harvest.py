@@ -97,8 +97,8 @@ class Harvest:
             finally:
                 self._tick(url)
         data = json.loads(body)
-        self._from_body(url, url, body, lambda _: read_fragment(data.get("content", ""), url, data.get("title", "")),
-                        stamp)
+        self._from_body(url, url, body, lambda _: read_fragment(data.get("content", ""), url, data.get("title", ""),
+                                                                data.get("topic")), stamp)
 
     def _dropped(self, url: str, exc: Gone | Refused) -> None:
         """A page that is gone (counted) or refused (skipped, with the reason)."""
@@ -194,10 +194,10 @@ class Harvest:
 
     def _document(self, doc_id: str, page: Page, stamp: str | None) -> Document:
         parsed = page.parsed
-        digest = _hash(doc_id, parsed.title or "", parsed.segments)
+        digest = _hash(doc_id, parsed.title or "", parsed.segments, parsed.topic)
         return Document(doc_id=doc_id, title=(parsed.title or doc_id)[:300], url=doc_id, source_type="article",
                         segments=parsed.segments, content_hash=digest, updated=parsed.updated or stamp,
-                        warnings=parsed.warnings)
+                        warnings=parsed.warnings, topic=parsed.topic)
 
     # --- one deck --------------------------------------------------------------------------------
 
@@ -260,8 +260,8 @@ def deck_title(pdf_title: str | None, link_text: str, article_title: str, url: s
     return f"{article_title} — slides"[:300]
 
 
-def _hash(doc_id: str, title: str, segments) -> str:
-    digest = hashlib.sha256(f"{WEB_FORMAT}|{LOADER_VERSION}|{doc_id}|{title}".encode())
+def _hash(doc_id: str, title: str, segments, topic: str | None = None) -> str:
+    digest = hashlib.sha256(f"{WEB_FORMAT}|{LOADER_VERSION}|{doc_id}|{title}|{topic or ''}".encode())
     for s in segments:
         digest.update(json.dumps([s.text, list(s.section), s.anchor, s.page]).encode())
     return digest.hexdigest()[:32]

@@ -1,5 +1,6 @@
 """The WordPress REST API: posts, pages and every public custom post type (knowledge-base plugins
-register their own), `?per_page=100&page=N` until `X-WP-TotalPages`, and `modified_after` pulls.
+register their own), `?per_page=100&page=N` until `X-WP-TotalPages`, and `modified_after` pulls. An
+item's first category is its topic (the reader's "All topics").
 
 The first pull reads every item with its content. Later pulls read a light inventory (id, link,
 modified: what tells removals apart) and only the items modified after the last pull in full.
@@ -20,7 +21,7 @@ from corpus.web.urls import in_scope, normalise, redact
 INTERNAL_TYPES = {"attachment", "nav_menu_item", "wp_block", "wp_template", "wp_template_part", "wp_navigation",
                   "wp_global_styles", "wp_font_family", "wp_font_face"}
 LIGHT = "id,link,modified"
-FULL = "id,link,modified,title,content"
+FULL = "id,link,modified,title,content,categories"
 PER_PAGE = 100
 
 
@@ -54,8 +55,18 @@ def endpoints(client: PoliteClient, api: str) -> list[tuple[str, str]]:
     return out
 
 
+def categories(client: PoliteClient, api: str) -> dict[int, str]:
+    """The site's categories by id ({} where it has none or keeps them private)."""
+    try:
+        return {int(c["id"]): " ".join(str(c.get("name") or "").split())
+                for c in _listing(client, api + "wp/v2/categories", {"_fields": "id,name,link"}) if "id" in c}
+    except (WebError, ValueError, TypeError):
+        return {}
+
+
 def harvest_wordpress(harvest: Harvest, api: str, scope: str, max_pages: int) -> None:
     client, marks = harvest.client, harvest.cache.extra.setdefault("wordpress", {})
+    named = categories(client, api)
     budget = max_pages
     for _, endpoint in endpoints(client, api):
         watermark = marks.get(endpoint)
@@ -75,14 +86,15 @@ def harvest_wordpress(harvest: Harvest, api: str, scope: str, max_pages: int) ->
                 harvest.skipped.append(Skipped(redact(link), "disallowed by robots.txt for our user agent"))
                 continue
             full = fresh.get(item["link"])
-            harvest.item(link, str(item.get("modified") or ""), lambda i=item, f=full: _body(client, endpoint, i, f))
+            harvest.item(link, str(item.get("modified") or ""),
+                         lambda i=item, f=full: _body(client, endpoint, i, f, named))
         budget -= min(len(inventory), budget)
         stamps = [str(i.get("modified")) for i in inventory if i.get("modified")]
         if stamps:
             marks[endpoint] = max(stamps)
 
 
-def _body(client: PoliteClient, endpoint: str, item: dict, full: dict | None) -> bytes:
+def _body(client: PoliteClient, endpoint: str, item: dict, full: dict | None, named: dict[int, str]) -> bytes:
     if full is None or "content" not in full:
         found = list(_listing(client, endpoint, {"_fields": FULL, "include": item["id"]}))
         full = found[0] if found else None
@@ -91,8 +103,9 @@ def _body(client: PoliteClient, endpoint: str, item: dict, full: dict | None) ->
     content = full.get("content") or {}
     if content.get("protected"):
         raise Refused(f"{item.get('link')}: password-protected; not indexed")
-    return json.dumps({"title": (full.get("title") or {}).get("rendered", ""),
-                       "content": content.get("rendered", "")}).encode()
+    topic = next((named[c] for c in full.get("categories") or () if isinstance(c, int) and named.get(c)), None)
+    return json.dumps({"title": (full.get("title") or {}).get("rendered", ""), "content": content.get("rendered", ""),
+                       **({"topic": topic} if topic else {})}).encode()
 
 
 def _listing(client: PoliteClient, endpoint: str, params: dict) -> Iterator[dict]:

@@ -214,8 +214,8 @@ def _manifest(job: MilvusJob, documents, fresh: set[str], chunks: list[Chunk], p
         per_doc[chunk.doc_id] = per_doc.get(chunk.doc_id, 0) + 1
     counts = previous.manifest.documents if previous is not None else {}
     entries = {d.doc_id: DocumentEntry(d.content_hash, d.title, d.url, d.source_type,
-                                       per_doc.get(d.doc_id, 0) if d.doc_id in fresh else counts[d.doc_id].chunks)
-               for d in documents}
+                                       per_doc.get(d.doc_id, 0) if d.doc_id in fresh else counts[d.doc_id].chunks,
+                                       d.topic) for d in documents}
     embedder = job.embedder
     return Manifest(
         model={"name": embedder.name, "dimension": embedder.dimension, "max_seq_length": embedder.max_tokens,
