@@ -110,7 +110,7 @@ from assistant.config import Settings
 from assistant.answer.embedders import open_embedder
 from corpus import chunk_document, load_folder
 from corpus.sentences import answer_units, unit_text
-from index.build import _embed_all
+from index.build import embed_texts
 
 embedder = open_embedder(Settings())
 chunks = [c for d in load_folder(Path(sys.argv[1])).documents
@@ -118,7 +118,7 @@ chunks = [c for d in load_folder(Path(sys.argv[1])).documents
 units = {unit_text(u) for c in chunks for u in answer_units(c)}
 cpu = lambda: sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
 before, started = cpu(), time.perf_counter()
-_embed_all(embedder, [c.embed_text for c in chunks], lambda done: None)
+embed_texts(embedder, [c.embed_text for c in chunks])
 print(json.dumps({"chunks": len(chunks), "distinct_sentences": len(units), "embed_cpu_s": round(cpu() - before, 1),
                   "embed_wall_s": round(time.perf_counter() - started, 1), "backend": embedder.backend}))
 """

@@ -42,15 +42,15 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from corpus import Chunk, ChunkSettings, Document, LoadResult, Segment  # noqa: E402
-from corpus.sentences import answer_units  # noqa: E402
 from assistant.answer.embedders import open_embedder  # noqa: E402
 from assistant.config import load_settings  # noqa: E402
-from index import AnnSettings, Embedder, build_index, load_index  # noqa: E402
+from bench import scale_milvus  # noqa: E402
+from corpus import Chunk, ChunkSettings, Document, LoadResult, Segment  # noqa: E402
+from corpus.sentences import answer_units  # noqa: E402
+from index import AnnSettings, BuildOptions, Embedder, build_index, load_index  # noqa: E402
 from index.commit import Change, Policy, commit_version  # noqa: E402
 from index.manifest import DocumentEntry, Manifest, library_versions  # noqa: E402
 from index.store import publish  # noqa: E402
-from bench import scale_milvus  # noqa: E402
 
 SCIFACT = ROOT.parent / "shared" / "eval" / "scifact"
 CACHE = ROOT / ".assistant" / "bench"
@@ -182,8 +182,8 @@ def one_article_change(index_dir: Path, entries, embedder, chunker, ann: AnnSett
     """Rewrite document 5 through build_index (plan, chunk, embed, segment + deletion marks, check, publish)."""
     docs = changed_documents(entries)
     started = time.perf_counter()
-    report = build_index(index_dir.parent / "content", index_dir, embedder, chunker, ann=ann,
-                         loaded=LoadResult(tuple(docs), (), ()), sentence_vectors=sentence_vectors)
+    report = build_index(index_dir.parent / "content", index_dir, embedder, chunker,
+                         BuildOptions(ann=ann, sentence_vectors=sentence_vectors), loaded=LoadResult(tuple(docs), (), ()))
     return time.perf_counter() - started, report
 
 

@@ -17,9 +17,10 @@ from pathlib import Path
 import numpy as np
 
 from corpus import LoadResult
+from index.build import BuildOptions, run_build
 from index.manifest import Manifest, library_versions
 from index.milvus import LiteServer, MilvusTarget, connect
-from index.milvus.build import MilvusJob, build_milvus, write_version
+from index.milvus.build import MilvusStore, write_version
 from index.milvus.versions import rows_name
 
 COLLECTION = "scale_bench"
@@ -57,11 +58,10 @@ def write(target: MilvusTarget, chunks, vectors, units, entries, model: dict, ch
 
 
 def change(target: MilvusTarget, docs, embedder, chunker, sentence_vectors: bool, lock_dir: Path):
-    """The one-article change through build_milvus: (seconds, report)."""
+    """The one-article change through the one build path into Milvus: (seconds, report)."""
     started = time.perf_counter()
-    job = MilvusJob(content_dir=lock_dir / "content", lock_dir=lock_dir, embedder=embedder, chunker=chunker,
-                    sentence_vectors=sentence_vectors, loaded=LoadResult(tuple(docs), (), ()))
-    report = build_milvus(target, job)
+    report = run_build(MilvusStore(target, lock_dir), lambda known: LoadResult(tuple(docs), (), ()), lock_dir / "content",
+                       embedder, chunker, BuildOptions(sentence_vectors=sentence_vectors))
     return time.perf_counter() - started, report
 
 

@@ -2,7 +2,8 @@
 
 Public surface (imported on first use, so `import index.embedding` needs neither FAISS nor BM25):
     Embedder, EmbedderSpec, make_embedder   the embedding protocol and its one factory (index.embedding)
-    build_index(...) -> BuildReport  load, chunk, embed what changed, publish atomically
+    run_build(store, loader, ...)    the one build path: load, chunk, embed what changed, publish atomically
+    build_index(...) -> BuildReport  the same into the local segment store (LocalStore; index.milvus: MilvusStore)
     load_index(dir, ...) -> LoadedIndex
     current_version(dir) -> str | None
     AnnSettings                      when a segment gets an IVF index, and the recall it must reach
@@ -25,7 +26,7 @@ from index.errors import (
 _LAZY = {
     "AnnSettings": "index.ann",
     "BuildOptions": "index.build", "BuildReport": "index.build", "build_index": "index.build",
-    "plan_build": "index.build",
+    "plan_build": "index.build", "run_build": "index.build", "plan": "index.build", "LocalStore": "index.local",
     "DEFAULT_MODEL": "index.embedding", "Embedder": "index.embedding", "EmbedderSpec": "index.embedding",
     "make_embedder": "index.embedding",
     "LoadedIndex": "index.store", "load_index": "index.store",

@@ -1,38 +1,48 @@
-"""Build or refresh an index: only new and changed documents are chunked and embedded.
+"""Build or refresh an index, one path for every store: only new and changed documents are chunked and
+embedded; what differs between the local segment store and Milvus is the `Store` alone.
 
-    plan_build(content_dir, index_dir, model_name, chunker, options)  -> BuildPlan    what would change
-                                                                         (the --dry-run view), writes nothing
-    build_index(content_dir, index_dir, embedder, chunker, options)   -> BuildReport  does it, under a lock,
-                                                                         and publishes atomically
+    plan(store, loader, model, variant, chunker, options)          -> BuildPlan    what would change (--dry-run)
+    run_build(store, loader, embedder, chunker, options, progress) -> BuildReport  does it under the store's
+                                                                                   lock and publishes atomically
+    build_index(content_dir, index_dir, embedder, chunker, options) the local store's build (index.local)
+    embed_texts(embedder, texts), embed_units(embedder, chunks)     the vectors a build stores
 
-`options` is a frozen BuildOptions (keyword overrides of its fields are accepted too). Documents come
-one way: a `loader` given the documents already indexed (corpus.sources; default: the content folder).
+A build, whatever the store: read the documents (a `loader`, given those already indexed), compare them
+with the published version, chunk what is new or changed, embed it a block at a time into the store's
+new version (the rows of changed and removed documents marked deleted), write the manifest, have the
+store check the version as a question would read it, and only then publish it.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
-from filelock import FileLock, Timeout
 
-from corpus import Chunk, ChunkSettings, Document, LoadResult, Skipped, chunk_document, load_folder
+from corpus import (
+    Chunk,
+    ChunkSettings,
+    Document,
+    LoadResult,
+    Skipped,
+    chunk_document,
+    load_folder,
+)
 from corpus.sentences import answer_units, unit_text
+from index.ann import AnnSettings
 from index.embedding import Embedder
 from index.errors import IndexStoreError, NothingIndexed
 from index.manifest import DocumentEntry, Manifest, library_versions
-from index.ann import AnnSettings
-from index.commit import Change, Policy, commit_version
-from index.errors import BuildLocked
-from index.store import LoadedIndex, load_index, publish, remove_old_versions
-from index.verify import smoke_test
 
 Progress = Callable[[float, str], None]  # (fraction done, what is happening)
 Loader = Callable[[Mapping[str, Document]], LoadResult]  # documents already indexed -> what to index now
+BLOCK = 4096  # chunks embedded and handed to the store at a time (a million chunks never in memory at once)
 
 
 @dataclass(frozen=True)
@@ -48,13 +58,41 @@ class BuildOptions:
     lock_timeout: float = 0  # seconds to wait for another build's lock
 
 
-def _options(options: BuildOptions | None, overrides: dict) -> BuildOptions:
-    return replace(options or BuildOptions(), **overrides)
+class Writer(Protocol):
+    """A new version being written (never published by itself)."""
+
+    def append(self, chunks: list[Chunk], vectors: np.ndarray, units: list[np.ndarray] | None) -> None: ...
+
+    def commit(self, manifest: Manifest) -> tuple[str, Manifest]:
+        """Write the version (its new rows, the deletion marks, the manifest completed with its segments);
+        (its name, the manifest as written)."""
 
 
-def folder_loader(content_dir: Path, index_dir: Path, base_url: str | None) -> Loader:
-    """The content folder's documents (the index folder inside it left out)."""
-    return lambda known: load_folder(Path(content_dir), base_url=base_url, exclude=Path(index_dir), known=known)
+class Store(Protocol):
+    """Where a build writes: the local segment store (index.local) or a Milvus collection (index.milvus)."""
+    where: str  # what the report names: a folder, or a server and collection
+
+    def opened(self) -> AbstractContextManager[None]:
+        """The store ready for reading and writing (a connection, for a server) while the block runs."""
+
+    def lock(self, timeout: float) -> AbstractContextManager[None]:
+        """One build at a time (BuildLocked, naming the lock, when another runs)."""
+
+    def published(self):
+        """The published version (an index as questions read it), or None; IndexStoreError when unreadable."""
+
+    def writer(self, previous, drop_docs: frozenset[str], options: BuildOptions) -> Writer: ...
+
+    def verify(self, name: str, manifest: Manifest, chunks: list[Chunk], embedder: Embedder, previous) -> None:
+        """Read the new version back as a question would; raise, naming what failed, before it is published."""
+
+    def publish(self, name: str) -> None: ...
+
+    def release(self, keep: int) -> None:
+        """Versions beyond the newest `keep` and a crashed build's leftovers removed."""
+
+    def search(self, manifest: Manifest) -> dict:
+        """How dense search runs in this version, for the report."""
 
 
 @dataclass(frozen=True)
@@ -66,7 +104,7 @@ class BuildPlan:
     full: bool
     full_reason: str | None
     loaded: LoadResult = field(repr=False)
-    previous: LoadedIndex | None = field(default=None, repr=False)  # the published index, when reusable
+    previous: object | None = field(default=None, repr=False)  # the published index, when reusable
 
     @property
     def has_changes(self) -> bool:
@@ -114,17 +152,16 @@ class BuildReport:
         return data
 
 
-def plan_build(content_dir: Path, index_dir: Path, model_name: str, chunker: ChunkSettings,
-               options: BuildOptions | None = None, *, variant: str = "fp32", loader: Loader | None = None,
-               loaded: LoadResult | None = None, **overrides) -> BuildPlan:
-    """What a build would do. `loader` reads the documents (default: content_dir's files); `loaded`:
-    documents made elsewhere, read as they are."""
-    options = _options(options, overrides)
-    loader = _loader(content_dir, index_dir, options, loader, loaded)
-    previous, reason = _previous(index_dir, model_name, chunker, options.base_url, variant)
-    if options.full:
-        reason = "--full was asked for"
-    return compare(previous, reason, loader)
+def folder_loader(content_dir: Path, exclude: Path | None, base_url: str | None) -> Loader:
+    """The content folder's documents (the index folder inside it left out)."""
+    return lambda known: load_folder(Path(content_dir), base_url=base_url, exclude=exclude, known=known)
+
+
+def plan(store: Store, loader: Loader, model: str, variant: str, chunker: ChunkSettings,
+         options: BuildOptions = BuildOptions()) -> BuildPlan:
+    """What a build would do against the store's published version; writes nothing."""
+    previous, reason = _reusable(store, model, variant, chunker, options)
+    return compare(previous, "--full was asked for" if options.full else reason, loader)
 
 
 def compare(previous, reason: str | None, loader: Loader) -> BuildPlan:
@@ -142,164 +179,153 @@ def compare(previous, reason: str | None, loader: Loader) -> BuildPlan:
     return BuildPlan(added, changed, removed, unchanged, bool(reason), reason, loaded, None if reason else previous)
 
 
-def _loader(content_dir: Path, index_dir: Path, options: BuildOptions, loader: Loader | None,
-            loaded: LoadResult | None) -> Loader:
-    if loaded is not None:
-        return lambda known: loaded
-    return loader or folder_loader(content_dir, index_dir, options.base_url)
-
-
-@dataclass(frozen=True)
-class _Job:
-    """One build under its lock: what it reads, where it writes, with what."""
-    plan: BuildPlan
-    content_dir: Path
-    index_dir: Path
-    embedder: Embedder
-    chunker: ChunkSettings
-    options: BuildOptions
-    progress: Progress
-    started: float
+def run_build(store: Store, loader: Loader, content_dir: Path, embedder: Embedder, chunker: ChunkSettings,
+              options: BuildOptions = BuildOptions(), progress: Progress | None = None) -> BuildReport:
+    """Load, chunk and embed what changed, write it as the store's new version, verify it, publish it.
+    `content_dir`: the folder documents' paths are relative to (recorded for the reader)."""
+    started = time.perf_counter()
+    progress = progress or (lambda fraction, message: None)
+    with store.opened(), store.lock(options.lock_timeout):
+        store.release(options.keep_versions)
+        progress(0.0, "reading content")
+        planned = plan(store, loader, embedder.name, embedder.variant, chunker, options)
+        documents = planned.loaded.documents
+        if not documents:
+            why = "".join(f"{w}; " for w in planned.loaded.warnings[:3])  # e.g. why a site could not be read
+            raise NothingIndexed(f"No document in {', '.join(options.sources) or content_dir} could be indexed "
+                                 f"({len(planned.loaded.skipped)} skipped); {why}the previous index is unchanged. "
+                                 "Fix the files listed, or point at another folder.", planned.loaded.skipped)
+        previous = planned.previous
+        if previous is not None and not planned.has_changes:
+            progress(1.0, "nothing changed")
+            return _report(store, planned, previous.version, previous.manifest, 0, 0, started, False)
+        fresh = set(planned.added) | set(planned.changed) if previous is not None else {d.doc_id for d in documents}
+        progress(0.05, "chunking")
+        chunks = [chunk for doc in documents if doc.doc_id in fresh
+                  for chunk in chunk_document(doc, embedder.count_tokens, chunker)]
+        writer = store.writer(previous, frozenset(planned.changed) | frozenset(planned.removed), options)
+        inputs = 0
+        for start, block in _blocks(chunks):
+            progress(0.1 + 0.8 * start / max(1, len(chunks)), f"embedding {start + len(block)}/{len(chunks)} chunks")
+            vectors = embed_texts(embedder, [c.embed_text for c in block])
+            units, sentences = embed_units(embedder, block) if options.sentence_vectors else (None, 0)
+            writer.append(block, vectors, units)
+            inputs += len(block) + sentences
+            progress(0.1 + 0.8 * (start + len(block)) / max(1, len(chunks)),
+                     f"embedded {start + len(block)}/{len(chunks)} chunks")
+        progress(0.9, "writing")
+        name, manifest = writer.commit(_manifest(embedder, chunker, options, planned, fresh, chunks, content_dir))
+        progress(0.95, "checking the new version")
+        store.verify(name, manifest, chunks, embedder, previous)
+        store.publish(name)
+        store.release(options.keep_versions)
+        progress(1.0, "published")
+        return _report(store, planned, name, manifest, len(chunks), inputs, started, True)
 
 
 def build_index(content_dir: Path, index_dir: Path, embedder: Embedder, chunker: ChunkSettings,
-                options: BuildOptions | None = None, *, progress: Progress | None = None,
-                loader: Loader | None = None, loaded: LoadResult | None = None, **overrides) -> BuildReport:
-    """Load, chunk and embed what changed, write it as a new segment of a new version (deletion marks for
-    what it replaces), verify it, publish it."""
-    started = time.perf_counter()
-    options = _options(options, overrides)
-    index_dir = Path(index_dir)
-    index_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(index_dir / "build.lock"))
-    try:
-        lock.acquire(timeout=options.lock_timeout)
-    except Timeout as exc:
-        raise BuildLocked(f"Another build is running on {index_dir} (lock {index_dir / 'build.lock'}) — "
-                          "wait for it to finish, then run this again.") from exc
-    try:
-        remove_old_versions(index_dir, options.keep_versions)
-        progress = progress or (lambda fraction, message: None)
-        progress(0.0, "reading content")
-        plan = plan_build(content_dir, index_dir, embedder.name, chunker, options, variant=embedder.variant,
-                          loader=loader, loaded=loaded)
-        return _build_locked(_Job(plan, Path(content_dir), index_dir, embedder, chunker, options, progress, started))
-    finally:
-        lock.release()
+                options: BuildOptions = BuildOptions(), *, progress: Progress | None = None,
+                loader: Loader | None = None, loaded: LoadResult | None = None) -> BuildReport:
+    """The local segment store's build of a content folder (`loader`: another source of documents;
+    `loaded`: documents made elsewhere, read as they are)."""
+    from index.local import LocalStore
+
+    source = (lambda known: loaded) if loaded is not None else loader or folder_loader(
+        content_dir, Path(index_dir), options.base_url)
+    return run_build(LocalStore(Path(index_dir)), source, Path(content_dir), embedder, chunker, options, progress)
 
 
-def _build_locked(job: _Job) -> BuildReport:
-    plan, embedder, progress = job.plan, job.embedder, job.progress
-    documents = plan.loaded.documents
-    if not documents:
-        why = "".join(f"{w}; " for w in plan.loaded.warnings[:3])  # e.g. why a site could not be read
-        raise NothingIndexed(f"No document in {', '.join(job.options.sources) or job.content_dir} could be indexed "
-                             f"({len(plan.loaded.skipped)} skipped); {why}the previous index is unchanged. "
-                             "Fix the files listed, or point at another folder.", plan.loaded.skipped)
-    previous = plan.previous
-    if previous is not None and not plan.has_changes:
-        progress(1.0, "nothing changed")
-        return _report(plan, job.index_dir, previous.version, len(documents), previous.manifest.chunks, 0,
-                       job.started, False, previous.manifest)
-    fresh_docs = set(plan.added) | set(plan.changed) if previous is not None else {d.doc_id for d in documents}
-    progress(0.05, "chunking")
-    chunks = [chunk for doc in documents if doc.doc_id in fresh_docs
-              for chunk in chunk_document(doc, embedder.count_tokens, job.chunker)]
-    progress(0.1, f"embedding {len(chunks)} chunks")
-    vectors = _embed_all(embedder, [c.embed_text for c in chunks], lambda done: progress(
-        0.1 + 0.5 * done / max(1, len(chunks)), f"embedded {done}/{len(chunks)} chunks"))
-    units, sentences = _embed_units(embedder, chunks, lambda f, what: progress(0.6 + 0.3 * f, what)) \
-        if job.options.sentence_vectors else (None, 0)
-    progress(0.9, "writing")
-    manifest = _manifest(job, fresh_docs, _count_by_document(chunks))
-    change = Change(frozenset(plan.changed) | frozenset(plan.removed), chunks, vectors, units)
-    policy = Policy(job.options.ann, job.options.max_segments, job.options.sentence_vectors)
-    name, manifest = commit_version(job.index_dir, previous, change, manifest, policy)
-    smoke_test(job.index_dir, name, embedder, chunks, previous)
-    publish(job.index_dir, name)
-    remove_old_versions(job.index_dir, job.options.keep_versions)
-    progress(1.0, "published")
-    report = _report(plan, job.index_dir, name, len(documents), manifest.chunks, len(chunks), job.started, True, manifest)
-    return replace(report, encoder_inputs=len(chunks) + sentences)
+def plan_build(content_dir: Path, index_dir: Path, model: str, chunker: ChunkSettings,
+               options: BuildOptions = BuildOptions(), *, variant: str = "fp32", loader: Loader | None = None,
+               loaded: LoadResult | None = None) -> BuildPlan:
+    """What the local store's build would do; writes nothing."""
+    from index.local import LocalStore
+
+    source = (lambda known: loaded) if loaded is not None else loader or folder_loader(
+        content_dir, Path(index_dir), options.base_url)
+    store = LocalStore(Path(index_dir))
+    with store.opened():
+        return plan(store, source, model, variant, chunker, options)
 
 
-def _manifest(job: _Job, fresh_docs: set[str], per_doc: dict[str, int]) -> Manifest:
-    embedder, previous = job.embedder, job.plan.previous
-    counts = dict(previous.manifest.documents) if previous is not None else {}
-    return Manifest(
-        model={"name": embedder.name, "dimension": embedder.dimension, "max_seq_length": embedder.max_tokens,
-               "variant": embedder.variant, "backend": embedder.backend},
-        chunker=job.chunker.as_dict(),
-        documents={d.doc_id: DocumentEntry(d.content_hash, d.title, d.url, d.source_type,
-                                           per_doc.get(d.doc_id, 0) if d.doc_id in fresh_docs
-                                           else counts[d.doc_id].chunks, d.topic) for d in job.plan.loaded.documents},
-        chunks=0,
-        built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        content_dir=str(job.content_dir.resolve()),
-        base_url=job.options.base_url,
-        libraries=library_versions(),
-        sources=list(job.options.sources),
-    )
-
-
-def _embed_all(embedder: Embedder, texts: list[str], done: Callable[[int], None]) -> np.ndarray:
-    """Every text's vector, embedded shortest first (similar lengths: less padding) in blocks."""
+def embed_texts(embedder: Embedder, texts: list[str]) -> np.ndarray:
+    """Every text's vector, embedded shortest first (similar lengths: less padding) in the embedder's bulk blocks."""
     vectors = np.zeros((len(texts), embedder.dimension), dtype=np.float32)
     order = sorted(range(len(texts)), key=lambda r: len(texts[r]))
     block = getattr(embedder, "bulk_size", 512)
     for start in range(0, len(order), block):
         rows = order[start:start + block]
         vectors[rows] = embedder.embed([texts[r] for r in rows], progress=False)
-        done(min(start + block, len(order)))
     return vectors
 
 
-def _embed_units(embedder: Embedder, chunks: list[Chunk], progress: Progress) -> tuple[list[np.ndarray], int]:
+def embed_units(embedder: Embedder, chunks: list[Chunk]) -> tuple[list[np.ndarray], int]:
     """Each chunk's answer units (sentences, or a recording's cues) embedded, so a question only compares
     vectors to find the answering sentence; and how many texts that took (a unit shared by overlapping
     chunks is embedded once)."""
     per_chunk = [[unit_text(u) for u in answer_units(c)] for c in chunks]
     texts = list(dict.fromkeys(t for units in per_chunk for t in units))
-    progress(0.0, f"embedding {len(texts)} sentences")
-    vectors = _embed_all(embedder, texts, lambda done: progress(done / max(1, len(texts)),
-                                                                f"embedded {done}/{len(texts)} sentences"))
+    vectors = embed_texts(embedder, texts)
     at = {text: n for n, text in enumerate(texts)}
     return [vectors[[at[t] for t in units]].astype(np.float16) if units
             else np.zeros((0, embedder.dimension), np.float16) for units in per_chunk], len(texts)
 
 
-def _report(plan: BuildPlan, index_dir: Path, version: str, documents: int, chunks: int, embedded: int,
-            started: float, published: bool, manifest: Manifest) -> BuildReport:
-    return BuildReport(
-        segments=len(manifest.segments), deleted=sum(s["deleted"] for s in manifest.segments),
-        search=manifest.ann_summary(),
-        index_dir=str(index_dir), version=version, documents=documents, chunks=chunks,
-        added=len(plan.added), changed=len(plan.changed), removed=len(plan.removed), unchanged=len(plan.unchanged),
-        chunks_embedded=embedded, skipped=plan.loaded.skipped, warnings=plan.loaded.warnings,
-        seconds=round(time.perf_counter() - started, 2), full=plan.full, full_reason=plan.full_reason,
-        published=published, fetch=plan.loaded.fetch,
-    )
+def _blocks(chunks: list[Chunk]) -> Iterator[tuple[int, list[Chunk]]]:
+    for start in range(0, len(chunks), BLOCK):
+        yield start, chunks[start:start + BLOCK]
 
 
-def _previous(index_dir: Path, model_name: str, chunker: ChunkSettings, base_url: str | None, variant: str):
-    """(the published index, None) when it can be reused; (None, why a full build is needed) otherwise."""
+def _reusable(store: Store, model: str, variant: str, chunker: ChunkSettings, options: BuildOptions):
+    """(the published version, None) when a build can add to it; (None, why everything is rebuilt) when not."""
     try:
-        previous = load_index(index_dir)
+        previous = store.published()
     except IndexStoreError as exc:
-        return None, None if "No index" in str(exc) else f"the published index cannot be reused ({exc})"
-    if previous.manifest.model["name"] != model_name:
-        return None, f"the model changed ({previous.manifest.model['name']} → {model_name})"
-    if previous.variant != variant:
-        return None, f"the model variant changed ({previous.variant} → {variant})"
-    if previous.manifest.chunker != chunker.as_dict():
+        return None, f"the published index cannot be reused ({exc})"
+    if previous is None:
+        return None, None
+    manifest = previous.manifest
+    recorded = (getattr(manifest, "server", None) or {}).get("sentence_vectors", options.sentence_vectors)
+    for what, old, new in (("model", manifest.model["name"], model), ("model variant", previous.variant, variant),
+                           ("sentence_vectors", recorded, options.sentence_vectors)):
+        if old != new:
+            return None, f"the {what} changed ({old} → {new})"
+    if manifest.chunker != chunker.as_dict():
         return None, "the chunker settings changed"
-    if previous.manifest.base_url != base_url:
+    if manifest.base_url != options.base_url:
         return None, "base_url changed"
     return previous, None
 
 
-def _count_by_document(chunks: list[Chunk]) -> dict[str, int]:
-    counts: dict[str, int] = {}
+def _manifest(embedder: Embedder, chunker: ChunkSettings, options: BuildOptions, planned: BuildPlan,
+              fresh: set[str], chunks: list[Chunk], content_dir: Path) -> Manifest:
+    """The new version's manifest, before the store adds its segments and files."""
+    per_doc: dict[str, int] = {}
     for chunk in chunks:
-        counts[chunk.doc_id] = counts.get(chunk.doc_id, 0) + 1
-    return counts
+        per_doc[chunk.doc_id] = per_doc.get(chunk.doc_id, 0) + 1
+    counts = dict(planned.previous.manifest.documents) if planned.previous is not None else {}
+    documents = {d.doc_id: DocumentEntry(d.content_hash, d.title, d.url, d.source_type,
+                                         per_doc.get(d.doc_id, 0) if d.doc_id in fresh else counts[d.doc_id].chunks,
+                                         d.topic) for d in planned.loaded.documents}
+    return Manifest(
+        model={"name": embedder.name, "dimension": embedder.dimension, "max_seq_length": embedder.max_tokens,
+               "variant": embedder.variant, "backend": embedder.backend},
+        chunker=chunker.as_dict(), documents=documents, chunks=sum(e.chunks for e in documents.values()),
+        built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"), content_dir=str(Path(content_dir).resolve()),
+        base_url=options.base_url, libraries=library_versions(), sources=list(options.sources))
+
+
+def _report(store: Store, planned: BuildPlan, version: str, manifest: Manifest, embedded: int, inputs: int,
+            started: float, published: bool) -> BuildReport:
+    return BuildReport(
+        index_dir=store.where, version=version, documents=len(planned.loaded.documents), chunks=manifest.chunks,
+        added=len(planned.added), changed=len(planned.changed), removed=len(planned.removed),
+        unchanged=len(planned.unchanged), chunks_embedded=embedded, skipped=planned.loaded.skipped,
+        warnings=planned.loaded.warnings, seconds=round(time.perf_counter() - started, 2), full=planned.full,
+        full_reason=planned.full_reason, published=published, segments=len(manifest.segments),
+        deleted=sum(s.get("deleted", 0) for s in manifest.segments), search=store.search(manifest),
+        fetch=planned.loaded.fetch, encoder_inputs=inputs)
+
+
+__all__ = ["BuildOptions", "BuildPlan", "BuildReport", "Loader", "Progress", "Store", "Writer", "build_index",
+           "compare", "embed_texts", "embed_units", "folder_loader", "plan", "plan_build", "run_build"]

@@ -38,7 +38,7 @@ import pytest  # noqa: E402
 from assistant.build import run as building  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from corpus import ChunkSettings  # noqa: E402
-from index import Embedder, EmbedderSpec, build_index, make_embedder  # noqa: E402
+from index import BuildOptions, Embedder, EmbedderSpec, build_index, make_embedder  # noqa: E402
 from tests.pdfs import minimal_pdf  # noqa: E402
 
 
@@ -176,7 +176,7 @@ def build(embedder, tmp_path):
 
     def _build(content_dir: Path, index_dir: Path | None = None, embedder: Embedder = embedder, **kwargs) -> Settings:
         settings = Settings(content_dir=content_dir, index_dir=index_dir or tmp_path / "index")
-        build_index(content_dir, settings.index.dir, embedder, chunk_settings(embedder), **kwargs)
+        build_index(content_dir, settings.index.dir, embedder, chunk_settings(embedder), BuildOptions(**kwargs))
         return settings
 
     return _build

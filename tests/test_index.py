@@ -13,9 +13,19 @@ from filelock import FileLock
 from assistant import Assistant, Settings
 from assistant.cli import main
 from corpus import ChunkSettings
+from index import (
+    BuildLocked,
+    BuildOptions,
+    CorruptIndex,
+    IndexMismatch,
+    MissingIndex,
+    NothingIndexed,
+    build_index,
+    current_version,
+    load_index,
+    plan_build,
+)
 from index.manifest import FORMAT_VERSION
-from index import (BuildLocked, CorruptIndex, IndexMismatch, MissingIndex, NothingIndexed, build_index,
-                   current_version, load_index, plan_build)
 
 ARTICLE = """---
 title: {title}
@@ -155,7 +165,7 @@ def test_old_versions_are_pruned(content, tmp_path, embedder):
     index_dir = tmp_path / "index"
     for n in range(4):
         write(content, "budgets", "Tracking project budgets", f"Revision {n} of the budget advice.")
-        build_index(content, index_dir, embedder, chunker(embedder), keep_versions=2)
+        build_index(content, index_dir, embedder, chunker(embedder), BuildOptions(keep_versions=2))
     versions = sorted(p.name for p in (index_dir / "versions").iterdir())
     assert len(versions) == 2 and current_version(index_dir) == versions[-1]
 

@@ -197,8 +197,9 @@ def test_one_article_publishes_only_its_own_rows_and_the_old_version_stays_reada
     import numpy as np
 
     from corpus import Chunk, Document, LoadResult, Segment
+    from index.build import run_build as build_into
     from index.manifest import DocumentEntry, Manifest
-    from index.milvus.build import MilvusJob, build_milvus, write_version
+    from index.milvus.build import MilvusStore, write_version
     from index.milvus.store import open_version
     from index.milvus.versions import remove_old_versions
     from tests.conftest import chunk_settings
@@ -221,9 +222,8 @@ def test_one_article_publishes_only_its_own_rows_and_the_old_version_stays_reada
     loaded = [Document(d, e.title, e.url, e.source_type, (), e.content_hash) for d, e in entries.items()]
     loaded[42] = Document(docs[42], "Lantern", entries[docs[42]].url, "article", (Segment(lantern, ("Overview",),
                                                                                           "overview"),), "new-hash")
-    job = MilvusJob(content_dir=kb.content.dir, lock_dir=kb.index.dir, embedder=embedder,
-                    chunker=chunk_settings(embedder), loaded=LoadResult(tuple(loaded), (), ()))
-    report = build_milvus(milvus_target(kb), job)
+    report = build_into(MilvusStore(milvus_target(kb), kb.index.dir), lambda known: LoadResult(tuple(loaded), (), ()),
+                        kb.content.dir, embedder, chunk_settings(embedder))
     assert (report.changed, report.unchanged, report.chunks_embedded, report.chunks) == (1, 299, 1, 2991)
     assert stored_rows(conn) == 3001 and stored_rows(conn, "row >= 3000") == 1  # the article's one row, no copy
     segments = read_manifest(conn, report.version).segments

@@ -15,7 +15,7 @@ from assistant.answer.links import deep_link
 from assistant.cli import main
 from corpus.sources import load_sources
 from corpus.web import Politeness, WebOptions
-from index import build_index, load_index
+from index import BuildOptions, build_index, load_index
 
 FAST = WebOptions(Politeness(rate=1000, backoff=0.01))  # tests do not wait 0.5 s a request
 BOILERPLATE = ("How Can We Help", "Was this article helpful", "Please Share Your Feedback", "out of 5 stars",
@@ -33,8 +33,8 @@ def web_build(embedder, index_dir: Path, sources: list, options: WebOptions = FA
     def loader(known):
         return load_sources(sources, index_dir, None, known, options)
 
-    return build_index(index_dir / "web", index_dir, embedder, chunk_settings(embedder), full=full, loader=loader,
-                       sources=tuple(str(s) for s in sources))
+    return build_index(index_dir / "web", index_dir, embedder, chunk_settings(embedder),
+                       BuildOptions(full=full, sources=tuple(str(s) for s in sources)), loader=loader)
 
 
 def urls(site, *slugs):

@@ -6,6 +6,7 @@
     require_published(settings) -> str               the same, or MissingIndex saying to build first
     milvus_target(settings) -> MilvusTarget
     index_info(index, settings) -> dict               what the served index holds (`assistant info`, the page's header)
+    store_of(settings) -> LocalStore | MilvusStore    where a build writes (index.build.run_build)
 
 The Milvus token comes from the environment only (MILVUS_TOKEN, read by assistant.config into
 settings.milvus.token, a secret no config file may hold): it is never written to a manifest, a log or a
@@ -116,3 +117,15 @@ def index_info(index, settings: Settings) -> dict:
             "dimension": m.model["dimension"], "built_at": m.built_at, "content_dir": m.content_dir,
             "segments": len(m.segments), "search": m.ann_summary(),
             "sources": list(getattr(m, "sources", None) or [])}
+
+
+def store_of(settings: Settings):
+    """Where a build of these settings writes: the local segment store, or the Milvus collection (with the
+    local index folder holding its build lock)."""
+    if is_milvus(settings):
+        from index.milvus.build import MilvusStore
+
+        return MilvusStore(milvus_target(settings), Path(settings.index.dir))
+    from index.local import LocalStore
+
+    return LocalStore(Path(settings.index.dir))

@@ -15,19 +15,13 @@ from pathlib import Path
 from assistant.answer.embedders import open_embedder
 from assistant.answer.off_topic import everyday_list
 from assistant.answer.shape import rules_apply
+from assistant.answer.stores import open_index, store_of
 from assistant.build.reading import fetch_bar, source_of
 from assistant.config import Settings
 from corpus import ChunkSettings
-from index import (
-    AnnSettings,
-    BuildOptions,
-    BuildReport,
-    Embedder,
-    build_index,
-    load_index,
-    plan_build,
-)
-from index.build import BuildPlan, Progress
+from index import AnnSettings, BuildOptions, BuildReport, Embedder
+from index.build import BuildPlan, Progress, plan
+from index.build import run_build as build_into
 
 
 def chunk_settings(settings: Settings, embedder: Embedder) -> ChunkSettings:
@@ -36,24 +30,22 @@ def chunk_settings(settings: Settings, embedder: Embedder) -> ChunkSettings:
 
 def run_build(settings: Settings, full: bool = False, dry_run: bool = False, show_progress: bool = True,
               embedder: Embedder | None = None, progress: Progress | None = None) -> BuildReport | BuildPlan:
-    """Plan (`dry_run`) or build the index the settings name. `progress` ((fraction, message) callback,
-    e.g. the web app's progress bar) replaces the terminal bars."""
+    """Plan (`dry_run`) or build the index the settings name, into whichever store they name (the local
+    segment store or Milvus: index.build.run_build is one path for both). `progress` ((fraction, message)
+    callback, e.g. the web app's progress bar) replaces the terminal bars."""
     questions = everyday_list(settings.answers.elsewhere_file, settings.answers.elsewhere_mode)  # a bad list stops before anything
-    if settings.index.backend == "milvus":  # the Milvus backend's build (assistant.build.milvus)
-        from assistant.build.milvus import run_milvus_build
-        return run_milvus_build(settings, full, dry_run, show_progress, embedder or open_embedder(settings), progress)
     source = source_of(settings)
     embedder = embedder or open_embedder(settings)
     chunker = chunk_settings(settings, embedder)
     options = build_options(settings, full, source.recorded)
+    store = store_of(settings)
     terminal = show_progress and progress is None
     with fetch_bar(terminal, progress) as on_fetch, progress_bar(terminal) as bar:
         loader = source.loader(settings, on_fetch, read_only=dry_run)
         if dry_run:
-            return plan_build(source.root, settings.index.dir, embedder.name, chunker, options,
-                              variant=embedder.variant, loader=loader)
-        report = build_index(source.root, settings.index.dir, embedder, chunker, options, progress=progress or bar,
-                             loader=loader)
+            with store.opened():
+                return plan(store, loader, embedder.name, embedder.variant, chunker, options)
+        report = build_into(store, loader, source.root, embedder, chunker, options, progress or bar)
     return replace(report, notes=answer_notes(settings, embedder, questions))
 
 
@@ -62,7 +54,7 @@ def answer_notes(settings: Settings, embedder: Embedder, questions: list[str]) -
     words for the owner: which everyday questions this knowledge base answers, and the rules' language."""
     from assistant.answer.off_topic import CalibrationCache, Elsewhere, calibration_for
 
-    index = load_index(settings.index.dir)
+    index = open_index(settings)
     found = calibration_for(index, Elsewhere(embedder, settings.model.cache_dir, questions), embedder,
                             CalibrationCache(settings.index.dir))
     notes = [covered_line(found.covered)]

@@ -27,6 +27,7 @@ from assistant.answer.passages import Gate
 from assistant.answer.ranking import Fusion, rank_documents
 from assistant.answer.records import Answer
 from assistant.answer.search import Assistant
+from assistant.answer.stores import store_of
 from assistant.build.run import build_options, chunk_settings, progress_bar
 from assistant.config import SAMPLE_CONTENT, SAMPLE_QUESTIONS, Settings
 from assistant.evaluate.calibration import calibrate
@@ -34,7 +35,8 @@ from assistant.evaluate.landing import holds_fact, moment_hit, whole_sentence
 from assistant.evaluate.metrics import mean, mrr_at, ndcg_at, recall_at
 from corpus import LoadError
 from corpus.beir import load_corpus, load_queries
-from index import Embedder, build_index
+from index import Embedder
+from index.build import folder_loader, run_build
 
 CUTOFFS = (1, 3, 5, 10)
 
@@ -98,13 +100,11 @@ def eval_index(settings: Settings, dataset: Path | None, embedder: Embedder, cac
     key = hashlib.sha256(flavour.encode()).hexdigest()[:12]
     index_dir = Path(cache_dir or settings.index.dir.parent / "eval") / key
     chunker = chunk_settings(settings, embedder)
-    if settings.index.backend == "milvus":  # issue 22: the set goes into settings.milvus.collection
-        from assistant.build.milvus import build_loaded
-        build_loaded(settings, content or folder, embedder, loaded)
-        return index_dir
+    # The local store in the cache folder, or the settings' Milvus collection (issue 22): one build path.
+    store = store_of(replace(settings, index_dir=index_dir))
+    loader = (lambda known: loaded) if loaded is not None else folder_loader(content, index_dir, settings.content.base_url)
     with progress_bar(progress) as report:
-        build_index(content or folder, index_dir, embedder, chunker, build_options(settings), loaded=loaded,
-                    progress=report)
+        run_build(store, loader, content or folder, embedder, chunker, build_options(settings), report)
     return index_dir
 
 

@@ -5,7 +5,7 @@ the local segment store, in a server that shards and replicates.
     connect(target) -> Connection
     open_version(conn, version=None, ...) -> MilvusIndex    what Assistant reads, as LoadedIndex
     current(conn) -> str | None                  the published version (the pointer row)
-    MilvusJob, build_milvus(target, job), dry_run(target, job)
+    MilvusStore(target, lock_dir)              where a build writes (index.build.run_build, the one build path)
     LiteServer(db_file, port)                    a local milvus-lite server process (tests, benches, trying it)
 
 Needs pymilvus (and milvus-lite for a local server): pip install 'pmo-help-assistant[milvus]'.
@@ -18,7 +18,7 @@ _LAZY = {
     "MilvusTarget": "index.milvus.client", "connect": "index.milvus.client", "Connection": "index.milvus.client",
     "MilvusIndex": "index.milvus.store", "open_version": "index.milvus.store",
     "current": "index.milvus.versions",
-    "MilvusJob": "index.milvus.build", "build_milvus": "index.milvus.build", "dry_run": "index.milvus.build",
+    "MilvusStore": "index.milvus.build",
     "LiteServer": "index.milvus.lite",
 }
 

@@ -1,141 +1,141 @@
-"""Build into Milvus: a version is the published one's rows, deletion marks, and one new segment of rows.
+"""Milvus as a build's `Store` (index.build.run_build, the one build path): a version is the published
+one's rows, deletion marks, and one new segment of rows.
 
-    plan_milvus(conn, job) -> BuildPlan       what would change (the --dry-run view); writes nothing
-    build_milvus(target, job) -> BuildReport  does it, under the local build lock, and publishes
+    MilvusStore(target, lock_dir)   lock, published version, writer, verify, publish, release
     write_version(conn, chunks, vectors, units, manifest) -> version   chunks already embedded (benches)
 
 All versions share `<collection>_rows` (index.milvus.rows). An incremental build finds the changed and
 removed documents' rows, marks them deleted in the new version, and appends the new chunks as rows
 numbered on from the highest any version has: nothing is copied, so publishing one article costs its
-own rows. A full build appends every chunk as one segment. Chunks are embedded and inserted in blocks,
-the version is checked as a question would read it, its manifest written, and only then does the
-pointer move: a builder killed at any moment leaves the pointer on the old version, whose rows are
-untouched, and the next build deletes the rows it left. Releasing a version beyond `keep_versions`
-deletes the rows no kept version has (index.milvus.versions).
+own rows. A full build appends every chunk as one segment. The version is checked as a question would
+read it, its manifest and vocabulary written, and only then does the pointer move: a builder killed at
+any moment leaves the pointer on the old version, whose rows are untouched, and the next build deletes
+the rows it left. Releasing a version beyond `keep_versions` deletes the rows no kept version has
+(index.milvus.versions).
 """
 
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
-from corpus import Chunk, ChunkSettings, Document, LoadResult, chunk_document, load_folder
-from index.build import BuildPlan, BuildReport, _embed_all, _embed_units, compare
+import numpy as np
+
+from corpus import Chunk
+from index.build import BuildOptions
 from index.embedding import Embedder
-from index.errors import BuildLocked, IndexStoreError, NothingIndexed
+from index.errors import BuildLocked, IndexStoreError
 from index.lexical import surface_words
-from index.manifest import DocumentEntry, Manifest, library_versions
+from index.manifest import Manifest
 from index.milvus.client import Connection, MilvusTarget, connect
 from index.milvus.rows import layout, mark_deleted, where
 from index.milvus.schema import COPIED, to_chunk, to_record
 from index.milvus.store import MilvusIndex, open_version
-from index.milvus.versions import (current, ensure_meta, ensure_rows, new_version, next_row, publish,
-                                   remove_old_versions, rows_name, save_manifest, save_words)
+from index.milvus.versions import (
+    current,
+    ensure_meta,
+    ensure_rows,
+    new_version,
+    next_row,
+    publish,
+    remove_old_versions,
+    rows_name,
+    save_manifest,
+    save_words,
+)
 
-BLOCK = 512  # chunks embedded and inserted at a time
 INSERT_BATCH = 1000
 QUERY_BATCH = 16_384  # Milvus's largest query limit
-Progress = Callable[[float, str], None]
 
 
-@dataclass(frozen=True)
-class MilvusJob:
-    """What to build (the Milvus side of a build's options)."""
-    content_dir: Path
-    lock_dir: Path  # the local folder holding build.lock (and a web source's fetch cache)
-    embedder: Embedder = field(repr=False)
-    chunker: ChunkSettings
-    base_url: str | None = None
-    full: bool = False
-    keep_versions: int = 2
-    sentence_vectors: bool = True
-    sources: tuple[str, ...] = ()
-    loaded: LoadResult | None = field(default=None, repr=False)
-    loader: Callable[[Mapping[str, Document]], LoadResult] | None = field(default=None, repr=False)
+class MilvusStore:
+    """A Milvus collection family as a build's `Store` (index.build): the local `lock_dir` holds build.lock."""
+
+    def __init__(self, target: MilvusTarget, lock_dir: Path):
+        self.target, self.lock_dir = target, Path(lock_dir)
+        self.where = f"{target.shown_uri} ({target.collection})"
+        self.conn: Connection | None = None
+
+    @contextmanager
+    def opened(self) -> Iterator[None]:
+        self.conn = connect(self.target)
+        try:
+            ensure_meta(self.conn)
+            yield
+        finally:
+            self.conn.close()
+            self.conn = None
+
+    @contextmanager
+    def lock(self, timeout: float) -> Iterator[None]:
+        from filelock import FileLock, Timeout
+
+        self.lock_dir.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(self.lock_dir / "build.lock"))
+        try:
+            lock.acquire(timeout=timeout)
+        except Timeout as exc:
+            raise BuildLocked(f"Another build is running (lock {self.lock_dir / 'build.lock'}) — wait for it to "
+                              "finish, then run this again.") from exc
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def published(self) -> MilvusIndex | None:
+        return open_version(self.conn) if current(self.conn) is not None else None
+
+    def writer(self, previous: MilvusIndex | None, drop_docs: frozenset[str], options: BuildOptions) -> MilvusWriter:
+        return MilvusWriter(self.conn, previous, drop_docs, options.sentence_vectors)
+
+    def verify(self, name: str, manifest: Manifest, chunks: list[Chunk], embedder: Embedder, previous) -> None:
+        _check(self.conn, manifest.server, manifest.chunks, chunks, int(manifest.server["first"]), embedder)
+
+    def publish(self, name: str) -> None:
+        publish(self.conn, name)
+
+    def release(self, keep: int) -> None:
+        remove_old_versions(self.conn, keep)
+
+    def search(self, manifest: Manifest) -> dict:
+        return {"kind": "milvus", "index": self.target.index_type, "collection": rows_name(self.conn)}
 
 
-def plan_milvus(conn: Connection, job: MilvusJob) -> BuildPlan:
-    previous, reason = _previous(conn, job)
-    if job.full:
-        reason = "--full was asked for"
-    return compare(previous, reason, lambda known: job.loaded or (
-        job.loader(known) if job.loader else
-        load_folder(Path(job.content_dir), base_url=job.base_url, exclude=job.lock_dir, known=known)))
+class MilvusWriter:
+    """New chunks appended as rows numbered on from the highest any version has; the replaced rows marked
+    deleted; the version's manifest (its segments, row layout) and vocabulary saved, not yet published."""
 
+    def __init__(self, conn: Connection, previous: MilvusIndex | None, drop_docs: frozenset[str], sentence_vectors: bool):
+        self.conn, self.previous, self.sentence_vectors = conn, previous, sentence_vectors
+        self.segments = mark_deleted(previous.manifest.segments, document_rows(conn, previous, sorted(drop_docs))) \
+            if previous is not None else []
+        self.first, self.others, self.rows = None, None, 0
+        self.words = dict(previous.words()) if previous is not None else {}
 
-def dry_run(target: MilvusTarget, job: MilvusJob) -> BuildPlan:
-    conn = connect(target)
-    try:
-        return plan_milvus(conn, job)
-    finally:
-        conn.close()
+    def append(self, chunks: list[Chunk], vectors: np.ndarray, units: list[np.ndarray] | None) -> None:
+        if self.first is None:
+            ensure_rows(self.conn, vectors.shape[1])
+            self.first, self.others = next_row(self.conn)
+        insert_rows(self.conn, rows_name(self.conn), self.first + self.rows, chunks, vectors, units)
+        self.rows += len(chunks)
+        for word, count in surface_words([c.embed_text for c in chunks]).items():
+            self.words[word] = self.words.get(word, 0) + count
 
-
-def build_milvus(target: MilvusTarget, job: MilvusJob, progress: Progress | None = None,
-                 lock_timeout: float = 0) -> BuildReport:
-    from filelock import FileLock, Timeout
-
-    started = time.perf_counter()
-    progress = progress or (lambda fraction, message: None)
-    Path(job.lock_dir).mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(Path(job.lock_dir) / "build.lock"))
-    try:
-        lock.acquire(timeout=lock_timeout)
-    except Timeout as exc:
-        raise BuildLocked(f"Another build is running (lock {Path(job.lock_dir) / 'build.lock'}) — wait for it to "
-                          "finish, then run this again.") from exc
-    conn = connect(target)
-    try:
-        ensure_meta(conn)
-        remove_old_versions(conn, job.keep_versions)
-        progress(0.0, "reading content")
-        return _build_locked(conn, job, plan_milvus(conn, job), progress, started)
-    finally:
-        conn.close()
-        lock.release()
-
-
-def _build_locked(conn: Connection, job: MilvusJob, plan: BuildPlan, progress: Progress, started: float):
-    documents = plan.loaded.documents
-    if not documents:
-        raise NothingIndexed(f"No document in {', '.join(job.sources) or job.content_dir} could be indexed "
-                             f"({len(plan.loaded.skipped)} skipped); the previous index is unchanged.",
-                             plan.loaded.skipped)
-    previous: MilvusIndex | None = plan.previous
-    if previous is not None and not plan.has_changes:
-        progress(1.0, "nothing changed")
-        return _report(plan, conn, previous.version, previous.manifest, 0, started, False)
-    fresh = set(plan.added) | set(plan.changed) if previous is not None else {d.doc_id for d in documents}
-    ensure_rows(conn, job.embedder.dimension)
-    first, others = next_row(conn)
-    segments = []
-    if previous is not None:
-        progress(0.02, "finding the rows of changed and removed documents")
-        segments = mark_deleted(previous.manifest.segments,
-                                document_rows(conn, previous, sorted(set(plan.changed) | set(plan.removed))))
-    progress(0.05, "chunking")
-    chunks = [c for doc in documents if doc.doc_id in fresh for c in chunk_document(doc, job.embedder.count_tokens,
-                                                                                    job.chunker)]
-    _insert(conn, chunks, first, job, progress)
-    if chunks:
-        segments.append(new_segment(first, len(chunks)))
-    server = {**layout(segments, first + len(chunks), others), "sentence_vectors": job.sentence_vectors}
-    manifest = _manifest(job, documents, fresh, chunks, previous, segments, server)
-    _check(conn, server, manifest.chunks, chunks, first, job.embedder)
-    version = new_version()
-    words = dict(previous.words()) if previous is not None else {}
-    for word, count in surface_words([c.embed_text for c in chunks]).items():
-        words[word] = words.get(word, 0) + count
-    save_words(conn, version, words)
-    save_manifest(conn, version, manifest)
-    publish(conn, version)
-    remove_old_versions(conn, job.keep_versions)
-    progress(1.0, "published")
-    return _report(plan, conn, version, manifest, len(chunks), started, True)
+    def commit(self, manifest: Manifest) -> tuple[str, Manifest]:
+        if self.first is None:  # only removals: no new rows
+            self.first, self.others = next_row(self.conn)
+        _ready(self.conn, rows_name(self.conn))
+        segments = self.segments + ([new_segment(self.first, self.rows)] if self.rows else [])
+        server = {**layout(segments, self.first + self.rows, self.others), "sentence_vectors": self.sentence_vectors,
+                  "first": self.first}
+        manifest = replace(manifest, segments=segments, server=server)
+        version = new_version()
+        save_words(self.conn, version, self.words)
+        save_manifest(self.conn, version, manifest)
+        return version, manifest
 
 
 def document_rows(conn: Connection, previous: MilvusIndex, doc_ids: list[str]) -> list[int]:
@@ -151,19 +151,6 @@ def document_rows(conn: Connection, previous: MilvusIndex, doc_ids: list[str]) -
 
 def new_segment(first: int, rows: int) -> dict:
     return {"name": "s" + new_version()[1:], "first": int(first), "rows": int(rows), "deleted": 0, "dead": []}
-
-
-def _insert(conn: Connection, chunks: list[Chunk], first: int, job: MilvusJob, progress: Progress):
-    """Embed (chunks, and their sentences when sentence_vectors) and insert, a block at a time."""
-    name = rows_name(conn)
-    for start in range(0, len(chunks), BLOCK):
-        block = chunks[start:start + BLOCK]
-        progress(0.1 + 0.8 * start / max(1, len(chunks)), f"embedding {start + len(block)}/{len(chunks)} chunks")
-        vectors = _embed_all(job.embedder, [c.embed_text for c in block], lambda done: None)
-        units = _embed_units(job.embedder, block, lambda f, what: None)[0] if job.sentence_vectors else None
-        insert_rows(conn, name, first + start, block, vectors, units)
-    progress(0.9, "checking the new version")
-    _ready(conn, name)
 
 
 def insert_rows(conn: Connection, name: str, first: int, chunks: list[Chunk], vectors, units=None) -> None:
@@ -207,25 +194,6 @@ def _count(conn: Connection, server: dict) -> int:
     return int(counted[0]["count(*)"]) if counted else 0
 
 
-def _manifest(job: MilvusJob, documents, fresh: set[str], chunks: list[Chunk], previous: MilvusIndex | None,
-              segments: list[dict], server: dict) -> Manifest:
-    per_doc: dict[str, int] = {}
-    for chunk in chunks:
-        per_doc[chunk.doc_id] = per_doc.get(chunk.doc_id, 0) + 1
-    counts = previous.manifest.documents if previous is not None else {}
-    entries = {d.doc_id: DocumentEntry(d.content_hash, d.title, d.url, d.source_type,
-                                       per_doc.get(d.doc_id, 0) if d.doc_id in fresh else counts[d.doc_id].chunks,
-                                       d.topic) for d in documents}
-    embedder = job.embedder
-    return Manifest(
-        model={"name": embedder.name, "dimension": embedder.dimension, "max_seq_length": embedder.max_tokens,
-               "variant": embedder.variant, "backend": embedder.backend},
-        chunker=job.chunker.as_dict(), documents=entries, chunks=sum(e.chunks for e in entries.values()),
-        built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        content_dir=str(Path(job.content_dir).resolve()), base_url=job.base_url, libraries=library_versions(),
-        sources=list(job.sources), segments=segments, server=server)
-
-
 def _check(conn: Connection, server: dict, expected: int, chunks: list[Chunk], first: int, embedder: Embedder) -> None:
     """The new version as a question reads it: every chunk there, the new ones exactly as written, and
     one of them found by its own vector. Raises before anything is published."""
@@ -249,35 +217,3 @@ def _check(conn: Connection, server: dict, expected: int, chunks: list[Chunk], f
             raise IndexStoreError(f"The new version {name} failed its smoke query; the previous one stays published.")
 
 
-def _previous(conn: Connection, job: MilvusJob) -> tuple[MilvusIndex | None, str | None]:
-    if current(conn) is None:
-        return None, None
-    try:
-        previous = open_version(conn)
-    except IndexStoreError as exc:
-        return None, f"the published index cannot be reused ({exc})"
-    embedder = job.embedder
-    for what, old, new in (("model", previous.manifest.model["name"], embedder.name),
-                           ("model variant", previous.variant, embedder.variant)):
-        if old != new:
-            return None, f"the {what} changed ({old} → {new})"
-    if previous.manifest.chunker != job.chunker.as_dict():
-        return None, "the chunker settings changed"
-    if previous.manifest.base_url != job.base_url:
-        return None, "base_url changed"
-    if previous.manifest.server.get("sentence_vectors") != job.sentence_vectors:
-        return None, "sentence_vectors changed"
-    return previous, None
-
-
-def _report(plan: BuildPlan, conn: Connection, version: str, manifest: Manifest, embedded: int, started: float,
-            published: bool) -> BuildReport:
-    return BuildReport(
-        index_dir=f"{conn.target.shown_uri} ({conn.target.collection})", version=version,
-        documents=len(manifest.documents), chunks=manifest.chunks, added=len(plan.added), changed=len(plan.changed),
-        removed=len(plan.removed), unchanged=len(plan.unchanged), chunks_embedded=embedded,
-        skipped=plan.loaded.skipped, warnings=plan.loaded.warnings, seconds=round(time.perf_counter() - started, 2),
-        full=plan.full, full_reason=plan.full_reason, published=published, segments=len(manifest.segments),
-        deleted=sum(s.get("deleted", 0) for s in manifest.segments),
-        search={"kind": "milvus", "index": conn.target.index_type, "collection": rows_name(conn)},
-        fetch=plan.loaded.fetch)
