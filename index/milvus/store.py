@@ -69,7 +69,6 @@ class MilvusIndex:
     conn: Connection = field(repr=False)
     _cache: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _recent: threading.local = field(default_factory=threading.local, repr=False)  # this thread's last dense rows
     _pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(8, "milvus-bm25"), repr=False)
 
     @property
@@ -105,14 +104,12 @@ class MilvusIndex:
     def search_dense(self, query_vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         query = np.asarray(query_vector, np.float32).reshape(-1).tolist()
         hits = self._search([query], "vector", k, dense_search_params(self.conn.target.index_type))
-        rows, scores = _rows_scores(hits)
-        self._recent.dense = rows.tolist()
-        return rows, scores
+        return _rows_scores(hits)
 
-    def search_lexical(self, question: str) -> MilvusLexical:
-        """BM25 for a question. The rows this thread's last dense search found get their BM25 score in the
-        same round trip as BM25's own top list (the assistant asks for both next)."""
-        return MilvusLexical(self, question, self._recent.__dict__.pop("dense", []))
+    def search_lexical(self, question: str, candidates=()) -> MilvusLexical:
+        """BM25 for a question; `candidates` (rows found otherwise) get their BM25 score in the same round trip
+        as BM25's own top list. Questions use search_both."""
+        return MilvusLexical(self, question, list(candidates))
 
     def search_both(self, query_vector: np.ndarray, question: str, k: int) -> tuple[tuple[np.ndarray, np.ndarray],
                                                                                     MilvusLexical]:
