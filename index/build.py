@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -37,7 +37,7 @@ from corpus import (
 from corpus.sentences import answer_units, unit_text
 from index.ann import AnnSettings
 from index.embedding import Embedder
-from index.errors import IndexStoreError, NothingIndexed
+from index.errors import BuildLocked, IndexStoreError, NothingIndexed
 from index.manifest import DocumentEntry, Manifest, library_versions
 
 Progress = Callable[[float, str], None]  # (fraction done, what is happening)
@@ -150,6 +150,24 @@ class BuildReport:
         data["warnings"] = list(self.warnings)
         data["notes"] = list(self.notes)
         return data
+
+
+@contextmanager
+def build_lock(folder: Path, timeout: float, where: str) -> Iterator[None]:
+    """One build at a time on a store (`folder/build.lock`); BuildLocked, naming the lock, when another runs."""
+    from filelock import FileLock, Timeout
+
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(Path(folder) / "build.lock"))
+    try:
+        lock.acquire(timeout=timeout)
+    except Timeout as exc:
+        raise BuildLocked(f"Another build is running on {where} (lock {Path(folder) / 'build.lock'}) — wait for "
+                          "it to finish, then run this again.") from exc
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def folder_loader(content_dir: Path, exclude: Path | None, base_url: str | None) -> Loader:
@@ -327,5 +345,5 @@ def _report(store: Store, planned: BuildPlan, version: str, manifest: Manifest, 
         fetch=planned.loaded.fetch, encoder_inputs=inputs)
 
 
-__all__ = ["BuildOptions", "BuildPlan", "BuildReport", "Loader", "Progress", "Store", "Writer", "build_index",
+__all__ = ["BuildOptions", "BuildPlan", "BuildReport", "Loader", "Progress", "Store", "Writer", "build_index", "build_lock",
            "compare", "embed_texts", "embed_units", "folder_loader", "plan", "plan_build", "run_build"]

@@ -12,13 +12,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
-from filelock import FileLock, Timeout
 
 from corpus import Chunk
-from index.build import BuildOptions
+from index.build import BuildOptions, build_lock
 from index.commit import Change, Policy, commit_version
 from index.embedding import Embedder
-from index.errors import BuildLocked, MissingIndex
+from index.errors import MissingIndex
 from index.manifest import Manifest
 from index.store import LoadedIndex, load_index, publish, remove_old_versions
 from index.verify import smoke_test
@@ -33,19 +32,8 @@ class LocalStore:
     def opened(self) -> Iterator[None]:
         yield
 
-    @contextmanager
-    def lock(self, timeout: float) -> Iterator[None]:
-        self.index_dir.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(self.index_dir / "build.lock"))
-        try:
-            lock.acquire(timeout=timeout)
-        except Timeout as exc:
-            raise BuildLocked(f"Another build is running on {self.index_dir} (lock {self.index_dir / 'build.lock'}) — "
-                              "wait for it to finish, then run this again.") from exc
-        try:
-            yield
-        finally:
-            lock.release()
+    def lock(self, timeout: float):
+        return build_lock(self.index_dir, timeout, str(self.index_dir))
 
     def published(self) -> LoadedIndex | None:
         try:

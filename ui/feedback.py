@@ -21,7 +21,6 @@ import atexit
 import json
 import logging
 import re
-import time
 from collections import OrderedDict
 from html import escape
 
@@ -211,15 +210,20 @@ def add_click_route(app: FastAPI, feedback: ChatFeedback) -> None:
     app.add_api_route(REFUSAL_ROUTE, refusal, methods=["POST"])
 
 
-async def _beacon(request: Request) -> dict | None:
+async def json_object(request: Request, limit: int) -> dict | None:
+    """A small POST's JSON object; None for a body over `limit` bytes, not UTF-8 JSON, or not an object."""
     body = await request.body()
-    if len(body) > MAX_BEACON_BYTES:
+    if len(body) > limit:
         return None
     try:
         data = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         return None
     return data if isinstance(data, dict) else None
+
+
+async def _beacon(request: Request) -> dict | None:
+    return await json_object(request, MAX_BEACON_BYTES)
 
 
 def improve_prompt(kind: str) -> str:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import math
 import os
 import secrets
@@ -34,6 +33,7 @@ from starlette.concurrency import run_in_threadpool
 
 from assistant import Assistant
 from assistant.analytics import FeedbackRefused, QuestionLog, StoreUnavailable
+from ui.feedback import json_object
 
 ROUTE = "/ratings"
 RATINGS_PER_MINUTE = 10  # from one address, every article together
@@ -115,14 +115,7 @@ def add_rating_route(app: FastAPI, ratings: Ratings) -> None:
 
 
 async def _body(request: Request) -> dict | None:
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        return None
-    try:
-        data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return None
-    return data if isinstance(data, dict) else None
+    return await json_object(request, MAX_BODY_BYTES)
 
 
 def _answer(status: int, message: str, headers: dict | None = None) -> JSONResponse:

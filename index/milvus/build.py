@@ -25,9 +25,9 @@ from pathlib import Path
 import numpy as np
 
 from corpus import Chunk
-from index.build import BuildOptions
+from index.build import BuildOptions, build_lock
 from index.embedding import Embedder
-from index.errors import BuildLocked, IndexStoreError
+from index.errors import IndexStoreError
 from index.lexical import surface_words
 from index.manifest import Manifest
 from index.milvus.client import Connection, MilvusTarget, connect
@@ -69,21 +69,8 @@ class MilvusStore:
             self.conn.close()
             self.conn = None
 
-    @contextmanager
-    def lock(self, timeout: float) -> Iterator[None]:
-        from filelock import FileLock, Timeout
-
-        self.lock_dir.mkdir(parents=True, exist_ok=True)
-        lock = FileLock(str(self.lock_dir / "build.lock"))
-        try:
-            lock.acquire(timeout=timeout)
-        except Timeout as exc:
-            raise BuildLocked(f"Another build is running (lock {self.lock_dir / 'build.lock'}) — wait for it to "
-                              "finish, then run this again.") from exc
-        try:
-            yield
-        finally:
-            lock.release()
+    def lock(self, timeout: float):
+        return build_lock(self.lock_dir, timeout, self.where)
 
     def published(self) -> MilvusIndex | None:
         return open_version(self.conn) if current(self.conn) is not None else None
