@@ -85,8 +85,11 @@ def build(ctx, source, index_dir, base_url, full, dry_run, watch, as_json):
     from assistant.build.reading import with_source
     from assistant.build.run import run_build, watch_and_build
 
+    from assistant.answer.off_topic import everyday_list
+
     try:
         settings = with_source(_settings(ctx, index_dir=index_dir, base_url=base_url), source)
+        everyday_list(settings.answers.elsewhere_file, settings.answers.elsewhere_mode)  # a bad list stops here
         if watch:
             if settings.content.sources:
                 _fail("--watch follows a content folder; for sites, run `assistant build` again (e.g. hourly from cron)")
