@@ -7,10 +7,11 @@ import json
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import chunk_settings, embedder_of
+from conftest import MODEL_CACHE, chunk_settings, embedder_of
 
 from assistant import Assistant
 from assistant.config import SAMPLE_CONTENT, SAMPLE_QUESTIONS
@@ -124,7 +125,7 @@ def test_openvino_bulk_batches_hold_about_2048_tokens_and_every_text_once(embedd
 
 
 def test_a_model_that_fails_the_openvino_check_runs_on_onnx_runtime(embedder, tmp_path):
-    _, paths = export_paths("all-MiniLM-L6-v2")
+    _, paths = export_paths("all-MiniLM-L6-v2", Path(MODEL_CACHE))  # where the `embedder` fixture exported it
     assert json.loads((paths.folder / "openvino.json").read_text())["cosine"] >= 0.9999  # the one-off check
     _, failed = export_paths("all-MiniLM-L6-v2", tmp_path)
     failed.folder.mkdir(parents=True)
@@ -136,9 +137,9 @@ def test_a_model_that_fails_the_openvino_check_runs_on_onnx_runtime(embedder, tm
 
 
 def test_the_export_is_cached_and_a_changed_model_gets_a_new_one(embedder, tmp_path):
-    _, paths = export_paths("all-MiniLM-L6-v2")
+    _, paths = export_paths("all-MiniLM-L6-v2", Path(MODEL_CACHE))  # where the `embedder` fixture exported it
     stamp = paths.onnx("fp32").stat().st_mtime_ns
-    assert ensure_export("all-MiniLM-L6-v2").folder == paths.folder
+    assert ensure_export("all-MiniLM-L6-v2", cache_dir=Path(MODEL_CACHE)).folder == paths.folder
     assert paths.onnx("fp32").stat().st_mtime_ns == stamp  # not exported again
     meta = paths.read_meta()
     assert meta["max_seq_length"] == 256 and meta["inputs"] == ["input_ids", "attention_mask", "token_type_ids"]
