@@ -121,8 +121,10 @@ class Assistant:
 
     def _follow(self, embedder: Embedder) -> None:
         """What is made with the embedder: the per-question sentence cache and the everyday questions."""
+        from assistant.answer.embedders import model_cache_dir
+
         self.sentence_vectors = SentenceVectors(embedder)
-        self.elsewhere = Elsewhere(embedder, self.settings.model.cache_dir,
+        self.elsewhere = Elsewhere(embedder, model_cache_dir(self.settings),
                                    everyday_list(self.settings.answers.elsewhere_file, self.settings.answers.elsewhere_mode))
         self._calibrations: dict[str, Calibration] = {}
 

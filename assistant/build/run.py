@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from assistant.answer.embedders import open_embedder
+from assistant.answer.embedders import model_cache_dir, open_embedder
 from assistant.answer.off_topic import everyday_list
 from assistant.answer.shape import rules_apply
 from assistant.answer.stores import open_index, store_of
@@ -55,7 +55,7 @@ def answer_notes(settings: Settings, embedder: Embedder, questions: list[str]) -
     from assistant.answer.off_topic import CalibrationCache, Elsewhere, calibration_for
 
     index = open_index(settings)
-    found = calibration_for(index, Elsewhere(embedder, settings.model.cache_dir, questions), embedder,
+    found = calibration_for(index, Elsewhere(embedder, model_cache_dir(settings), questions), embedder,
                             CalibrationCache(settings.index.dir))
     notes = [covered_line(found.covered)]
     if not rules_apply(settings.face.language):
