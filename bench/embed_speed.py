@@ -136,8 +136,8 @@ def main() -> None:
     sample = texts(args.texts)
     print(f"{len(sample)} texts, model {args.model}, {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}", flush=True)
-    print(f"| backend | where | chunks/s | × st-plain | CPU ms/chunk | × st-plain (CPU) | seconds | query p50 |\n"
-          f"|---|---|---|---|---|---|---|---|", flush=True)
+    print("| backend | where | chunks/s | × st-plain | CPU ms/chunk | × st-plain (CPU) | seconds | query p50 |\n"
+          "|---|---|---|---|---|---|---|---|", flush=True)
     rows, baseline, baseline_cpu = [], None, None
     for backend in args.backends.split(","):
         try:

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from corpus import Chunk
-from index.errors import CorruptIndex, IndexMismatch, MissingIndex
+from index.errors import CorruptIndex, IndexMismatch
 from index.lexical import LexicalMatches, LexicalSearch
 from index.manifest import FORMAT_VERSION, Manifest, sha256_file
 from index.pointer import POINTER, VERSIONS, current_version, published_version  # noqa: F401 — re-exported

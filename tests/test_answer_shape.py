@@ -7,7 +7,6 @@ from dataclasses import replace
 
 import pytest
 
-from assistant import Settings
 from assistant.answer.highlight import best_index, eligible, terms
 from assistant.answer.moments import choose_moment, interviews
 from assistant.answer.ranking import split_cards

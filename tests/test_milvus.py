@@ -168,7 +168,7 @@ def test_settings_refuse_an_unknown_backend_and_a_bad_collection_name():
 
 
 def test_a_published_version_whose_collection_is_gone_says_to_rebuild(kb, embedder):
-    report = run_build(kb, embedder=embedder, show_progress=False)
+    run_build(kb, embedder=embedder, show_progress=False)
     conn = connect(milvus_target(kb))
     conn.call("drop_collection", rows_name(conn))
     with pytest.raises(CorruptIndex, match=r"is not on the Milvus server .* run `assistant build --full`"):

@@ -9,7 +9,7 @@ from urllib.parse import quote, urljoin
 import httpx
 import pytest
 from conftest import needs_browser, start_app
-from test_ui import PAYLOAD, hostile_content
+from test_ui import hostile_content
 
 from assistant import NO_MATCH, Assistant
 from assistant.analytics import open_store
