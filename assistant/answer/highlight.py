@@ -97,10 +97,12 @@ def best_index(question: str, sentences: Sequence[Sentence], similarity: Sequenc
 
 
 def choose(question: str, sentences: Sequence[Sentence], similarity: Sequence[float | None],
-           rules: bool = True) -> tuple[int, float]:
+           rules: bool = True, scored: Sequence[float | None] | None = None) -> tuple[int, float]:
     """(the answering sentence, its margin): how far its score stands above the next sentence that may
-    answer (1.0 when it is the only one). The margin is what says whether the choice is sure enough to show."""
-    scored = scores(question, sentences, similarity, rules=rules)
+    answer (1.0 when it is the only one). The margin is what says whether the choice is sure enough to show.
+    `scored`: the sentences' `scores`, where the caller has them already."""
+    if scored is None:
+        scored = scores(question, sentences, similarity, rules=rules)
     ranked = [i for i, score in enumerate(scored) if score is not None]
     allowed = ([i for i in ranked if eligible(question, sentences[i])] if rules else []) or ranked
     if not allowed:

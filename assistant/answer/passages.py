@@ -220,7 +220,7 @@ def _passage(c: Candidate, sims: list[float | None], question: str, gate: Gate =
                        start_seconds=moment.start, end_seconds=moment.end, exchange=moment.turns,
                        confidence=confidence), _top(scored)
     scored = scores(question, sentences, sims, rules=rules)
-    best, margin = choose(question, sentences, sims, rules) if sentences else (0, 0.0)
+    best, margin = choose(question, sentences, sims, rules, scored) if sentences else (0, 0.0)
     highlight = sentences[best].text if sentences and margin >= gate.highlight else ""
     return Passage(**common, url=deep_link(chunk), highlight=highlight, start_seconds=chunk.start,
                    end_seconds=chunk.end, confidence=round(margin, 4)), _top(scored)

@@ -45,6 +45,12 @@ from assistant.config import Settings
 from corpus.english import QUESTION_STOP_WORDS
 from index import Embedder, LoadedIndex, load_index
 
+# A shown chunk and at most SECTIONS - 1 other chunks of its document are read for the answering sentence: the
+# ranked ones first, then the closest. Every highlight, moment and card of the six labelled knowledge bases
+# (bench/answer_rules.py) is the same at 4 as with every chunk read, and a long recording's question costs
+# a third of the time.
+SECTIONS = 4
+
 
 class Assistant:
     """Answers questions over one published index with one embedder of that index's model variant.
@@ -230,8 +236,9 @@ class Assistant:
 
     def _candidates(self, index: LoadedIndex, shown: list[int], ranked: list[tuple[int, float]],
                     query: np.ndarray) -> list[list[Candidate]]:
-        """Each shown row, then (where the index holds sentence vectors) every other chunk of its document
-        not shown, ranked ones first: the section whose sentences answer best may be any of them."""
+        """Each shown row, then (where the index holds sentence vectors) the other chunks of its document not
+        shown, ranked ones first, then the closest to the question, `SECTIONS` in all: the section whose
+        sentences answer best may be another one, and a long recording's far chunks are not read."""
         taken = set(shown)
         fused = dict(ranked)
         position = {row: n for n, (row, _) in enumerate(ranked)}
@@ -240,6 +247,9 @@ class Assistant:
             rows = [row]
             if index.unit_vectors(row) is not None:
                 others = [r for r in index.document_rows(row) if r not in taken]
+                if len(others) >= SECTIONS:
+                    closeness = dict(zip(others, self._similarity(index, others, query)))
+                    others = sorted(others, key=lambda r: (position.get(r, len(position)), -closeness[r]))[:SECTIONS - 1]
                 rows += sorted(others, key=lambda r: position.get(r, len(position) + r))
                 taken.update(rows)
             groups.append(rows)
