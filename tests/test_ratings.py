@@ -14,23 +14,16 @@ from fastapi import FastAPI
 from starlette.testclient import TestClient
 
 from assistant import Assistant, Settings
-from assistant.analytics import build_report, open_log, open_store, report_text
+from assistant.analytics import build_report, open_log, report_text
 from assistant.analytics.errors import FeedbackRefused
 from conftest import needs_browser, open_page, start_app
+from tests.test_analytics_store import snapshot
 from tests.test_article_pages import board  # noqa: F401 — the tiny board knowledge base
 from ui.ratings import RATINGS_PER_MINUTE, Ratings, add_rating_route
 from ui.reader import add_reader_route
 
 GUIDE = "guides/setting-up.md"
 PASSWORD = "owner's secret"
-
-
-def snapshot(settings: Settings):
-    store = open_store(settings.analytics.data_dir, settings.analytics.database_url)
-    try:
-        return store.snapshot()
-    finally:
-        store.close()
 
 
 def test_one_rating_per_visitor_article_and_day_the_last_counting(store_settings):
