@@ -1,9 +1,9 @@
 """The answer rules chosen on labelled knowledge bases, each left out in turn.
 
 Knowledge bases: the bundled sample and every folder of bench/kbs/ holding content/ and questions/ (an IT
-service desk, an HR portal, a device manual, recorded sessions, a set derived from StackFAQ). Every
-labelled question is asked once with every sentence and moment shown (`Gate.off()`), recording what the
-refusal rule reads (`assistant.answer.off_topic.Evidence`) and how sure each highlight and moment was. Then,
+service desk, an HR portal, a device manual, recorded sessions, a set derived from StackFAQ, a six-article
+public library). Every labelled question is asked once with every sentence and moment shown
+(`Gate.off()`), recording what the refusal rule reads (`assistant.answer.off_topic.Evidence`) and how sure each highlight and moment was. Then,
 for each knowledge base left out, the refusal weights and the two gates are chosen on the others alone
 and applied to it. Printed per knowledge base while it was left out, with the mean and the worst:
 

@@ -121,11 +121,11 @@ class Calibration:
 class RefusalRule:
     """answered ⇔ bias + w_s·(s − off_s) + w_u·(u − off_u) − w_unknown·unknown − w_e·max(0, e − s)·[s < own_low] ≥ 0.
     Weights chosen on the labelled knowledge bases, each left out in turn (`bench/answer_rules.py`)."""
-    bias: float = 1.33
-    w_s: float = 7.95
-    w_u: float = 4.46
-    w_unknown: float = 4.5
-    w_e: float = 6.32
+    bias: float = 0.89
+    w_s: float = 8.14
+    w_u: float = 5.31
+    w_unknown: float = 3.48
+    w_e: float = 7.07
     floor: float | None = None  # `min_score` set by the owner: a fixed cosine floor as well
 
     def margin(self, evidence: Evidence, calibration: Calibration) -> float:
