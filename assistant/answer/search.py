@@ -197,13 +197,15 @@ class Assistant:
             query = replace(query, shown=typed.text)
         if query_vector is None or query.shown:
             query_vector = embedder.embed_query(query.text)
-        ranked = self.rank_chunks(index, query.text, query_vector)
+        candidates = self.candidates(index, query.text, query_vector)
+        ranked = fuse(*candidates, self.fusion)
         doc_of = index.doc_of([row for row, _ in ranked])
         top = cap_per_document(ranked, doc_of, self.settings.answers.max_per_doc)[:k or self.settings.answers.top_k]
         rows = [row for row, _ in top]
         calibration = self.calibration(index)
-        evidence = self.evidence(index, query.text, query_vector, rows, self._similarity(index, rows, query_vector),
-                                 calibration)
+        closest = float(candidates[1].max()) if len(candidates[1]) else 0.0  # either ranker's best, by meaning
+        evidence = self.evidence(index, query.text, query_vector, rows,
+                                 [closest, *self._similarity(index, rows, query_vector)], calibration)
         return Search(query, query_vector, ranked, top, doc_of, evidence, calibration, typed.text,
                       query.text != typed.text, tuple(earlier))
 
@@ -227,7 +229,9 @@ class Assistant:
 
     def evidence(self, index: LoadedIndex, text: str, query: np.ndarray, rows: list[int], similarity: list[float],
                  calibration: Calibration) -> Evidence:
-        """What the refusal rule reads of a question's search (`assistant.answer.off_topic.Evidence`)."""
+        """What the refusal rule reads of a question's search (`assistant.answer.off_topic.Evidence`): s is the
+        best cosine among `similarity` (the closest candidate's and the top rows'), as the calibration's probes
+        measure it, whatever the words' ranking put among the cards."""
         s = max(similarity, default=0.0)
         uncovered = self.elsewhere.uncovered(calibration.covered)
         e = float((uncovered @ query).max()) if len(uncovered) else -1.0
