@@ -46,9 +46,9 @@ from corpus.english import QUESTION_STOP_WORDS
 from index import Embedder, LoadedIndex, load_index
 
 # A shown chunk and at most SECTIONS - 1 other chunks of its document are read for the answering sentence: the
-# ranked ones first, then the closest. Every highlight, moment and card of the six labelled knowledge bases
-# (bench/answer_rules.py) is the same at 4 as with every chunk read, and a long recording's question costs
-# a third of the time.
+# ranked ones first, then the closest. Every highlight, moment and card of six labelled knowledge bases
+# (`assistant eval` on the sample and bench/kbs) was the same at 4 as with every chunk read, and a long
+# recording's question costs a third of the time (docs/scaling.md).
 SECTIONS = 4
 
 
