@@ -95,3 +95,24 @@ def test_recall_at_3_on_the_labelled_questions(sample_settings, embedder, eval_c
             "off_topic_answered_rate"} <= set(report) and set(result.halves) == {"tune", "report"}
     assert report["off_topic_answered_rate"] <= 0.05 and report["wrongly_refused_rate"] <= 0.03
     assert report["cards_per_answer"] <= 3 and report["card_recall"] >= 0.95
+
+
+def test_a_shown_passage_competes_with_at_most_three_other_chunks_of_its_document(assistant):
+    """A long recording's question reads the shown chunk and the three of its document's other chunks that
+    rank best (then the closest), not every chunk: the cost of an answer does not grow with the recording."""
+    from assistant.answer.search import SECTIONS
+
+    index = assistant.index
+    found = assistant.search(index, assistant.embedder, "how did the hospital PMO get consultants to turn up "
+                                                        "to project board meetings?")
+    shown = [row for row, _ in found.top]
+    long_one = next(row for row in shown if len(index.document_rows(row)) > SECTIONS + 2)  # a long recording is shown
+    groups = assistant._candidates(index, shown, found.ranked, found.vector)
+    assert all(1 <= len(group) <= SECTIONS for group in groups)
+    group = groups[shown.index(long_one)]
+    assert group[0].chunk == index.chunks[long_one] and len(group) == SECTIONS
+    position = {row: n for n, (row, _) in enumerate(found.ranked)}
+    others = [r for r in index.document_rows(long_one) if r not in shown]
+    ranked_others = sorted((r for r in others if r in position), key=position.get)
+    read = [c.chunk for c in group[1:]]
+    assert [index.chunks[r] for r in ranked_others[:SECTIONS - 1]] == read[:len(ranked_others[:SECTIONS - 1])]
